@@ -1,0 +1,60 @@
+// gsn: the command-line tool. Dispatches to gsn::commands; nothing else lives here.
+
+#include "commands.h"
+#include "error.h"
+
+#include <cstdio>
+#include <cstring>
+#include <exception>
+#include <functional>
+#include <map>
+#include <string>
+#include <vector>
+
+namespace {
+
+struct Command {
+    std::function<int(const gsn::commands::Args&)> run;
+    const char* usage;
+};
+
+const std::map<std::string, Command>& table()
+{
+    static const std::map<std::string, Command> commands = {
+        {"info", {gsn::commands::info, "gsn info FILE            what a dataset file or checkpoint holds"}},
+    };
+    return commands;
+}
+
+int usage(FILE* out)
+{
+    std::fprintf(out, "usage: gsn COMMAND [options]\n\ncommands:\n");
+    for (const auto& [name, cmd] : table())
+        std::fprintf(out, "  %s\n", cmd.usage);
+    return out == stderr ? 2 : 0;
+}
+
+} // namespace
+
+int main(int argc, char** argv)
+{
+    if (argc < 2)
+        return usage(stderr);
+    const std::string name = argv[1];
+    if (name == "-h" || name == "--help" || name == "help")
+        return usage(stdout);
+    auto it = table().find(name);
+    if (it == table().end()) {
+        std::fprintf(stderr, "gsn: unknown command '%s'\n", name.c_str());
+        return usage(stderr);
+    }
+    try {
+        return it->second.run(gsn::commands::Args(argv + 2, argv + argc));
+    } catch (const gsn::Error& e) {
+        std::fprintf(stderr, "gsn %s: error: %s\n", name.c_str(), e.what());
+        return 1;
+    } catch (const std::exception& e) {
+        std::fprintf(stderr, "gsn %s: internal error: %s\n", name.c_str(), e.what());
+        return 3;
+    }
+}

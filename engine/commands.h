@@ -1,0 +1,14 @@
+#pragma once
+// The `gsn` subcommands. Each takes the arguments after its name, prints its result on stdout and
+// progress on stderr, and returns the process exit code. User errors are thrown as gsn::Error.
+
+#include <string>
+#include <vector>
+
+namespace gsn::commands {
+
+using Args = std::vector<std::string>;
+
+int info(const Args& args);   // gsn info FILE          (cmd_info.cpp)
+
+} // namespace gsn::commands

@@ -1,0 +1,83 @@
+#include "parallel.h"
+
+#include <tbb/blocked_range.h>
+#include <tbb/parallel_for.h>
+#include <tbb/task_arena.h>
+
+#include <cstdlib>
+#include <memory>
+#include <mutex>
+
+#ifdef GSN_HAVE_OPENBLAS
+extern "C" void openblas_set_num_threads(int);
+#endif
+
+namespace gsn {
+namespace {
+
+std::mutex g_arenaMutex;
+std::unique_ptr<tbb::task_arena> g_arena;
+int g_threads = 0;
+
+int defaultThreads()
+{
+    if (const char* env = std::getenv("GSN_THREADS")) {
+        const int n = std::atoi(env);
+        if (n > 0)
+            return n;
+    }
+    return tbb::this_task_arena::max_concurrency();
+}
+
+tbb::task_arena& arena()
+{
+    std::lock_guard lock(g_arenaMutex);
+    if (!g_arena) {
+#ifdef GSN_HAVE_OPENBLAS
+        // TBB owns the threads; a multi-threaded BLAS inside TBB tasks would oversubscribe.
+        openblas_set_num_threads(1);
+#endif
+        if (g_threads <= 0)
+            g_threads = defaultThreads();
+        g_arena = std::make_unique<tbb::task_arena>(g_threads);
+    }
+    return *g_arena;
+}
+
+} // namespace
+
+void parallelFor(std::size_t n, std::size_t grain, const std::function<void(std::size_t, std::size_t)>& body)
+{
+    if (n == 0)
+        return;
+    if (grain == 0)
+        grain = 1;
+    const std::size_t blocks = (n + grain - 1) / grain;
+    auto runBlock = [&](std::size_t b) { body(b * grain, std::min(n, (b + 1) * grain)); };
+    if (blocks == 1) {
+        runBlock(0);
+        return;
+    }
+    arena().execute([&] {
+        tbb::parallel_for(tbb::blocked_range<std::size_t>(0, blocks, 1), [&](const tbb::blocked_range<std::size_t>& r) {
+            for (std::size_t b = r.begin(); b != r.end(); ++b)
+                runBlock(b);
+        });
+    });
+}
+
+int engineThreads()
+{
+    arena();
+    std::lock_guard lock(g_arenaMutex);
+    return g_threads;
+}
+
+void setEngineThreads(int threads)
+{
+    std::lock_guard lock(g_arenaMutex);
+    g_threads = threads > 0 ? threads : defaultThreads();
+    g_arena.reset();
+}
+
+} // namespace gsn

@@ -1,0 +1,22 @@
+#pragma once
+// The one place the engine touches TBB: a parallel loop over fixed-size blocks.
+//
+// Blocks have a fixed size chosen by the caller (never derived from the thread count), and each
+// block's result lands in its own rows, so outputs are identical on 1 or N threads.
+
+#include <cstddef>
+#include <functional>
+
+namespace gsn {
+
+// Runs body(begin, end) for [0, n) cut into blocks of `grain` (the last may be shorter),
+// in parallel inside the engine's own task arena.
+void parallelFor(std::size_t n, std::size_t grain, const std::function<void(std::size_t, std::size_t)>& body);
+
+// Number of worker threads the engine uses (GSN_THREADS environment variable, default: all cores).
+int engineThreads();
+
+// Changes the engine's thread count (tests run the same work on 1 and 2 threads).
+void setEngineThreads(int threads);
+
+} // namespace gsn

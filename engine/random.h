@@ -1,0 +1,43 @@
+#pragma once
+// Counter-based random numbers (Random123 Philox4x32-10).
+//
+// Every random draw in the engine comes from a stream keyed by (seed, stream, step): a chain
+// uses (seed, chain index, step number); training uses (seed, example index in the epoch's order,
+// epoch * batches + batch). Streams are independent of which thread runs them, so results do not
+// depend on the thread count.
+
+#include <Random123/philox.h>
+
+#include <cstdint>
+
+namespace gsn {
+
+class Philox {
+public:
+    // seed: the user's seed; stream: chain or example index; step: chain step or training batch.
+    Philox(std::uint64_t seed, std::uint64_t stream, std::uint64_t step);
+
+    // Uniform in (0, 1): never exactly 0 or 1.
+    float uniform();
+    // Standard normal (Box-Muller on two uniforms).
+    float normal();
+    // Raw 32-bit word.
+    std::uint32_t next32();
+
+    void uniform(float* out, std::size_t n);
+    void normal(float* out, std::size_t n);
+
+private:
+    void refill();
+
+    using Engine = r123::Philox4x32;
+    Engine m_engine;
+    Engine::key_type m_key{};
+    Engine::ctr_type m_ctr{};
+    Engine::ctr_type m_out{};
+    int m_used = 4;
+    float m_spareNormal = 0.0f;
+    bool m_haveSpare = false;
+};
+
+} // namespace gsn
