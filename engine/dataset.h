@@ -4,13 +4,14 @@
 #include "tensor.h"
 
 #include <string>
+#include <utility>
 #include <vector>
 
 namespace gsn {
 
 // An image dataset. Immutable once loaded; cheap to pass as std::shared_ptr<const Dataset>.
 struct Dataset {
-    std::string name;         // e.g. "mnist-train", "mnist-test", "fashion-train", "lfw-faces"
+    std::string name;         // e.g. "mnist-train", "mnist-test", "fashion-train", "faces", or a file name
     std::string source;       // the file(s) it was read from
     int width = 0;            // image width in pixels
     int height = 0;           // image height in pixels
@@ -26,6 +27,23 @@ struct Dataset {
 };
 
 // FNV-1a 64 content hash of a dataset's size fields and pixels, as 16 hex digits.
+// Hashed bytes: count, width, height as little-endian int64, then the pixels as float32 bytes.
 std::string contentHash(const Dataset& data);
+
+// Smallest and largest pixel value (0, 0 for an empty dataset).
+std::pair<float, float> pixelRange(const Dataset& data);
+
+// How raw pixel values map to [0, 1].
+enum class PixelScale {
+    Bytes,    // 0..255 integers: divide by 255 (255 -> exactly 1)
+    Detect,   // floats: kept if all lie in [0, 1], divided by 255 if all lie in [0, 255] (8-bit
+              // images saved as doubles, as olivettifaces.mat does), otherwise an error
+};
+
+// Checks raw values (NaN, infinities, range) and returns the divisor that maps them to [0, 1]
+// (1 or 255; dividing keeps 255 -> exactly 1). `where` is the file, `field` the variable; throws gsn::Error naming both.
+// shape of values = [count], any order.
+float pixelScaleDivisor(const std::string& where, const std::string& field, const float* values, size_t count,
+                       PixelScale scale);
 
 } // namespace gsn

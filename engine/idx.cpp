@@ -1,0 +1,215 @@
+#include "idx.h"
+
+#include "error.h"
+
+#include <zlib.h>
+
+#include <cstdio>
+#include <filesystem>
+#include <limits>
+#include <memory>
+
+namespace gsn {
+
+namespace {
+
+// Deflate cannot expand data by more than about 1032:1; a header that claims more than that
+// from a small .gz file is corrupt, and we must not allocate what it claims.
+constexpr int64_t kMaxDeflateRatio = 1032;
+// No IDX array we can use is larger than this (MNIST train is 47 MB); the cap keeps a corrupt
+// header from asking for terabytes even when the file is huge.
+constexpr int64_t kMaxPayload = int64_t(1) << 34;
+
+const char* typeName(int type)
+{
+    switch (type) {
+    case 0x08: return "unsigned byte";
+    case 0x09: return "signed byte";
+    case 0x0B: return "int16";
+    case 0x0C: return "int32";
+    case 0x0D: return "float32";
+    case 0x0E: return "float64";
+    default: return "unknown";
+    }
+}
+
+std::string hex2(int v)
+{
+    char buf[8];
+    std::snprintf(buf, sizeof buf, "0x%02X", v & 0xFF);
+    return buf;
+}
+
+// Reads bytes from a raw file or a gzip stream through one interface.
+class ByteSource {
+public:
+    virtual ~ByteSource() = default;
+    // Reads up to n bytes; returns how many were read (fewer only at the end or on error).
+    virtual int64_t read(uint8_t* out, int64_t n) = 0;
+    // Why the last read came up short, for error messages ("" when it simply reached the end).
+    virtual std::string problem() const { return {}; }
+};
+
+class RawSource : public ByteSource {
+public:
+    explicit RawSource(FILE* f) : m_file(f) {}
+    ~RawSource() override { std::fclose(m_file); }
+    int64_t read(uint8_t* out, int64_t n) override { return int64_t(std::fread(out, 1, size_t(n), m_file)); }
+
+private:
+    FILE* m_file;
+};
+
+class GzipSource : public ByteSource {
+public:
+    explicit GzipSource(gzFile f) : m_file(f) { gzbuffer(m_file, 1 << 18); }
+    ~GzipSource() override { gzclose(m_file); }
+    int64_t read(uint8_t* out, int64_t n) override
+    {
+        int64_t total = 0;
+        while (total < n) {
+            const unsigned chunk = unsigned(std::min<int64_t>(n - total, 1 << 30));
+            const int got = gzread(m_file, out + total, chunk);
+            if (got <= 0)
+                break;
+            total += got;
+        }
+        return total;
+    }
+    std::string problem() const override
+    {
+        int code = Z_OK;
+        const char* msg = gzerror(m_file, &code);
+        return code == Z_OK || !msg ? std::string() : std::string(msg);
+    }
+
+private:
+    gzFile m_file;
+};
+
+uint32_t bigEndian32(const uint8_t* p)
+{
+    return (uint32_t(p[0]) << 24) | (uint32_t(p[1]) << 16) | (uint32_t(p[2]) << 8) | uint32_t(p[3]);
+}
+
+uint32_t littleEndian32(const uint8_t* p)
+{
+    return (uint32_t(p[3]) << 24) | (uint32_t(p[2]) << 16) | (uint32_t(p[1]) << 8) | uint32_t(p[0]);
+}
+
+} // namespace
+
+IdxArray readIdx(const std::string& path)
+{
+    std::error_code ec;
+    const auto status = std::filesystem::status(path, ec);
+    if (ec || !std::filesystem::exists(status))
+        fail(path, "file", "expected an existing IDX file, but it does not exist");
+    if (!std::filesystem::is_regular_file(status))
+        fail(path, "file", "expected a regular IDX file, got a directory or special file");
+    const int64_t fileSize = int64_t(std::filesystem::file_size(path, ec));
+    if (ec)
+        fail(path, "file", "cannot read its size: " + ec.message());
+
+    FILE* f = std::fopen(path.c_str(), "rb");
+    if (!f)
+        fail(path, "file", "cannot open for reading");
+    uint8_t lead[2] = {0, 0};
+    const size_t leadBytes = std::fread(lead, 1, 2, f);
+    const bool gzip = leadBytes == 2 && lead[0] == 0x1F && lead[1] == 0x8B;
+
+    // The gzip trailer's last 4 bytes hold the uncompressed size mod 2^32: the one size we can
+    // check the header against before decompressing anything.
+    uint32_t gzipSize = 0;
+    std::unique_ptr<ByteSource> src;
+    if (gzip) {
+        if (fileSize < 18) {
+            std::fclose(f);
+            fail(path, "gzip stream", "expected at least 18 bytes, got " + std::to_string(fileSize) + " (truncated)");
+        }
+        uint8_t trailer[4];
+        if (std::fseek(f, -4, SEEK_END) != 0 || std::fread(trailer, 1, 4, f) != 4) {
+            std::fclose(f);
+            fail(path, "gzip trailer", "cannot read the uncompressed size");
+        }
+        std::fclose(f);
+        gzipSize = littleEndian32(trailer);
+        gzFile gz = gzopen(path.c_str(), "rb");
+        if (!gz)
+            fail(path, "file", "cannot open for reading");
+        src = std::make_unique<GzipSource>(gz);
+    } else {
+        std::rewind(f);
+        src = std::make_unique<RawSource>(f);
+    }
+
+    uint8_t magic[4];
+    if (src->read(magic, 4) != 4)
+        fail(path, "magic", "expected 4 bytes (00 00 <type> <rank>), the file is truncated" +
+                                (src->problem().empty() ? std::string() : " (" + src->problem() + ")"));
+    if (magic[0] != 0 || magic[1] != 0)
+        fail(path, "magic", "expected an IDX file starting with 0x00 0x00, got " + hex2(magic[0]) + " " +
+                                hex2(magic[1]));
+    if (magic[2] != 0x08)
+        fail(path, "magic (type byte)", "expected 0x08 (unsigned byte), got " + hex2(magic[2]) + " (" +
+                                            typeName(magic[2]) + ")");
+    const int rank = magic[3];
+    if (rank < 1 || rank > 4)
+        fail(path, "magic (rank byte)", "expected 1 to 4 dimensions, got " + std::to_string(rank));
+
+    uint8_t dimBytes[16];
+    if (src->read(dimBytes, 4 * rank) != 4 * rank)
+        fail(path, "dimensions", "expected " + std::to_string(rank) + " sizes of 4 bytes, the file is truncated");
+
+    IdxArray out;
+    int64_t payload = 1;
+    std::string shapeText;
+    for (int d = 0; d < rank; ++d) {
+        const int64_t n = bigEndian32(dimBytes + 4 * d);
+        if (n == 0)
+            fail(path, "dimension " + std::to_string(d), "expected a size of at least 1, got 0");
+        // Each size is < 2^32, so checking against the cap before multiplying cannot overflow.
+        if (payload > kMaxPayload / n)
+            fail(path, "dimensions", "expected at most " + std::to_string(kMaxPayload) +
+                                         " values, the product of the sizes overflows it");
+        payload *= n;
+        out.shape.push_back(n);
+        shapeText += (d ? " x " : "") + std::to_string(n);
+    }
+    const int64_t headerBytes = 4 + 4 * int64_t(rank);
+    const int64_t total = headerBytes + payload;
+
+    if (gzip) {
+        if (uint32_t(uint64_t(total) & 0xFFFFFFFFu) != gzipSize)
+            fail(path, "dimensions", "header sizes " + shapeText + " imply " + std::to_string(total) +
+                                         " bytes uncompressed, but the gzip trailer says " +
+                                         std::to_string(gzipSize) + " (file truncated or corrupt)");
+        if (payload > kMaxDeflateRatio * fileSize)
+            fail(path, "dimensions", "header sizes " + shapeText + " need " + std::to_string(payload) +
+                                         " bytes, more than a " + std::to_string(fileSize) +
+                                         "-byte gzip file can hold");
+    } else if (total != fileSize) {
+        fail(path, "dimensions", "header sizes " + shapeText + " imply a file of " + std::to_string(total) +
+                                     " bytes, got " + std::to_string(fileSize) +
+                                     (fileSize < total ? " (truncated)" : " (trailing bytes)"));
+    }
+
+    out.values.resize(size_t(payload));
+    const int64_t got = src->read(out.values.data(), payload);
+    if (got != payload) {
+        const std::string why = src->problem();
+        fail(path, "values", "expected " + std::to_string(payload) + " bytes (" + shapeText + "), got " +
+                                 std::to_string(got) + " (truncated" + (why.empty() ? "" : ": " + why) + ")");
+    }
+    if (gzip) {
+        uint8_t extra;
+        if (src->read(&extra, 1) != 0)
+            fail(path, "values", "expected the data to end after " + std::to_string(payload) +
+                                     " bytes (" + shapeText + "), but the stream continues");
+        if (!src->problem().empty())
+            fail(path, "gzip stream", "corrupt: " + src->problem());
+    }
+    return out;
+}
+
+} // namespace gsn
