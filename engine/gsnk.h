@@ -1,0 +1,79 @@
+#pragma once
+// GSN-K (K = 2, 3): the unrolled, DBM-like computational graph of SPEC 2.2.
+//
+// Layers h0 = x, h1..hK; tied weights W_i (shape = [size_i, size_{i+1}]) connect h_i and h_{i+1}.
+// One update: odd layers first, then even layers:
+//   hidden i:  pre = h_{i-1} W_{i-1} + h_{i+1} W_i^T + b_i   (top layer: no upper term)
+//              h = tanh(pre + n_in) + n_out, n_in, n_out ~ N(0, sigma^2)  (h1 noiseless if configured)
+//   visible:   p = sigmoid(h1 W_0^T + b_0);  x <- C(Bernoulli(p))  (C = salt-and-pepper by default)
+// Training: x starts as C(X), hidden layers at 0; `walkback` updates (default 2K); loss = sum over the
+// updates of the binary cross-entropy of p against the clean X, MEAN over pixels (the reference
+// code's convention, so its learning rate 0.25 applies); lossAndGradient returns the mean over the
+// batch. The gradient is backpropagated through the whole unrolled graph with the noise and the
+// sampled x held constant (sampling has no gradient).
+// Updates whose values cannot reach a later p (the even hidden layers and layers above h1 in the last
+// update) are skipped in training: the loss is unchanged.
+//
+// Parameters in order: "W0".."W{K-1}", then "b0".."bK" (b0 = visible bias, shape = [1, size_i]).
+
+#include "corruption.h"
+#include "model.h"
+
+#include <deque>
+
+namespace gsn {
+
+class GsnK : public Model {
+public:
+    // config: {"kind": "gsn2" | "gsn3", "sizes": [n_visible, h1, ..., hK] (default 1500 per hidden
+    //          layer), "hidden_noise": sigma >= 0 (default 2), "noiseless_h1": bool (default true),
+    //          "corruption": {...} (default salt-and-pepper(0.4)), "input_sampling": bool (default true:
+    //          x is resampled from Bernoulli(p) before the corruption), "walkback": updates (default 2K)}.
+    // Weights uniform in +-sqrt(6/(n_in+n_out)) from `seed`, biases 0. Throws gsn::Error naming the
+    // bad field.
+    GsnK(const nlohmann::json& config, std::uint64_t seed);
+
+    std::string kind() const override { return "gsn" + std::to_string(m_K); }
+    std::vector<int> layerSizes() const override { return m_sizes; }
+    nlohmann::json config() const override;
+    std::vector<ParamRef> parameters() override;
+    std::unique_ptr<Model> clone() const override { return std::make_unique<GsnK>(*this); }
+
+    double lossAndGradient(const Matrix& batch, const NoiseKey& key, std::vector<Matrix>& grads) override;
+
+    // state.x = x0 (fed in as is), hidden layers state.h[i] (layer i+1) start at 0. A step is one
+    // update of the graph: state.mean = p, state.x = C(Bernoulli(p)), state.h = the new hidden layers
+    // (state.h.back() is the top layer).
+    ChainState startChains(const Matrix& x0) const override;
+    void stepChains(ChainState& state, std::uint64_t seed) const override;
+
+    int depth() const { return m_K; }
+    int walkback() const { return m_walkback; }
+    // Multiply-adds per example of one lossAndGradient and per chain of one stepChains (for GFLOP/s).
+    double trainMacsPerExample() const;
+    double chainMacsPerStep() const;
+
+private:
+    // Hidden layer i (1..K) of one update for a block of rows. below: h_{i-1}; above: h_{i+1} or null
+    // when it is zero or absent. Writes T = tanh(pre + n_in) and L = T + n_out; draws the noise of row
+    // r from rng[r] (pre-activation noise first, then post-activation noise).
+    void hiddenLayer(int i, const Matrix& below, const Matrix* above, std::vector<Philox>& rng, Matrix& T,
+                     Matrix& L) const;
+    // Visible layer: logits = h1 W0^T + b0 (shape = [R, n_visible]).
+    void visibleLogits(const Matrix& h1, Matrix& logits) const;
+    // x row r <- C(Bernoulli(p row r)) (or C(p) without input sampling).
+    void resampleVisible(const Matrix& p, Matrix& x, std::vector<Philox>& rng) const;
+    bool noisy(int layer) const { return m_noise > 0.0f && !(layer == 1 && m_noiselessH1); }
+
+    int m_K = 2;
+    std::vector<int> m_sizes;
+    float m_noise = 2.0f;
+    bool m_noiselessH1 = true;
+    bool m_inputSampling = true;
+    Corruption m_corruption;
+    int m_walkback = 4;
+    std::vector<Matrix> m_W; // m_W[i] shape = [size_i, size_{i+1}]
+    std::vector<Matrix> m_b; // m_b[i] shape = [1, size_i]
+};
+
+} // namespace gsn

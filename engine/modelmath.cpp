@@ -1,0 +1,73 @@
+#include "modelmath.h"
+
+#include <cstdlib>
+#include <mutex>
+
+#ifdef GSN_HAVE_OPENBLAS
+extern "C" {
+void gotoblas_dynamic_init(void);
+void gotoblas_dynamic_quit(void);
+char* openblas_get_corename(void);
+}
+#endif
+
+namespace gsn::modelmath {
+
+void initUniform(Matrix& w, std::uint64_t seed, std::uint64_t stream)
+{
+    const float bound = std::sqrt(6.0f / static_cast<float>(w.rows() + w.cols()));
+    Philox rng(seed, stream, 0);
+    float* d = w.data();
+    for (Eigen::Index i = 0; i < w.size(); ++i)
+        d[i] = bound * (2.0f * rng.uniform() - 1.0f);
+}
+
+double bceFromLogitsSum(const Eigen::Ref<const Matrix>& logit, const Eigen::Ref<const Matrix>& target)
+{
+    double total = 0.0;
+    for (Eigen::Index r = 0; r < logit.rows(); ++r) {
+        const auto a = logit.row(r).array();
+        const auto x = target.row(r).array();
+        total += static_cast<double>((a.max(0.0f) - x * a + (-a.abs()).exp().log1p()).sum());
+    }
+    return total;
+}
+
+void sigmoidInPlace(Eigen::Ref<Matrix> m)
+{
+    m = m.array().logistic();
+}
+
+void ensureFastBlas()
+{
+#ifdef GSN_HAVE_OPENBLAS
+    static std::once_flag once;
+    std::call_once(once, [] {
+        if (std::getenv("OPENBLAS_CORETYPE"))
+            return;
+        const std::string core = openblas_get_corename();
+        if (core != "Haswell" && core != "Zen")
+            return;
+        __builtin_cpu_init();
+        if (!(__builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512bw")
+              && __builtin_cpu_supports("avx512dq") && __builtin_cpu_supports("avx512vl")))
+            return;
+        // OpenBLAS's own mechanism for forcing a kernel set: OPENBLAS_CORETYPE, read by
+        // gotoblas_dynamic_init(). Both functions are exported by DYNAMIC_ARCH builds.
+        setenv("OPENBLAS_CORETYPE", "SkylakeX", 0);
+        gotoblas_dynamic_quit();
+        gotoblas_dynamic_init();
+    });
+#endif
+}
+
+std::string blasKernelName()
+{
+#ifdef GSN_HAVE_OPENBLAS
+    return openblas_get_corename();
+#else
+    return "eigen";
+#endif
+}
+
+} // namespace gsn::modelmath
