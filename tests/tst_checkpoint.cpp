@@ -1,0 +1,358 @@
+// Checkpoints: exact round trip of parameters, momentum and training state; the safetensors layout a
+// foreign reader relies on; every corruption refused with a one-line message naming file and field;
+// atomic saves that never replace a good file with non-finite values.
+
+#include "checkpoint.h"
+#include "error.h"
+#include "tinydae.h"
+
+#include <QtTest>
+
+#include <cmath>
+#include <cstring>
+#include <filesystem>
+#include <fstream>
+#include <functional>
+#include <limits>
+
+using namespace gsn;
+using nlohmann::json;
+
+namespace {
+
+std::string tempDir()
+{
+    const char* env = std::getenv("GSN_TEST_TMP");
+    std::filesystem::path dir = env && *env ? env : std::filesystem::temp_directory_path() / "gsn-test";
+    dir /= "checkpoint";
+    std::filesystem::create_directories(dir);
+    return dir.string();
+}
+
+std::string readBytes(const std::string& path)
+{
+    std::ifstream in(path, std::ios::binary);
+    return std::string(std::istreambuf_iterator<char>(in), {});
+}
+
+void writeBytes(const std::string& path, const std::string& bytes)
+{
+    std::ofstream out(path, std::ios::binary | std::ios::trunc);
+    out.write(bytes.data(), std::streamsize(bytes.size()));
+}
+
+// Splits a safetensors file into its header JSON and data section (assumes a valid file).
+std::pair<json, std::string> split(const std::string& bytes)
+{
+    std::uint64_t n = 0;
+    for (int i = 0; i < 8; ++i)
+        n |= std::uint64_t(static_cast<unsigned char>(bytes[std::size_t(i)])) << (8 * i);
+    return {json::parse(bytes.substr(8, n)), bytes.substr(8 + n)};
+}
+
+std::string join(const json& header, const std::string& data)
+{
+    const std::string text = header.dump();
+    std::string out;
+    for (int i = 0; i < 8; ++i)
+        out.push_back(char((std::uint64_t(text.size()) >> (8 * i)) & 0xff));
+    return out + text + data;
+}
+
+void setLength(std::string& bytes, std::uint64_t n)
+{
+    for (int i = 0; i < 8; ++i)
+        bytes[std::size_t(i)] = char((n >> (8 * i)) & 0xff);
+}
+
+bool sameBits(const Matrix& a, const Matrix& b)
+{
+    return a.rows() == b.rows() && a.cols() == b.cols() &&
+           std::memcmp(a.data(), b.data(), std::size_t(a.size()) * sizeof(float)) == 0;
+}
+
+// A model with non-trivial parameters and a training state with every field set to a value that is not
+// round in decimal, so a lossy write (printf "%g", float narrowing) would show.
+struct Fixture {
+    std::unique_ptr<Model> model = test::TinyDae::create({{"kind", "tiny-dae"}, {"sizes", {4, 6}}}, 7);
+    TrainState state;
+    CheckpointInfo info;
+
+    Fixture()
+    {
+        int k = 0;
+        for (const ParamRef& p : model->parameters())
+            for (Eigen::Index i = 0; i < p.value->size(); ++i)
+                p.value->data()[i] = std::ldexp(float(k++ % 17) - 8.3f, k % 5) / 3.0f;
+        state = TrainState::start(*model, {123456789012345ull, 10, 0.1234567890123, 0.5, 0.995});
+        for (Matrix& v : state.velocity)
+            for (Eigen::Index i = 0; i < v.size(); ++i)
+                v.data()[i] = 1e-30f * float(i + 1) - 0.7f * float(i % 3);
+        state.epoch = 3;
+        state.batch = 2;
+        state.step = 3 * 7 + 2;
+        state.learningRate = 0.1234567890123 * std::pow(0.995, 3);
+        state.epochLossSum = 1234.56789;
+        state.epochExamples = 20;
+        info = {"mnist-train", "0123456789abcdef", "mnist", "train", 64, 10};
+    }
+};
+
+} // namespace
+
+class TestCheckpoint : public QObject {
+    Q_OBJECT
+
+private slots:
+    void roundTripIsExact()
+    {
+        Fixture f;
+        const std::string path = tempDir() + "/roundtrip.safetensors";
+        saveCheckpoint(path, *f.model, &f.state, f.info);
+        const Checkpoint ck = loadCheckpoint(path, test::TinyDae::create);
+
+        QCOMPARE(ck.model->kind(), std::string("tiny-dae"));
+        QCOMPARE(ck.model->layerSizes(), (std::vector<int>{4, 6}));
+        auto want = f.model->parameters();
+        auto got = ck.model->parameters();
+        QCOMPARE(got.size(), want.size());
+        for (std::size_t i = 0; i < want.size(); ++i) {
+            QVERIFY2(sameBits(*got[i].value, *want[i].value), want[i].name.c_str());
+            QVERIFY2(sameBits(ck.state.velocity[i], f.state.velocity[i]), want[i].name.c_str());
+        }
+        QVERIFY(ck.hasState);
+        QCOMPARE(ck.state.seed, f.state.seed);
+        QCOMPARE(ck.state.epoch, 3);
+        QCOMPARE(ck.state.batch, 2);
+        QCOMPARE(ck.state.step, std::uint64_t(23));
+        QCOMPARE(ck.state.batchSize, 10);
+        QCOMPARE(ck.state.learningRate, f.state.learningRate); // exact: JSON keeps 17 significant digits
+        QCOMPARE(ck.state.initialLearningRate, 0.1234567890123);
+        QCOMPARE(ck.state.momentum, 0.5);
+        QCOMPARE(ck.state.decay, 0.995);
+        QCOMPARE(ck.state.epochLossSum, 1234.56789);
+        QCOMPARE(ck.state.epochExamples, 20LL);
+        QCOMPARE(ck.metadata["dataset"]["name"].get<std::string>(), std::string("mnist-train"));
+        QCOMPARE(ck.metadata["dataset"]["hash"].get<std::string>(), std::string("0123456789abcdef"));
+        QCOMPARE(ck.metadata["dataset"]["examples"].get<int>(), 64);
+        QCOMPARE(ck.metadata["config"], f.model->config());
+        QCOMPARE(ck.metadata["training"]["target_epochs"].get<int>(), 10);
+    }
+
+    void modelOnlyRoundTrip()
+    {
+        Fixture f;
+        const std::string path = tempDir() + "/modelonly.safetensors";
+        saveCheckpoint(path, *f.model, nullptr, f.info);
+        const Checkpoint ck = loadCheckpoint(path, test::TinyDae::create);
+        QVERIFY(!ck.hasState);
+        QVERIFY(ck.state.velocity.empty());
+        QVERIFY(sameBits(*ck.model->parameters()[0].value, *f.model->parameters()[0].value));
+        QVERIFY(!split(readBytes(path)).first.contains("momentum.W0"));
+    }
+
+    // What a reader without project code sees (docs/checkpoint-format.md): the safetensors layout.
+    void layoutIsSafetensors()
+    {
+        Fixture f;
+        const std::string path = tempDir() + "/layout.safetensors";
+        saveCheckpoint(path, *f.model, &f.state, f.info);
+        const std::string bytes = readBytes(path);
+        std::uint64_t n = 0;
+        for (int i = 0; i < 8; ++i)
+            n |= std::uint64_t(static_cast<unsigned char>(bytes[std::size_t(i)])) << (8 * i);
+        QCOMPARE(n % 8, std::uint64_t(0)); // data section 8-byte aligned
+        auto [header, data] = split(bytes);
+        QVERIFY(header["__metadata__"].is_object());
+        for (auto& [key, value] : header["__metadata__"].items())
+            QVERIFY2(value.is_string(), key.c_str()); // safetensors: metadata values are strings
+        QCOMPARE(header["__metadata__"]["kind"].get<std::string>(), std::string("tiny-dae"));
+        QCOMPARE(json::parse(header["__metadata__"]["sizes"].get<std::string>()), json({4, 6}));
+        const json& w = header["W0"];
+        QCOMPARE(w["dtype"].get<std::string>(), std::string("F32"));
+        QCOMPARE(w["shape"], json({4, 6}));
+        const auto begin = w["data_offsets"][0].get<std::size_t>();
+        float first = 0, last = 0;
+        std::memcpy(&first, data.data() + begin, 4);
+        std::memcpy(&last, data.data() + begin + 4 * 23, 4);
+        const Matrix& W0 = *f.model->parameters()[0].value;
+        QCOMPARE(first, W0(0, 0)); // row-major, little-endian float32
+        QCOMPARE(last, W0(3, 5));
+        QCOMPARE(header["momentum.b1"]["shape"], json({1, 6}));
+        std::size_t total = 0;
+        for (auto& [key, value] : header.items())
+            if (key != "__metadata__")
+                total += value["data_offsets"][1].get<std::size_t>() - value["data_offsets"][0].get<std::size_t>();
+        QCOMPARE(total, data.size());
+    }
+
+    void corruptionIsRefused_data()
+    {
+        QTest::addColumn<QString>("mutation");
+        QTest::addColumn<QString>("expected");
+        QTest::newRow("empty file") << "empty" << "header length: expected at least 8 bytes";
+        QTest::newRow("truncated in header") << "truncate-header" << "header length: expected at most";
+        QTest::newRow("truncated in data") << "truncate-data" << "data_offsets: expected 0 <= begin <= end <=";
+        QTest::newRow("extra bytes after data") << "append" << "data section: expected";
+        QTest::newRow("header length > file") << "length-past-end" << "header length: expected at most";
+        QTest::newRow("header length 2^63") << "length-huge" << "header length: expected at most";
+        QTest::newRow("header length too small") << "length-short" << "header: expected valid JSON";
+        QTest::newRow("bad JSON") << "bad-json" << "header: expected valid JSON";
+        QTest::newRow("header not an object") << "not-object" << "header: expected a JSON object";
+        QTest::newRow("no metadata") << "no-metadata" << "__metadata__: expected an object";
+        QTest::newRow("metadata value not a string") << "meta-number" << "__metadata__.epoch: expected a string";
+        QTest::newRow("format version") << "version" << "__metadata__.format_version: expected \"1\"";
+        QTest::newRow("config not JSON") << "config-text" << "__metadata__.config: expected a JSON-encoded object";
+        QTest::newRow("unknown model kind") << "config-kind" << "__metadata__.config: model config: kind: expected";
+        QTest::newRow("sizes disagree with config") << "sizes" << "__metadata__.sizes: expected [4,6]";
+        QTest::newRow("wrong dtype") << "dtype" << "W0.dtype: expected \"F32\", got \"F16\"";
+        QTest::newRow("wrong shape") << "shape" << "W0.shape: expected [4, 6] for the tiny-dae model, got [6,4]";
+        QTest::newRow("shape and size disagree") << "shape-size" << "b0.data_offsets: expected 20 bytes for shape [1,5], got 16";
+        QTest::newRow("shape not integers") << "shape-negative" << "W0.shape: expected an array of non-negative";
+        QTest::newRow("offsets outside data") << "offsets-outside" << "W0.data_offsets: expected 0 <= begin <= end";
+        QTest::newRow("offsets reversed") << "offsets-reversed" << "data_offsets: expected 0 <= begin <= end";
+        QTest::newRow("offsets overlap") << "offsets-overlap" << "data_offsets: expected to begin at";
+        QTest::newRow("unknown tensor") << "unknown-tensor" << "bias: expected only the tiny-dae model's parameters";
+        QTest::newRow("missing momentum") << "missing-momentum" << "momentum.b1: expected the tensor to be present";
+        QTest::newRow("NaN in weights") << "nan" << "W0: expected finite values, got nan";
+        QTest::newRow("Inf in momentum") << "inf-momentum" << "momentum.W0: expected finite values, got inf";
+        QTest::newRow("momentum out of range") << "momentum-value" << "__metadata__.training: expected";
+        QTest::newRow("epoch not a number") << "epoch-text" << "__metadata__.epoch: expected an integer";
+    }
+
+    void corruptionIsRefused()
+    {
+        QFETCH(QString, mutation);
+        QFETCH(QString, expected);
+        Fixture f;
+        const std::string good = tempDir() + "/good.safetensors";
+        saveCheckpoint(good, *f.model, &f.state, f.info);
+        std::string bytes = readBytes(good);
+        auto [header, data] = split(bytes);
+        const std::string m = mutation.toStdString();
+        auto offsetOf = [&](const std::string& name) { return header[name]["data_offsets"][0].get<std::size_t>(); };
+        auto putFloat = [&](std::size_t at, float v) { std::memcpy(data.data() + at, &v, 4); };
+
+        if (m == "empty") bytes.clear();
+        else if (m == "truncate-header") bytes.resize(8 + 10);
+        else if (m == "truncate-data") bytes.resize(bytes.size() - 4);
+        else if (m == "append") bytes += std::string(4, '\0');
+        else if (m == "length-past-end") setLength(bytes, bytes.size() - 7);
+        else if (m == "length-huge") setLength(bytes, std::uint64_t(1) << 63);
+        else if (m == "length-short") setLength(bytes, 5);
+        else if (m == "bad-json") bytes[8 + 1] = '#';
+        else {
+            if (m == "not-object") header = json::array({1, 2});
+            else if (m == "no-metadata") header.erase("__metadata__");
+            else if (m == "meta-number") header["__metadata__"]["epoch"] = 3;
+            else if (m == "version") header["__metadata__"]["format_version"] = "2";
+            else if (m == "config-text") header["__metadata__"]["config"] = "tiny";
+            else if (m == "config-kind") header["__metadata__"]["config"] = R"({"kind":"nope","sizes":[4,6]})";
+            else if (m == "sizes") header["__metadata__"]["sizes"] = "[4,7]";
+            else if (m == "dtype") header["W0"]["dtype"] = "F16";
+            else if (m == "shape") header["W0"]["shape"] = {6, 4};
+            else if (m == "shape-size") header["b0"]["shape"] = {1, 5};
+            else if (m == "shape-negative") header["W0"]["shape"] = {-4, 6};
+            else if (m == "offsets-outside") header["W0"]["data_offsets"] = {data.size(), data.size() + 96};
+            else if (m == "offsets-reversed") header["W0"]["data_offsets"] = {96, 0};
+            else if (m == "offsets-overlap") header["momentum.b0"]["data_offsets"] = header["b0"]["data_offsets"];
+            else if (m == "unknown-tensor") {
+                header["bias"] = header["b1"];
+                header.erase("b1");
+            } else if (m == "missing-momentum") {
+                // Remove the tensor and its bytes, shifting the later tensors down: a well-formed file
+                // that simply lacks one buffer.
+                const auto b = header["momentum.b1"]["data_offsets"][0].get<std::size_t>();
+                const auto e = header["momentum.b1"]["data_offsets"][1].get<std::size_t>();
+                data.erase(b, e - b);
+                header.erase("momentum.b1");
+                for (auto& [key, value] : header.items()) {
+                    if (key == "__metadata__" || value["data_offsets"][0].get<std::size_t>() < e)
+                        continue;
+                    value["data_offsets"] = {value["data_offsets"][0].get<std::size_t>() - (e - b),
+                                             value["data_offsets"][1].get<std::size_t>() - (e - b)};
+                }
+            } else if (m == "nan") putFloat(offsetOf("W0") + 4 * 5, std::numeric_limits<float>::quiet_NaN());
+            else if (m == "inf-momentum") putFloat(offsetOf("momentum.W0"), std::numeric_limits<float>::infinity());
+            else if (m == "momentum-value") {
+                json t = json::parse(header["__metadata__"]["training"].get<std::string>());
+                t["momentum"] = 1.5;
+                header["__metadata__"]["training"] = t.dump();
+            } else if (m == "epoch-text") header["__metadata__"]["epoch"] = "three";
+            else QFAIL(("unknown mutation " + m).c_str());
+            bytes = join(header, data);
+        }
+        const std::string bad = tempDir() + "/bad-" + m + ".safetensors";
+        writeBytes(bad, bytes);
+        try {
+            loadCheckpoint(bad, test::TinyDae::create);
+            QFAIL("the corrupt checkpoint was accepted");
+        } catch (const Error& e) {
+            const std::string what = e.what();
+            QVERIFY2(what.rfind(bad + ": ", 0) == 0, ("message does not start with the file: " + what).c_str());
+            QVERIFY2(what.find(expected.toStdString()) != std::string::npos, ("got: " + what).c_str());
+            QVERIFY2(what.find('\n') == std::string::npos, "message is not one line");
+        }
+    }
+
+    void missingFileIsAnError()
+    {
+        try {
+            loadCheckpoint(tempDir() + "/does-not-exist.safetensors", test::TinyDae::create);
+            QFAIL("no error");
+        } catch (const Error& e) {
+            QVERIFY2(std::string(e.what()).find("open: expected a readable file") != std::string::npos, e.what());
+        }
+    }
+
+    // A NaN parameter must never replace a good checkpoint; the save leaves no temp file behind.
+    void nonFiniteNeverOverwrites_data()
+    {
+        QTest::addColumn<bool>("inMomentum");
+        QTest::newRow("NaN parameter") << false;
+        QTest::newRow("Inf momentum") << true;
+    }
+
+    void nonFiniteNeverOverwrites()
+    {
+        QFETCH(bool, inMomentum);
+        Fixture f;
+        const std::string dir = tempDir() + "/atomic";
+        std::filesystem::remove_all(dir);
+        std::filesystem::create_directories(dir);
+        const std::string path = dir + "/run.safetensors";
+        saveCheckpoint(path, *f.model, &f.state, f.info);
+        const std::string before = readBytes(path);
+        if (inMomentum)
+            f.state.velocity[0](1, 1) = std::numeric_limits<float>::infinity();
+        else
+            (*f.model->parameters()[1].value)(0, 2) = std::numeric_limits<float>::quiet_NaN();
+        QVERIFY_THROWS_EXCEPTION(Error, saveCheckpoint(path, *f.model, &f.state, f.info));
+        QCOMPARE(readBytes(path), before);
+        int files = 0;
+        for ([[maybe_unused]] const auto& entry : std::filesystem::directory_iterator(dir))
+            ++files;
+        QCOMPARE(files, 1);
+    }
+
+    void saveReplacesAtomically()
+    {
+        Fixture f;
+        const std::string dir = tempDir() + "/replace";
+        std::filesystem::remove_all(dir);
+        std::filesystem::create_directories(dir);
+        const std::string path = dir + "/run.safetensors";
+        saveCheckpoint(path, *f.model, &f.state, f.info);
+        f.state.epoch = 4;
+        saveCheckpoint(path, *f.model, &f.state, f.info);
+        QCOMPARE(loadCheckpoint(path, test::TinyDae::create).state.epoch, 4);
+        int files = 0;
+        for ([[maybe_unused]] const auto& entry : std::filesystem::directory_iterator(dir))
+            ++files;
+        QCOMPARE(files, 1);
+        QVERIFY_THROWS_EXCEPTION(Error, saveCheckpoint(dir + "/no-such-dir/x.safetensors", *f.model, &f.state, f.info));
+    }
+};
+
+QTEST_GUILESS_MAIN(TestCheckpoint)
+#include "tst_checkpoint.moc"
