@@ -1,0 +1,57 @@
+// gsn-studio: the GSN Studio desktop program. Parses the command line and opens the main window.
+
+#include "glformat.h"
+#include "mainwindow.h"
+
+#include <QApplication>
+#include <QCommandLineParser>
+#include <QSettings>
+#include <QTimer>
+
+int main(int argc, char** argv)
+{
+    gsn::setDefaultSurfaceFormat(); // before QApplication: the chain view needs OpenGL 3.3 core
+    QApplication app(argc, argv);
+    QApplication::setOrganizationName(QStringLiteral("gsn"));
+    QApplication::setApplicationName(QStringLiteral("GSN Studio"));
+
+    QCommandLineParser parser;
+    parser.setApplicationDescription(QStringLiteral("Train denoising auto-encoders and GSNs; watch their Markov chains."));
+    parser.addHelpOption();
+    QCommandLineOption dataOption(QStringList{QStringLiteral("d"), QStringLiteral("data")},
+                                  QStringLiteral("Dataset: mnist-test, mnist-train, fashion-test, faces, or a file."),
+                                  QStringLiteral("spec"));
+    parser.addOption(dataOption);
+    QCommandLineOption screenshotOption(QStringLiteral("screenshot"),
+                                        QStringLiteral("Save a PNG of the window after start-up, then quit."),
+                                        QStringLiteral("file"));
+    parser.addOption(screenshotOption);
+    QCommandLineOption delayOption(QStringLiteral("screenshot-delay"),
+                                   QStringLiteral("Milliseconds to wait before the screenshot (default 1500)."),
+                                   QStringLiteral("ms"), QStringLiteral("1500"));
+    parser.addOption(delayOption);
+    QCommandLineOption sizeOption(QStringLiteral("size"), QStringLiteral("Window size, e.g. 1200x800."),
+                                  QStringLiteral("WxH"));
+    parser.addOption(sizeOption);
+    parser.process(app);
+
+    gsn::MainWindow window;
+    if (parser.isSet(sizeOption)) {
+        const QStringList parts = parser.value(sizeOption).split(QLatin1Char('x'));
+        if (parts.size() == 2 && parts[0].toInt() > 0 && parts[1].toInt() > 0)
+            window.resize(parts[0].toInt(), parts[1].toInt());
+    }
+    window.show();
+    const QString spec = parser.isSet(dataOption)
+                             ? parser.value(dataOption)
+                             : QSettings().value(QStringLiteral("data/spec"), QStringLiteral("mnist-test")).toString();
+    window.loadDataset(spec);
+    if (parser.isSet(screenshotOption)) {
+        const QString path = parser.value(screenshotOption);
+        QTimer::singleShot(parser.value(delayOption).toInt(), &window, [&window, path] {
+            const bool saved = window.grab().save(path, "PNG");
+            QApplication::exit(saved ? 0 : 1);
+        });
+    }
+    return app.exec();
+}

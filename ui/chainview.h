@@ -1,0 +1,174 @@
+#pragma once
+// The live chain view: a grid of C chains (or a filmstrip of consecutive steps of selected chains)
+// drawn from one R8 texture atlas, updated in place each frame, through GLSL shaders compiled into
+// the binary (":/shaders/chainview.vert|frag"). Producers publish frames into a staging buffer from
+// any thread; the view takes the newest one at its own refresh and never waits for them.
+
+#include "colormap.h"
+#include "frame.h"
+#include "framestaging.h"
+
+#include <QOpenGLBuffer>
+#include <QOpenGLExtraFunctions>
+#include <QOpenGLVertexArrayObject>
+#include <QOpenGLWidget>
+#include <QPointF>
+#include <QTimer>
+
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <vector>
+
+class QOpenGLShaderProgram;
+
+namespace gsn {
+
+class ChainView : public QOpenGLWidget, protected QOpenGLExtraFunctions {
+    Q_OBJECT
+public:
+    explicit ChainView(QWidget* parent = nullptr);
+    ~ChainView() override;
+
+    // Thread-safe: publishes a frame into the staging buffer; it is drawn at the next refresh.
+    void setFrame(FramePtr frame);
+    // The staging buffer, for producers that outlive a call into the view (keep the shared_ptr).
+    std::shared_ptr<FrameStaging> staging() const { return m_staging; }
+    // The frame drawn (or about to be drawn), or null before the first refresh with a frame.
+    FramePtr currentFrame() const { return m_frame; }
+
+    void setColorMap(ColorMap map);
+    ColorMap colorMap() const { return m_colorMap; }
+    // Smooth (bilinear) or nearest filtering of image pixels.
+    void setSmooth(bool smooth);
+    bool smooth() const { return m_smooth; }
+    // Gap between cells in image pixels (0..16).
+    void setPadding(int pixels);
+    int padding() const { return m_padding; }
+    // Grid columns; 0 = choose from the widget's aspect ratio.
+    void setColumns(int columns);
+    int columns() const { return m_columns; }
+
+    // Zoom in screen pixels per image pixel, and pan (widget position of the content's top-left
+    // corner). Setting either leaves fit mode; fitToView() returns to it (largest whole zoom when
+    // filtering is nearest, so pixels stay square).
+    void setZoom(double zoom);
+    double zoom() const { return m_zoom; }
+    void setPan(QPointF pan);
+    QPointF pan() const { return m_pan; }
+    void fitToView();
+    bool fitting() const { return m_fit; }
+    // Multiplies the zoom, keeping the widget's centre fixed.
+    void zoomBy(double factor);
+
+    // Filmstrip mode: one row per selected chain, columns are the last `length` published frames
+    // (consecutive steps, oldest on the left; length 1..64). Empty selection = the first min(C, 10) chains.
+    void setFilmstrip(bool on);
+    bool filmstrip() const { return m_filmstrip; }
+    void setFilmstripChains(std::vector<int> chains);
+    std::vector<int> filmstripChains() const { return m_filmChains; }
+    void setFilmstripLength(int length);
+    int filmstripLength() const { return m_filmLength; }
+
+    // Layout of what is drawn: grid columns and rows, and one cell's rectangle in widget coordinates.
+    int gridColumns() const { return m_gridColumns; }
+    int gridRows() const { return m_gridRows; }
+    QRectF cellRect(int row, int column) const;
+
+    // The cell under a widget position: chain index, step, grid row and column, and the image pixel.
+    struct CellInfo {
+        int chain = -1;
+        std::int64_t step = 0;
+        int row = 0;
+        int column = 0;
+        int pixelX = 0;
+        int pixelY = 0;
+        float value = 0.0f;
+    };
+    std::optional<CellInfo> cellAt(QPointF widgetPos) const;
+
+    std::int64_t framesDrawn() const { return m_framesDrawn; } // new frames that reached the screen
+    std::int64_t framesSkipped() const { return m_staging->skippedCount(); }
+    // Empty when OpenGL works; otherwise why the view cannot draw (shown in the widget too).
+    QString glError() const { return m_glError; }
+    // Refresh period in ms for taking frames from the staging buffer (default 16).
+    void setRefreshInterval(int ms);
+
+public slots:
+    // Takes the newest staged frame (if any) and schedules a repaint; called by the refresh timer.
+    void refresh();
+
+signals:
+    // A new frame was taken from the staging buffer.
+    void frameTaken(qint64 step);
+    // Zoom, pan, layout or display settings changed.
+    void viewChanged();
+
+protected:
+    void initializeGL() override;
+    void resizeGL(int w, int h) override;
+    void paintGL() override;
+    void wheelEvent(QWheelEvent* event) override;
+    void mousePressEvent(QMouseEvent* event) override;
+    void mouseMoveEvent(QMouseEvent* event) override;
+    void mouseReleaseEvent(QMouseEvent* event) override;
+    void mouseDoubleClickEvent(QMouseEvent* event) override;
+    void keyPressEvent(QKeyEvent* event) override;
+
+private:
+    void releaseGL();
+    bool buildProgram();
+    void updateLayout();
+    void applyFit();
+    void fillAtlas();
+    void uploadColorMap();
+    QSizeF contentSize() const; // in image pixels, padding included
+    int cellWidth() const;
+    int cellHeight() const;
+
+    std::shared_ptr<FrameStaging> m_staging;
+    FramePtr m_frame;                   // newest frame taken
+    std::vector<FramePtr> m_history;    // filmstrip columns, oldest first
+    QTimer m_refreshTimer;
+
+    ColorMap m_colorMap = ColorMap::Grey;
+    bool m_smooth = false;
+    int m_padding = 2;
+    int m_columns = 0;
+    double m_zoom = 1.0;
+    QPointF m_pan;
+    bool m_fit = true;
+    bool m_filmstrip = false;
+    std::vector<int> m_filmChains;
+    int m_filmLength = 10;
+
+    int m_gridColumns = 0;
+    int m_gridRows = 0;
+    int m_cellCount = 0;
+    std::vector<std::uint8_t> m_atlasBytes; // shape = [gridRows*h, gridColumns*w], grey levels
+
+    // GL state (valid between initializeGL and releaseGL).
+    QOpenGLShaderProgram* m_program = nullptr;
+    QOpenGLVertexArrayObject m_vao;
+    QOpenGLBuffer m_vbo{QOpenGLBuffer::VertexBuffer};
+    GLuint m_atlasTexture = 0;
+    GLuint m_colorTexture = 0;
+    int m_atlasWidth = 0;  // allocated texture size; reallocated only when the layout changes
+    int m_atlasHeight = 0;
+    GLint m_maxTextureSize = 4096;
+    bool m_atlasDirty = true;
+    bool m_colorDirty = true;
+    bool m_newFrame = false;
+    QString m_glError;
+    struct Uniforms {
+        int scale = -1, offset = -1, atlas = -1, colormap = -1, cellSize = -1, padding = -1, grid = -1,
+            cellCount = -1, atlasSize = -1, background = -1;
+    } m_uniforms;
+
+    std::int64_t m_framesDrawn = 0;
+    bool m_dragging = false;
+    QPointF m_dragStart;
+    QPointF m_panStart;
+};
+
+} // namespace gsn
