@@ -2,6 +2,9 @@
 
 #include "commands.h"
 #include "error.h"
+#ifdef GSN_HAVE_UI
+#include "samplecommand.h" // ui/: renders sheets with Qt
+#endif
 
 #include <cstdio>
 #include <cstring>
@@ -21,7 +24,12 @@ struct Command {
 const std::map<std::string, Command>& table()
 {
     static const std::map<std::string, Command> commands = {
+#ifdef GSN_HAVE_UI
+        {"sample", {gsn::commands::sample, "gsn sample --model FILE --chains C --steps S [--every K] [--seed S] [--init noise|zeros|test:INDEX] [--clamp left|right|top|bottom|centre|border|MASK.png] --out FILE.png|pdf|svg|npy"}},
+#endif
+        {"eval", {gsn::commands::eval, "gsn eval --model FILE|--samples FILE.npy|--baseline mnist-train [--n 10000] [--burnin B] [--thin T] [--seed S] [--binarize]  Parzen log-likelihood (SPEC 4)"}},
         {"info", {gsn::commands::info, "gsn info FILE            what a dataset file or checkpoint holds"}},
+        {"train", {gsn::commands::train, "gsn train --model dae|gsn2|gsn3|rbm --data mnist|fashion|faces|PATH --out FILE.safetensors [...]"}},
     };
     return commands;
 }

@@ -211,6 +211,15 @@ void readTensor(const std::string& path, std::ifstream& in, std::uint64_t dataSt
     }
 }
 
+// A decoded metadata value as display text (strings without quotes).
+std::string metaText(const json& meta, const std::string& key)
+{
+    if (!meta.contains(key))
+        return "?";
+    const json& v = meta[key];
+    return v.is_string() ? v.get<std::string>() : v.dump();
+}
+
 } // namespace
 
 void saveCheckpoint(const std::string& path, const Model& model, const TrainState* state, const CheckpointInfo& info)
@@ -464,10 +473,11 @@ std::string checkpointInfo(const std::string& path)
     const Checkpoint ck = loadCheckpoint(path);
     const json& m = ck.metadata;
     std::ostringstream out;
-    out << path << ": " << ck.model->kind() << " checkpoint (safetensors, format " << m.value("format_version", json())
-        << ")\n";
-    out << "  layers      " << sizesText(ck.model->layerSizes()) << "\n";
-    out << "  config      " << ck.model->config().dump() << "\n";
+    out << "file: " << path << "\n";
+    out << "kind: checkpoint (safetensors, format " << metaText(m, "format_version") << ")\n";
+    out << "model: " << ck.model->kind() << "\n";
+    out << "layers: " << sizesText(ck.model->layerSizes()) << "\n";
+    out << "config: " << ck.model->config().dump() << "\n";
     long long floats = 0;
     std::string names;
     for (const ParamRef& p : ck.model->parameters()) {
@@ -476,34 +486,35 @@ std::string checkpointInfo(const std::string& path)
             names += ", ";
         names += p.name + " " + shapeText(p.value->rows(), p.value->cols());
     }
-    out << "  parameters  " << floats << " floats: " << names << "\n";
-    if (m.contains("dataset") && m["dataset"].is_object()) {
-        const json& d = m["dataset"];
-        out << "  dataset     " << d.value("name", std::string("?")) << " (hash " << d.value("hash", std::string("?"))
-            << ", " << d.value("examples", 0LL) << " examples";
-        if (!d.value("trainset", std::string()).empty())
-            out << ", trainset " << d.value("trainset", std::string());
-        out << ")\n";
+    out << "parameters: " << floats << " floats (" << names << ")\n";
+    const json dataset = m.contains("dataset") && m["dataset"].is_object() ? m["dataset"] : json::object();
+    if (!dataset.empty()) {
+        out << "dataset: " << dataset.value("name", std::string("?")) << ", " << dataset.value("examples", 0LL)
+            << " examples, hash " << dataset.value("hash", std::string("?"));
+        if (!dataset.value("trainset", std::string()).empty())
+            out << ", trainset " << dataset.value("trainset", std::string());
+        out << "\n";
     }
-    if (ck.hasState) {
-        const TrainState& s = ck.state;
-        const long long examples = m.contains("dataset") ? m["dataset"].value("examples", 0LL) : 0;
-        out << "  progress    " << s.epoch << " epochs completed";
-        if (s.batch > 0) {
-            out << " + " << s.batch << " batches";
-            if (examples > 0)
-                out << " of " << (examples + s.batchSize - 1) / s.batchSize;
-        }
-        const int target = m.contains("training") ? m["training"].value("target_epochs", 0) : 0;
-        if (target > 0)
-            out << " (run asked for " << target << ")";
-        out << ", global step " << s.step << "\n";
-        out << "  training    batch " << s.batchSize << ", learning rate " << s.learningRate << " (initial "
-            << s.initialLearningRate << ", x" << s.decay << " per epoch), momentum " << s.momentum << ", seed "
-            << s.seed << "\n";
-    } else {
-        out << "  training    none stored (model only)\n";
+    if (!ck.hasState) {
+        out << "training: none stored (model only)\n";
+        return out.str();
     }
+    const TrainState& s = ck.state;
+    const long long examples = dataset.value("examples", 0LL);
+    const json training = m.contains("training") && m["training"].is_object() ? m["training"] : json::object();
+    const int target = training.value("target_epochs", 0);
+    out << "epoch: " << s.epoch << " completed";
+    if (target > 0)
+        out << " of " << target;
+    if (s.batch > 0) {
+        out << ", plus " << s.batch << " batches";
+        if (examples > 0)
+            out << " of " << (examples + s.batchSize - 1) / s.batchSize;
+    }
+    out << " (global step " << s.step << ")\n";
+    out << "hyper-parameters: batch " << s.batchSize << ", learning rate " << s.learningRate << " (initial "
+        << s.initialLearningRate << ", x" << s.decay << " per epoch), momentum " << s.momentum << "\n";
+    out << "seed: " << s.seed << "\n";
     return out.str();
 }
 

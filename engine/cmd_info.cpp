@@ -1,5 +1,6 @@
 // gsn info FILE|NAME: what a dataset (registry name, .npy, IDX, .mat) or a checkpoint holds.
 
+#include "checkpoint.h"
 #include "cliargs.h"
 #include "commands.h"
 #include "datasets.h"
@@ -61,12 +62,10 @@ int info(const Args& args)
         }() + ")");
     const std::string spec = cli.positionals().front();
 
-    // ---- CHECKPOINT BRANCH (checkpoint helper: add it here) -----------------------------------
-    // if (endsWith(spec, ".safetensors"))
-    //     return checkpointInfo(spec);
-    // ---------------------------------------------------------------------------------------------
-    if (endsWith(spec, ".safetensors"))
-        fail(spec, "file", "expected a dataset (registry name, .npy, IDX or .mat); checkpoint support is not built in yet");
+    if (endsWith(spec, ".safetensors")) {
+        std::fputs(checkpointInfo(spec).c_str(), stdout);
+        return 0;
+    }
 
     // Labels-only IDX files are real dataset files too (MNIST's *-labels-idx1-ubyte): a 1-D IDX
     // file is reported as labels. (Images are then read twice; a few tens of ms for MNIST.)

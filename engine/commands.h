@@ -10,5 +10,7 @@ namespace gsn::commands {
 using Args = std::vector<std::string>;
 
 int info(const Args& args);   // gsn info FILE          (cmd_info.cpp)
+int eval(const Args& args);   // gsn eval ...           (cmd_eval.cpp)
+int train(const Args& args);  // gsn train ...          (cmd_train.cpp)
 
 } // namespace gsn::commands

@@ -1,0 +1,283 @@
+// gsn train: trains a model on a dataset, saving a resumable safetensors checkpoint after every epoch
+// and on Ctrl-C. A diverged run (NaN/Inf) stops with an error and leaves the last checkpoint untouched.
+
+#include "checkpoint.h"
+#include "cliargs.h"
+#include "commands.h"
+#include "datasets.h"
+#include "error.h"
+#include "trainer.h"
+
+#include <atomic>
+#include <chrono>
+#include <cmath>
+#include <csignal>
+#include <cstdio>
+#include <sstream>
+
+namespace gsn::commands {
+namespace {
+
+constexpr const char* kUsage =
+    "gsn train --model dae|gsn2|gsn3|rbm --data mnist|fashion|faces|PATH --out FILE.safetensors\n"
+    "          [--hidden 1500,1500] [--epochs N] [--examples N] [--batch 100] [--lr 0.25] [--momentum 0.5]\n"
+    "          [--decay 0.995] [--noise 0.4] [--walkback K] [--cd-k K] [--pcd] [--seed S]\n"
+    "          [--trainset train|trainfull] [--resume FILE]";
+
+// Set by SIGINT; the trainer checks it before every batch. A lock-free atomic store is async-signal-safe.
+std::atomic<bool> g_cancel{false};
+
+extern "C" void onInterrupt(int)
+{
+    if (g_cancel.load()) {
+        // Second Ctrl-C: the user does not want to wait for the checkpoint.
+        std::signal(SIGINT, SIG_DFL);
+        std::raise(SIGINT);
+        return;
+    }
+    g_cancel.store(true);
+}
+
+// Installs the SIGINT handler for the lifetime of the object, restoring the previous one after.
+class InterruptGuard {
+public:
+    InterruptGuard()
+    {
+        g_cancel.store(false);
+        struct sigaction action {};
+        action.sa_handler = onInterrupt;
+        sigemptyset(&action.sa_mask);
+        sigaction(SIGINT, &action, &m_previous);
+    }
+    ~InterruptGuard() { sigaction(SIGINT, &m_previous, nullptr); }
+    InterruptGuard(const InterruptGuard&) = delete;
+    InterruptGuard& operator=(const InterruptGuard&) = delete;
+
+private:
+    struct sigaction m_previous {};
+};
+
+bool endsWith(const std::string& s, const std::string& suffix)
+{
+    return s.size() >= suffix.size() && s.compare(s.size() - suffix.size(), suffix.size(), suffix) == 0;
+}
+
+std::string duration(double seconds)
+{
+    if (!std::isfinite(seconds) || seconds < 0)
+        return "?";
+    const long long s = std::llround(seconds);
+    char text[32];
+    if (s >= 3600)
+        std::snprintf(text, sizeof text, "%lldh%02lldm", s / 3600, s / 60 % 60);
+    else if (s >= 60)
+        std::snprintf(text, sizeof text, "%lldm%02llds", s / 60, s % 60);
+    else
+        std::snprintf(text, sizeof text, "%llds", s);
+    return text;
+}
+
+// --data and --trainset -> the dataset registry name or file path.
+std::string datasetSpec(const std::string& data, const std::string& trainset)
+{
+    if (data == "mnist")
+        return trainset == "trainfull" ? "mnist-trainfull" : "mnist-train";
+    if (trainset != "train")
+        fail("command line", "--trainset", "expected only with --data mnist (train = rows 0-49999, trainfull = 0-59999)");
+    if (data == "fashion")
+        return "fashion-train";
+    return data; // "faces" or a path
+}
+
+Dataset loadTrainingData(const std::string& data, const std::string& trainset, long long examples)
+{
+    Dataset all = loadDataset(datasetSpec(data, trainset));
+    if (examples <= 0 || examples == all.count())
+        return all;
+    if (examples > all.count())
+        fail("command line", "--examples",
+             "expected at most " + std::to_string(all.count()) + " (the size of " + all.name + "), got " +
+                 std::to_string(examples));
+    return all.slice(0, static_cast<int>(examples), "[0:" + std::to_string(examples) + "]");
+}
+
+nlohmann::json modelConfig(const CliArgs& cli, int visible)
+{
+    const std::string kind = cli.require("model", "dae, gsn2, gsn3 or rbm");
+    nlohmann::json config{{"kind", kind}};
+    std::vector<int> sizes{visible};
+    auto corruption = [&] {
+        return nlohmann::json{{"type", "salt-and-pepper"}, {"level", cli.getDouble("noise", 0.4)}};
+    };
+    if (kind == "dae") {
+        sizes.push_back(cli.getIntList("hidden", {2000}).at(0));
+        if (cli.getIntList("hidden", {2000}).size() != 1)
+            fail("command line", "--hidden", "expected one size for a dae");
+        config["corruption"] = corruption();
+        config["walkback"] = cli.getInt("walkback", 1, 1, 1000);
+    } else if (kind == "gsn2" || kind == "gsn3") {
+        const std::size_t k = kind == "gsn2" ? 2 : 3;
+        const std::vector<int> hidden = cli.getIntList("hidden", std::vector<int>(k, 1500));
+        if (hidden.size() != k)
+            fail("command line", "--hidden", "expected " + std::to_string(k) + " comma-separated sizes for " + kind);
+        sizes.insert(sizes.end(), hidden.begin(), hidden.end());
+        config["corruption"] = corruption();
+        if (cli.has("walkback"))
+            config["walkback"] = cli.getInt("walkback", 0, 1, 1000);
+    } else if (kind == "rbm") {
+        const std::vector<int> hidden = cli.getIntList("hidden", {500});
+        if (hidden.size() != 1)
+            fail("command line", "--hidden", "expected one size for an rbm");
+        sizes.push_back(hidden[0]);
+        for (const char* flag : {"noise", "walkback"})
+            if (cli.has(flag))
+                fail("command line", std::string("--") + flag, "expected only with dae, gsn2 or gsn3");
+        config["cd_k"] = cli.getInt("cd-k", 1, 1, 1000);
+        config["persistent"] = cli.has("pcd");
+    } else {
+        fail("command line", "--model", "expected dae, gsn2, gsn3 or rbm, got '" + kind + "'");
+    }
+    if (kind != "rbm" && (cli.has("cd-k") || cli.has("pcd")))
+        fail("command line", cli.has("pcd") ? "--pcd" : "--cd-k", "expected only with --model rbm");
+    config["sizes"] = sizes;
+    return config;
+}
+
+} // namespace
+
+int train(const Args& args)
+{
+    const CliArgs cli(args,
+                      {"model", "data", "hidden", "epochs", "examples", "batch", "lr", "momentum", "decay", "noise",
+                       "walkback", "cd-k", "seed", "trainset", "resume", "out"},
+                      {"pcd"});
+    if (!cli.positionals().empty())
+        fail("command line", cli.positionals().front(), std::string("unexpected argument; usage:\n") + kUsage);
+
+    std::unique_ptr<Model> model;
+    TrainState state;
+    CheckpointInfo info;
+    Dataset data;
+    const bool resume = cli.has("resume");
+    std::string out = cli.get("out");
+
+    if (resume) {
+        const std::string from = cli.get("resume");
+        for (const char* flag : {"model", "hidden", "noise", "walkback", "cd-k", "pcd", "batch", "seed"})
+            if (cli.has(flag))
+                fail("command line", std::string("--") + flag, "expected no value with --resume (it comes from " + from + ")");
+        Checkpoint ck = loadCheckpoint(from);
+        if (!ck.hasState)
+            fail(from, "training state", "expected momentum buffers and training metadata (this file holds a model only)");
+        const nlohmann::json& d = ck.metadata.value("dataset", nlohmann::json::object());
+        info.datasetSpec = cli.get("data", d.value("spec", std::string()));
+        info.trainSet = cli.get("trainset", d.value("trainset", std::string("train")));
+        info.examples = cli.getInt("examples", d.value("examples", 0LL), 1, 1LL << 40);
+        if (info.datasetSpec.empty())
+            fail(from, "__metadata__.dataset.spec", "expected the dataset the run used; pass --data");
+        data = loadTrainingData(info.datasetSpec, info.trainSet, info.examples);
+        if (data.hash != d.value("hash", std::string()))
+            fail(from, "__metadata__.dataset.hash",
+                 "expected the run's data (" + d.value("name", std::string("?")) + ", hash " +
+                     d.value("hash", std::string("?")) + "), got " + data.name + " with hash " + data.hash +
+                     "; resume with the same --data, --trainset and --examples");
+        model = std::move(ck.model);
+        state = std::move(ck.state);
+        info.targetEpochs = static_cast<int>(
+            cli.getInt("epochs", ck.metadata.value("training", nlohmann::json::object()).value("target_epochs", 0), 1, 1000000));
+        if (info.targetEpochs <= 0)
+            fail("command line", "--epochs", "expected the total number of epochs (the checkpoint does not say)");
+        if (out.empty())
+            out = from;
+        std::fprintf(stderr, "resuming %s at epoch %d, batch %d (step %llu)\n", from.c_str(), state.epoch + 1,
+                     state.batch + 1, static_cast<unsigned long long>(state.step));
+    } else {
+        cli.require("model", "dae, gsn2, gsn3 or rbm");
+        info.datasetSpec = cli.require("data", "mnist, fashion, faces or a file path");
+        info.trainSet = cli.get("trainset", "train");
+        if (info.trainSet != "train" && info.trainSet != "trainfull")
+            fail("command line", "--trainset", "expected train or trainfull, got '" + info.trainSet + "'");
+        data = loadTrainingData(info.datasetSpec, info.trainSet, cli.getInt("examples", 0, 1, 1LL << 40));
+        const auto seed = static_cast<std::uint64_t>(cli.getInt("seed", 1, 0, (1LL << 62)));
+        model = createModel(modelConfig(cli, data.dimension()), seed);
+        TrainOptions options;
+        options.seed = seed;
+        options.batchSize = static_cast<int>(cli.getInt("batch", 100, 1, 1 << 20));
+        options.learningRate = cli.getDouble("lr", model->kind() == "rbm" ? 0.1 : 0.25);
+        options.momentum = cli.getDouble("momentum", 0.5);
+        options.decay = cli.getDouble("decay", 0.995);
+        state = TrainState::start(*model, options);
+        info.targetEpochs = static_cast<int>(cli.getInt("epochs", 10, 1, 1000000));
+    }
+    if (out.empty())
+        fail("command line", "--out", "missing (expected FILE.safetensors)");
+    if (!endsWith(out, ".safetensors"))
+        fail("command line", "--out", "expected a file name ending in .safetensors, got '" + out + "'");
+    info.datasetName = data.name;
+    info.datasetHash = data.hash;
+    info.examples = data.count();
+
+    Trainer trainer(*model, data, std::move(state));
+    if (resume) {
+        // Explicit overrides change the run from here on (it is then no longer identical to an uninterrupted one).
+        if (cli.has("lr"))
+            trainer.setLearningRate(cli.getDouble("lr", 0));
+        if (cli.has("momentum"))
+            trainer.setMomentum(cli.getDouble("momentum", 0));
+        if (cli.has("decay"))
+            fail("command line", "--decay", "expected no value with --resume (it comes from the checkpoint)");
+    }
+    const int epochs = info.targetEpochs;
+    const int batches = trainer.batchesPerEpoch();
+    std::fprintf(stderr, "%s %s on %s (%d examples, hash %s), batch %d, %d batches/epoch, %d epochs -> %s\n",
+                 model->kind().c_str(), model->config().dump().c_str(), data.name.c_str(), data.count(),
+                 data.hash.c_str(), trainer.state().batchSize, batches, epochs, out.c_str());
+
+    const long long totalBatches = static_cast<long long>(epochs) * batches;
+    const long long doneAtStart = static_cast<long long>(trainer.state().epoch) * batches + trainer.state().batch;
+    const auto start = std::chrono::steady_clock::now();
+    int lastSavedEpoch = -1;
+    trainer.setBatchCallback([&](const BatchProgress& p) {
+        const long long done = static_cast<long long>(p.epoch) * batches + p.batch + 1;
+        const double elapsed = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+        const double perBatch = elapsed / double(done - doneAtStart);
+        std::ostringstream detail;
+        detail.precision(4);
+        detail << "loss " << p.loss << "  " << static_cast<long long>(p.examplesPerSecond) << " ex/s  ETA "
+               << duration(perBatch * double(totalBatches - done));
+        progressLine("epoch " + std::to_string(p.epoch + 1) + "/" + std::to_string(epochs), p.batch + 1, p.batches,
+                     detail.str());
+    });
+    trainer.setEpochCallback([&](const EpochSummary& s) {
+        saveCheckpoint(out, *model, &trainer.state(), info);
+        lastSavedEpoch = s.epoch + 1;
+        std::fprintf(stderr, "epoch %d/%d: mean loss %.5g, %s, learning rate now %.5g, saved %s\n", s.epoch + 1,
+                     epochs, s.meanLoss, duration(s.seconds).c_str(), trainer.state().learningRate, out.c_str());
+    });
+
+    TrainResult result;
+    {
+        InterruptGuard guard;
+        result = trainer.run(epochs, &g_cancel);
+    }
+    switch (result.status) {
+    case TrainStatus::Finished:
+        std::printf("%s: %s trained for %d epochs on %s\n", out.c_str(), model->kind().c_str(), epochs, data.name.c_str());
+        return 0;
+    case TrainStatus::Cancelled:
+        std::fputc('\n', stderr);
+        saveCheckpoint(out, *model, &trainer.state(), info);
+        std::printf("%s: interrupted at epoch %d, batch %d; saved. Continue with: gsn train --resume %s\n", out.c_str(),
+                    trainer.state().epoch + 1, trainer.state().batch + 1, out.c_str());
+        return 130;
+    case TrainStatus::Diverged:
+        std::fputc('\n', stderr);
+        fail(out, "training",
+             result.message + (lastSavedEpoch > 0 ? "; the checkpoint of epoch " + std::to_string(lastSavedEpoch) +
+                                                        " is untouched"
+                                                  : "; this run wrote no checkpoint"));
+    }
+    return 3;
+}
+
+} // namespace gsn::commands
