@@ -8,7 +8,8 @@ namespace gsn {
 namespace {
 
 // Degree-6 polynomial fits of matplotlib's perceptually uniform maps (Matt Zucker's public fits,
-// shadertoy WlfXRN): c0 + t*(c1 + t*(c2 + ...)), per channel, error well below one 8-bit level.
+// shadertoy WlfXRN): c0 + t*(c1 + t*(c2 + ...)), per channel; within 5 of 255 levels of matplotlib's
+// tables at the ends and closer in between, and smooth, which is what a display map needs.
 using Poly = std::array<std::array<double, 3>, 7>;
 
 constexpr Poly kViridis = {{

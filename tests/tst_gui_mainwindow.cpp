@@ -1,0 +1,265 @@
+// Main window tests (under Xvfb): opens with a real dataset shown in the chain view and the Data
+// dock; load failures become a message box with the one-line error, never a crash.
+
+#include "chainview.h"
+#include "datadock.h"
+#include "datasets.h"
+#include "framestatslabel.h"
+#include "glformat.h"
+#include "mainwindow.h"
+
+#include <QAction>
+#include <QActionGroup>
+#include <QComboBox>
+#include <QDir>
+#include <QFile>
+#include <QListView>
+#include <QMessageBox>
+#include <QSettings>
+#include <QTest>
+
+using namespace gsn;
+
+namespace {
+
+QString scratchDir()
+{
+    const QString base = qEnvironmentVariable("GSN_TEST_TMP", QDir::tempPath() + "/gsn_test_tmp");
+    const QString dir = base + "/gui_mainwindow";
+    QDir().mkpath(dir);
+    return dir;
+}
+
+// Restores GSN_DATA_DIR when a test that changed it ends (also when it fails).
+class DataDirOverride {
+public:
+    explicit DataDirOverride(const QString& dir) : m_had(qEnvironmentVariableIsSet("GSN_DATA_DIR")),
+                                                   m_old(qgetenv("GSN_DATA_DIR"))
+    {
+        qputenv("GSN_DATA_DIR", dir.toLocal8Bit());
+    }
+    ~DataDirOverride()
+    {
+        if (m_had)
+            qputenv("GSN_DATA_DIR", m_old);
+        else
+            qunsetenv("GSN_DATA_DIR");
+    }
+
+private:
+    bool m_had;
+    QByteArray m_old;
+};
+
+QMessageBox* errorBox(MainWindow& window)
+{
+    return window.findChild<QMessageBox*>(QStringLiteral("errorBox"));
+}
+
+} // namespace
+
+class TestMainWindow : public QObject {
+    Q_OBJECT
+public:
+    static void initMain()
+    {
+        // Settings go to the scratch dir, never to the user's configuration.
+        qputenv("XDG_CONFIG_HOME", (scratchDir() + "/config").toLocal8Bit());
+        setDefaultSurfaceFormat();
+    }
+
+private slots:
+    void initTestCase()
+    {
+        QCoreApplication::setOrganizationName("gsn-test");
+        QCoreApplication::setApplicationName("tst_gui_mainwindow");
+        QSettings().clear();
+    }
+
+    void opensWithDatasetShown()
+    {
+        MainWindow window;
+        window.resize(1000, 700);
+        window.show();
+        QVERIFY(QTest::qWaitForWindowExposed(&window));
+        QVERIFY2(window.loadDataset("mnist-test"), qPrintable(window.lastError()));
+        QVERIFY(window.lastError().isEmpty());
+        QVERIFY(!errorBox(window));
+
+        // The Data dock holds the dataset and its strip lists every example.
+        DataDock* dock = window.dataDock();
+        QVERIFY(dock->dataset());
+        QCOMPARE(dock->dataset()->count(), 10000);
+        auto* strip = dock->findChild<QListView*>("exampleStrip");
+        QVERIFY(strip);
+        QCOMPARE(strip->model()->rowCount(), 10000);
+        QCOMPARE(dock->findChild<QComboBox*>("datasetChooser")->currentData().toString(), QString("mnist-test"));
+
+        // The chain view shows the first 100 test digits, drawn exactly.
+        ChainView* view = window.chainView();
+        view->refresh();
+        QVERIFY(view->currentFrame());
+        QCOMPARE(view->currentFrame()->chainCount(), 100);
+        QCOMPARE(view->currentFrame()->width, 28);
+        QVERIFY(view->currentFrame()->cells == dock->dataset()->pixels.topRows(100));
+        view->setColumns(10);
+        view->setZoom(2.0);
+        view->setPan(QPointF(0, 0));
+        const QImage image = view->grabFramebuffer();
+        QVERIFY2(view->glError().isEmpty(), qPrintable(view->glError()));
+        int worst = 0;
+        for (int chain = 0; chain < 100; chain += 11) {
+            const QRectF rect = view->cellRect(chain / 10, chain % 10);
+            for (int y = 0; y < 28; ++y)
+                for (int x = 0; x < 28; ++x) {
+                    const int want = greyLevel(dock->dataset()->pixels(chain, y * 28 + x));
+                    worst = std::max(worst, std::abs(qRed(image.pixel(int(rect.x() + 2 * x + 1), int(rect.y() + 2 * y + 1))) - want));
+                }
+        }
+        QVERIFY2(worst <= 1, qPrintable(QString::number(worst)));
+
+        // The status bar reports drawing.
+        auto* stats = window.findChild<FrameStatsLabel*>("frameStats");
+        QVERIFY(stats);
+        stats->updateStats();
+        QVERIFY(stats->text().contains("frames drawn/s"));
+        QVERIFY(stats->text().contains("dropped: 0"));
+    }
+
+    void switchesDataset_data()
+    {
+        QTest::addColumn<QString>("spec");
+        QTest::addColumn<int>("width");
+        QTest::addColumn<int>("count");
+        QTest::newRow("fashion") << "fashion-test" << 28 << 10000;
+        QTest::newRow("faces") << "faces" << 25 << 100;
+    }
+
+    void switchesDataset()
+    {
+        QFETCH(QString, spec);
+        QFETCH(int, width);
+        QFETCH(int, count);
+        MainWindow window;
+        window.show();
+        QVERIFY(QTest::qWaitForWindowExposed(&window));
+        QVERIFY(window.loadDataset("mnist-test"));
+        QVERIFY2(window.loadDataset(spec), qPrintable(window.lastError()));
+        QCOMPARE(window.dataDock()->dataset()->count(), count);
+        window.chainView()->refresh();
+        QCOMPARE(window.chainView()->currentFrame()->width, width);
+        window.chainView()->grabFramebuffer();
+        QVERIFY(window.chainView()->glError().isEmpty());
+    }
+
+    // A missing data folder: a message box with the loader's one-line error; the window keeps the
+    // dataset it had.
+    void missingDataDirShowsError()
+    {
+        MainWindow window;
+        window.show();
+        QVERIFY(QTest::qWaitForWindowExposed(&window));
+        QVERIFY(window.loadDataset("mnist-test"));
+        const QString missing = scratchDir() + "/no-such-data-dir";
+        QDir(missing).removeRecursively();
+        {
+            DataDirOverride override(missing);
+            QVERIFY(!window.loadDataset("fashion-test"));
+        }
+        const QString message = window.lastError();
+        QVERIFY(!message.isEmpty());
+        QVERIFY2(!message.contains('\n'), qPrintable(message));
+        QVERIFY2(message.contains("no-such-data-dir"), qPrintable(message));
+        QMessageBox* box = errorBox(window);
+        QVERIFY(box);
+        QVERIFY(box->isVisible());
+        QCOMPARE(box->text(), message);
+        box->accept();
+        QTRY_VERIFY(!errorBox(window)); // deleted on close
+        QCOMPARE(QString::fromStdString(window.dataDock()->dataset()->name), QString("mnist-test"));
+        QCOMPARE(window.dataDock()->findChild<QComboBox*>("datasetChooser")->currentData().toString(),
+                 QString("mnist-test"));
+    }
+
+    void missingDataDirAtStart()
+    {
+        const QString missing = scratchDir() + "/no-such-data-dir";
+        DataDirOverride override(missing);
+        MainWindow window;
+        window.show();
+        QVERIFY(QTest::qWaitForWindowExposed(&window));
+        QVERIFY(!window.loadDataset("mnist-test"));
+        QVERIFY(errorBox(window));
+        QVERIFY(!window.dataDock()->dataset());
+        window.chainView()->refresh();
+        QVERIFY(!window.chainView()->currentFrame());
+        window.chainView()->grabFramebuffer(); // an empty view draws fine
+    }
+
+    // Broken files the test writes itself: each is a one-line message naming the file.
+    void brokenFileShowsError_data()
+    {
+        QTest::addColumn<QString>("name");
+        QTest::addColumn<QByteArray>("bytes");
+        const QByteArray header = QByteArray::fromHex("00000803" "0000000a" "0000001c" "0000001c");
+        QTest::newRow("truncated IDX") << "truncated-images-idx3-ubyte" << (header + QByteArray(100, '\x7f'));
+        QTest::newRow("IDX header only") << "header-images-idx3-ubyte" << header.left(10);
+        QTest::newRow("overflowing IDX dims")
+            << "huge-images-idx3-ubyte" << QByteArray::fromHex("00000803" "7fffffff" "7fffffff" "7fffffff");
+        QTest::newRow("npy with bad magic") << "bad.npy" << QByteArray("not a numpy file at all");
+        QTest::newRow("mat that is not a mat") << "faces.mat" << QByteArray(300, 'x');
+    }
+
+    void brokenFileShowsError()
+    {
+        QFETCH(QString, name);
+        QFETCH(QByteArray, bytes);
+        const QString path = scratchDir() + "/" + name;
+        QFile file(path);
+        QVERIFY(file.open(QIODevice::WriteOnly | QIODevice::Truncate));
+        file.write(bytes);
+        file.close();
+        MainWindow window;
+        window.show();
+        QVERIFY(QTest::qWaitForWindowExposed(&window));
+        QVERIFY(!window.loadDataset(path));
+        const QString message = window.lastError();
+        QVERIFY2(message.contains(name), qPrintable(message));
+        QVERIFY2(!message.contains('\n'), qPrintable(message));
+        QMessageBox* box = errorBox(window);
+        QVERIFY(box);
+        QCOMPARE(box->text(), message);
+    }
+
+    // Geometry and view settings survive a restart.
+    void settingsRoundTrip()
+    {
+        QRect geometry;
+        {
+            MainWindow window;
+            window.resize(820, 610);
+            window.show();
+            QVERIFY(QTest::qWaitForWindowExposed(&window));
+            QVERIFY(window.loadDataset("faces"));
+            auto* group = window.findChildren<QActionGroup*>().value(0);
+            QVERIFY(group);
+            for (QAction* action : group->actions())
+                if (action->data().toString() == "viridis")
+                    action->trigger();
+            QCOMPARE(window.chainView()->colorMap(), ColorMap::Viridis);
+            window.findChild<QAction*>("actionSmooth")->setChecked(true);
+            geometry = window.geometry();
+            window.close();
+        }
+        MainWindow again;
+        again.show();
+        QVERIFY(QTest::qWaitForWindowExposed(&again));
+        QCOMPARE(again.chainView()->colorMap(), ColorMap::Viridis);
+        QVERIFY(again.chainView()->smooth());
+        QCOMPARE(again.size(), geometry.size());
+        QCOMPARE(QSettings().value("data/spec").toString(), QString("faces"));
+    }
+};
+
+QTEST_MAIN(TestMainWindow)
+#include "tst_gui_mainwindow.moc"
