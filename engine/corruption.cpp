@@ -74,38 +74,47 @@ std::string Corruption::describe() const
     return j["type"].get<std::string>() + buf;
 }
 
-void corruptRow(const Corruption& c, float* row, std::size_t n, Philox& rng)
+void corruptRow(const Corruption& c, float* row, std::size_t n, Philox& rng, float* keep)
 {
     switch (c.kind) {
     case CorruptionKind::SaltAndPepper:
-        saltAndPepperRow(row, n, c.level, rng);
-        break;
+        saltAndPepperRow(row, n, c.level, rng, keep);
+        return;
+    case CorruptionKind::Masking:
+        maskingRow(row, n, c.level, rng, keep);
+        return;
     case CorruptionKind::Gaussian:
         gaussianRow(row, n, c.level, rng);
-        break;
-    case CorruptionKind::Masking:
-        maskingRow(row, n, c.level, rng);
         break;
     case CorruptionKind::None:
         break;
     }
+    if (keep)
+        std::fill(keep, keep + n, 1.0f);
 }
 
-void saltAndPepperRow(float* row, std::size_t n, float p, Philox& rng)
+void saltAndPepperRow(float* row, std::size_t n, float p, Philox& rng, float* keep)
 {
     for (std::size_t i = 0; i < n; ++i) {
         const std::uint32_t w = rng.next32();
         // Bits 8..31 decide whether to replace, bit 0 picks salt or pepper: independent bits of one word.
-        if (toUniform(w) < p)
+        const bool replace = toUniform(w) < p;
+        if (replace)
             row[i] = static_cast<float>(w & 1u);
+        if (keep)
+            keep[i] = replace ? 0.0f : 1.0f;
     }
 }
 
-void maskingRow(float* row, std::size_t n, float p, Philox& rng)
+void maskingRow(float* row, std::size_t n, float p, Philox& rng, float* keep)
 {
-    for (std::size_t i = 0; i < n; ++i)
-        if (toUniform(rng.next32()) < p)
+    for (std::size_t i = 0; i < n; ++i) {
+        const bool replace = toUniform(rng.next32()) < p;
+        if (replace)
             row[i] = 0.0f;
+        if (keep)
+            keep[i] = replace ? 0.0f : 1.0f;
+    }
 }
 
 void gaussianRow(float* row, std::size_t n, float s, Philox& rng)

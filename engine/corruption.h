@@ -35,14 +35,15 @@ struct Corruption {
 };
 
 // Applies `c` in place to row[0..n). Salt-and-pepper and masking use one 32-bit draw per pixel,
-// gaussian one normal per dimension.
-void corruptRow(const Corruption& c, float* row, std::size_t n, Philox& rng);
+// gaussian one normal per dimension. If `keep` is given, keep[i] = d out[i] / d in[i]: 1 where the
+// output still depends on the input, 0 where the pixel was replaced (for backprop through C).
+void corruptRow(const Corruption& c, float* row, std::size_t n, Philox& rng, float* keep = nullptr);
 
 // row[i] <- salt-and-pepper(p) of row[i]: one draw per pixel (top 24 bits decide "replace",
-// the lowest bit decides 0 or 1).
-void saltAndPepperRow(float* row, std::size_t n, float p, Philox& rng);
-// row[i] <- 0 with probability p.
-void maskingRow(float* row, std::size_t n, float p, Philox& rng);
+// the lowest bit decides 0 or 1). keep as in corruptRow.
+void saltAndPepperRow(float* row, std::size_t n, float p, Philox& rng, float* keep = nullptr);
+// row[i] <- 0 with probability p. keep as in corruptRow.
+void maskingRow(float* row, std::size_t n, float p, Philox& rng, float* keep = nullptr);
 // row[i] += s * N(0, 1).
 void gaussianRow(float* row, std::size_t n, float s, Philox& rng);
 

@@ -118,13 +118,16 @@ std::vector<ParamRef> GsnK::parameters()
     return out;
 }
 
-void GsnK::hiddenLayer(int i, const Matrix& below, const Matrix* above, std::vector<Philox>& rng, Matrix& T,
+void GsnK::hiddenLayer(int i, const Matrix* below, const Matrix* above, std::vector<Philox>& rng, Matrix& T,
                        Matrix& L) const
 {
-    const Eigen::Index R = below.rows();
+    const auto R = static_cast<Eigen::Index>(rng.size());
     const Eigen::Index n = m_sizes[i];
     L.resize(R, n);
-    L.noalias() = below * m_W[i - 1];
+    if (below)
+        L.noalias() = *below * m_W[i - 1];
+    else
+        L.setZero();
     if (above)
         L.noalias() += *above * m_W[i].transpose();
     L.rowwise() += m_b[i].row(0);
@@ -151,9 +154,11 @@ void GsnK::visibleLogits(const Matrix& h1, Matrix& logits) const
     logits.rowwise() += m_b[0].row(0);
 }
 
-void GsnK::resampleVisible(const Matrix& p, Matrix& x, std::vector<Philox>& rng) const
+void GsnK::resampleVisible(const Matrix& p, Matrix& x, std::vector<Philox>& rng, Matrix* keep) const
 {
     x.resize(p.rows(), p.cols());
+    if (keep)
+        keep->resize(p.rows(), p.cols());
     const auto n = static_cast<std::size_t>(p.cols());
     for (Eigen::Index r = 0; r < p.rows(); ++r) {
         Philox& g = rng[static_cast<std::size_t>(r)];
@@ -161,7 +166,7 @@ void GsnK::resampleVisible(const Matrix& p, Matrix& x, std::vector<Philox>& rng)
             bernoulliRow(p.row(r).data(), x.row(r).data(), n, g);
         else
             x.row(r) = p.row(r);
-        corruptRow(m_corruption, x.row(r).data(), n, g);
+        corruptRow(m_corruption, x.row(r).data(), n, g, keep ? keep->row(r).data() : nullptr);
     }
 }
 
@@ -198,6 +203,9 @@ double GsnK::lossAndGradient(const Matrix& batch, const NoiseKey& key, std::vect
         std::vector<std::vector<Matrix>> L(N + 1, std::vector<Matrix>(K + 1));
         std::vector<std::vector<Matrix>> T(N + 1, std::vector<Matrix>(K + 1));
         std::vector<Matrix> dLogit(N + 1);
+        // Without input sampling x[t] = C(p[t]) carries gradient back into p[t]: dx/dlogit = keep p (1 - p).
+        const bool xPath = !m_inputSampling;
+        std::vector<Matrix> dxdLogit(xPath ? N + 1 : 0);
         L[0][0] = X;
         for (Eigen::Index r = 0; r < R; ++r)
             corruptRow(m_corruption, L[0][0].row(r).data(), static_cast<std::size_t>(m_sizes[0]),
@@ -208,8 +216,10 @@ double GsnK::lossAndGradient(const Matrix& batch, const NoiseKey& key, std::vect
             for (int i = 1; i <= K; i += 2) {
                 if (last && i > 1)
                     continue;
-                const Matrix* above = (i < K && t > 1) ? &L[t - 1][i + 1] : nullptr; // zero at t = 1
-                hiddenLayer(i, L[t - 1][i - 1], above, rng, T[t][i], L[t][i]);
+                // Hidden layers are zero before the first update.
+                const Matrix* below = (i == 1 || t > 1) ? &L[t - 1][i - 1] : nullptr;
+                const Matrix* above = (i < K && t > 1) ? &L[t - 1][i + 1] : nullptr;
+                hiddenLayer(i, below, above, rng, T[t][i], L[t][i]);
             }
             visibleLogits(L[t][1], logits);
             out.loss += modelmath::bceFromLogitsSum(logits, X) * invN;
@@ -217,9 +227,11 @@ double GsnK::lossAndGradient(const Matrix& batch, const NoiseKey& key, std::vect
             dLogit[t] = (p - X) * invN;
             if (last)
                 break;
-            resampleVisible(p, L[t][0], rng);
+            resampleVisible(p, L[t][0], rng, xPath ? &dxdLogit[t] : nullptr);
+            if (xPath)
+                dxdLogit[t].array() *= p.array() * (1.0f - p.array());
             for (int i = 2; i <= K; i += 2)
-                hiddenLayer(i, L[t][i - 1], i < K ? &L[t][i + 1] : nullptr, rng, T[t][i], L[t][i]);
+                hiddenLayer(i, &L[t][i - 1], i < K ? &L[t][i + 1] : nullptr, rng, T[t][i], L[t][i]);
         }
 
         // Backward. G[i] accumulates d loss / d L[t][i] for the update being undone: an even layer
@@ -231,7 +243,7 @@ double GsnK::lossAndGradient(const Matrix& batch, const NoiseKey& key, std::vect
             out.gb[i] = Matrix::Zero(1, m_sizes[i]);
             if (i < K)
                 out.gW[i] = Matrix::Zero(m_sizes[i], m_sizes[i + 1]);
-            if (i > 0)
+            if (i > 0 || xPath)
                 G[i] = Matrix::Zero(R, m_sizes[i]);
         }
         std::deque<Matrix> dA;            // pre-activation gradients, kept for the weight products
@@ -245,6 +257,10 @@ double GsnK::lossAndGradient(const Matrix& batch, const NoiseKey& key, std::vect
         for (int t = N; t >= 1; --t) {
             const bool last = t == N;
             // Even layers of update t.
+            if (xPath && !last) { // x[t] was read by h1 at update t + 1 (already undone)
+                dLogit[t].array() += G[0].array() * dxdLogit[t].array();
+                G[0].setZero();
+            }
             out.gb[0] += dLogit[t].colwise().sum();
             pairs[0].push_back({&dLogit[t], &L[t][1]});
             G[1].noalias() += dLogit[t] * m_W[0];
@@ -264,8 +280,9 @@ double GsnK::lossAndGradient(const Matrix& batch, const NoiseKey& key, std::vect
                 if (last && i > 1)
                     continue;
                 const Matrix& d = preGradient(t, i);
-                pairs[i - 1].push_back({&L[t - 1][i - 1], &d});
-                if (i - 1 >= 2 && t > 1)
+                if (i == 1 || t > 1)
+                    pairs[i - 1].push_back({&L[t - 1][i - 1], &d});
+                if ((i - 1 >= 2 || (i == 1 && xPath)) && t > 1)
                     G[i - 1].noalias() += d * m_W[i - 1].transpose();
                 if (i < K && t > 1) {
                     pairs[i].push_back({&d, &L[t - 1][i + 1]});
@@ -333,13 +350,13 @@ void GsnK::stepChains(ChainState& state, std::uint64_t seed) const
         Matrix T, logits;
         // Odd layers read only even layers and vice versa, so updating in place is exact.
         for (int i = 1; i <= m_K; i += 2)
-            hiddenLayer(i, L[i - 1], i < m_K ? &L[i + 1] : nullptr, rng, T, L[i]);
+            hiddenLayer(i, &L[i - 1], i < m_K ? &L[i + 1] : nullptr, rng, T, L[i]);
         visibleLogits(L[1], logits);
         const Matrix p = logits.array().logistic();
         state.mean.middleRows(b, R) = p;
         resampleVisible(p, L[0], rng);
         for (int i = 2; i <= m_K; i += 2)
-            hiddenLayer(i, L[i - 1], i < m_K ? &L[i + 1] : nullptr, rng, T, L[i]);
+            hiddenLayer(i, &L[i - 1], i < m_K ? &L[i + 1] : nullptr, rng, T, L[i]);
         state.x.middleRows(b, R) = L[0];
         for (int i = 1; i <= m_K; ++i)
             state.h[i - 1].middleRows(b, R) = L[i];
@@ -357,7 +374,7 @@ double GsnK::trainMacsPerExample() const
             if (last && i > 1)
                 continue;
             const bool up = i < m_K && t > 1;
-            macs += s(i - 1) * s(i) * 2;                    // forward + weight gradient
+            macs += (i == 1 || t > 1) ? s(i - 1) * s(i) * 2 : 0.0; // forward + weight gradient
             macs += up ? s(i) * s(i + 1) * 3 : 0.0;         // forward + weight gradient + G
             macs += (i - 1 >= 2 && t > 1) ? s(i - 1) * s(i) : 0.0; // G of the even layer below
         }

@@ -10,7 +10,8 @@
 // updates of the binary cross-entropy of p against the clean X, MEAN over pixels (the reference
 // code's convention, so its learning rate 0.25 applies); lossAndGradient returns the mean over the
 // batch. The gradient is backpropagated through the whole unrolled graph with the noise and the
-// sampled x held constant (sampling has no gradient).
+// sampled x held constant (sampling has no gradient); without input sampling x = C(p) is
+// differentiable and the gradient also flows through it into the earlier p.
 // Updates whose values cannot reach a later p (the even hidden layers and layers above h1 in the last
 // update) are skipped in training: the loss is unchanged.
 //
@@ -54,15 +55,16 @@ public:
     double chainMacsPerStep() const;
 
 private:
-    // Hidden layer i (1..K) of one update for a block of rows. below: h_{i-1}; above: h_{i+1} or null
-    // when it is zero or absent. Writes T = tanh(pre + n_in) and L = T + n_out; draws the noise of row
+    // Hidden layer i (1..K) of one update for a block of rows. below: h_{i-1}; above: h_{i+1}; either
+    // is null when it is zero (hidden layers before the first update) or absent (above the top). Writes T = tanh(pre + n_in) and L = T + n_out; draws the noise of row
     // r from rng[r] (pre-activation noise first, then post-activation noise).
-    void hiddenLayer(int i, const Matrix& below, const Matrix* above, std::vector<Philox>& rng, Matrix& T,
+    void hiddenLayer(int i, const Matrix* below, const Matrix* above, std::vector<Philox>& rng, Matrix& T,
                      Matrix& L) const;
     // Visible layer: logits = h1 W0^T + b0 (shape = [R, n_visible]).
     void visibleLogits(const Matrix& h1, Matrix& logits) const;
-    // x row r <- C(Bernoulli(p row r)) (or C(p) without input sampling).
-    void resampleVisible(const Matrix& p, Matrix& x, std::vector<Philox>& rng) const;
+    // x row r <- C(Bernoulli(p row r)) (or C(p) without input sampling). keep (optional, shape as p)
+    // receives d x / d C's input (see corruptRow).
+    void resampleVisible(const Matrix& p, Matrix& x, std::vector<Philox>& rng, Matrix* keep = nullptr) const;
     bool noisy(int layer) const { return m_noise > 0.0f && !(layer == 1 && m_noiselessH1); }
 
     int m_K = 2;
