@@ -1,0 +1,219 @@
+// gsn eval: Parzen-window log-likelihood of a model's samples, of a .npy file of samples, or of real
+// training images (the "MNIST samples" baseline), by the SPEC 4 protocol.
+//
+// Prints one JSON line on stdout (sigma, mean, stderr, curve, seconds and what produced them) and a
+// human summary and progress on stderr.
+
+#include "chains.h"
+#include "checkpoint.h"
+#include "cliargs.h"
+#include "commands.h"
+#include "datasets.h"
+#include "error.h"
+#include "npy.h"
+#include "parzen.h"
+
+#include <nlohmann/json.hpp>
+
+#include <chrono>
+#include <cmath>
+#include <cstdio>
+#include <sstream>
+#include <string>
+
+namespace gsn::commands {
+namespace {
+
+constexpr const char* kUsage =
+    "gsn eval (--model FILE | --samples FILE.npy | --baseline mnist-train) [--n 10000] [--burnin B] [--thin T]\n"
+    "         [--seed S] [--binarize] [--sigma S | --grid LO,HI,COUNT] [--test-curve] [--valid DATA] [--test DATA]";
+
+// Rows of a .npy file as samples: [M, d] as is; [..., h, w] (e.g. [chains, steps, h, w]) flattened to
+// rows of h * w. uint8 files are divided by 255; float values must lie in [0, 1].
+Matrix samplesFromNpy(const std::string& path)
+{
+    const NpyArray a = readNpy(path);
+    if (a.shape.size() < 2)
+        fail(path, "shape", "expected [M, d] or [..., h, w], got " + std::to_string(a.shape.size()) + " dimension(s)");
+    const std::int64_t d = a.shape.size() == 2 ? a.shape[1] : a.shape[a.shape.size() - 1] * a.shape[a.shape.size() - 2];
+    if (d <= 0 || a.values.empty())
+        fail(path, "shape", "expected a non-empty array");
+    const std::int64_t rows = static_cast<std::int64_t>(a.values.size()) / d;
+    Matrix m = Eigen::Map<const Matrix>(a.values.data(), rows, d);
+    if (a.dtype == "|u1")
+        m /= 255.0f;
+    if (m.minCoeff() < 0.0f || m.maxCoeff() > 1.0f)
+        fail(path, "values", "expected pixel values in [0, 1] (or uint8), got [" + std::to_string(m.minCoeff()) + ", " +
+                                 std::to_string(m.maxCoeff()) + "]");
+    return m;
+}
+
+// 10000 consecutive displayed means of one chain after `burnin` steps, one kept every `thin` steps.
+Matrix samplesFromModel(const Model& model, long long n, long long burnin, long long thin, std::uint64_t seed)
+{
+    ChainState state = model.startChains(initialState({ChainInit::noise()}, model.visibleSize(), seed));
+    const long long total = burnin + n * thin;
+    Matrix out(n, model.visibleSize());
+    long long kept = 0;
+    for (long long step = 1; step <= total; ++step) {
+        model.stepChains(state, seed);
+        if (step > burnin && (step - burnin) % thin == 0)
+            out.row(kept++) = state.mean.row(0);
+        if (step % 500 == 0 || step == total)
+            progressLine("chain", step, total, "burn-in " + std::to_string(burnin) + ", thin " + std::to_string(thin));
+    }
+    return out;
+}
+
+std::vector<double> parseGrid(const std::string& text)
+{
+    std::stringstream in(text);
+    std::string item;
+    std::vector<double> v;
+    while (std::getline(in, item, ',')) {
+        try {
+            std::size_t used = 0;
+            v.push_back(std::stod(item, &used));
+            if (used != item.size())
+                throw std::invalid_argument(item);
+        } catch (const std::exception&) {
+            fail("command line", "--grid", "expected LO,HI,COUNT (log10 bounds and a count), got '" + text + "'");
+        }
+    }
+    if (v.size() != 3 || v[2] < 1 || v[2] > 1000 || v[2] != std::floor(v[2]) || !(v[0] <= v[1]))
+        fail("command line", "--grid", "expected LO,HI,COUNT with LO <= HI and 1 <= COUNT <= 1000, got '" + text + "'");
+    return logSpace(v[0], v[1], static_cast<int>(v[2]));
+}
+
+void binarize(Matrix& m)
+{
+    m = (m.array() > 0.5f).cast<float>();
+}
+
+} // namespace
+
+int eval(const Args& args)
+{
+    const CliArgs cli(args, {"model", "samples", "baseline", "n", "burnin", "thin", "seed", "sigma", "grid", "valid", "test"},
+                      {"binarize", "test-curve", "help"});
+    if (cli.has("help")) {
+        std::printf("%s\n", kUsage);
+        return 0;
+    }
+    const int sources = cli.has("model") + cli.has("samples") + cli.has("baseline");
+    if (sources != 1)
+        fail("command line", "--model/--samples/--baseline", "expected exactly one of them\nusage: " + std::string(kUsage));
+    if (cli.has("sigma") && cli.has("grid"))
+        fail("command line", "--sigma", "expected either --sigma or --grid, not both");
+    const long long n = cli.getInt("n", 10000, 1, 10'000'000);
+    const long long burnin = cli.getInt("burnin", 100, 0, 100'000'000);
+    const long long thin = cli.getInt("thin", 1, 1, 100'000);
+    const auto seed = static_cast<std::uint64_t>(cli.getInt("seed", 1, 0, (1LL << 62)));
+    const bool binary = cli.has("binarize");
+    const auto t0 = std::chrono::steady_clock::now();
+
+    nlohmann::json out;
+    Matrix samples;
+    if (cli.has("baseline")) {
+        const std::string name = cli.get("baseline");
+        const Dataset data = loadDataset(name);
+        if (data.count() < n)
+            fail(name, "rows", "expected at least " + std::to_string(n) + " images, got " + std::to_string(data.count()));
+        samples = data.pixels.topRows(n);  // the protocol: the FIRST n training images
+        out["source"] = "baseline:" + name;
+        out["sample_rows"] = "[0, " + std::to_string(n) + ")";
+    } else if (cli.has("samples")) {
+        const std::string path = cli.get("samples");
+        samples = samplesFromNpy(path);
+        if (samples.rows() > n)
+            samples = samples.topRows(n).eval();
+        out["source"] = "samples:" + path;
+        out["sample_rows"] = "[0, " + std::to_string(samples.rows()) + ")";
+    } else {
+        const std::string path = cli.get("model");
+        const Checkpoint ck = loadCheckpoint(path);
+        samples = samplesFromModel(*ck.model, n, burnin, thin, seed);
+        out["source"] = "model:" + path;
+        out["kind"] = ck.model->kind();
+        out["burnin"] = burnin;
+        out["thin"] = thin;
+        out["seed"] = seed;
+        out["chains"] = 1;
+    }
+
+    Matrix valid = loadDataset(cli.get("valid", "mnist-valid")).pixels;
+    if (valid.rows() > 1000)
+        valid = valid.topRows(1000).eval();  // SPEC 4: the first 1000 rows of train[50000:60000]
+    Matrix test = loadDataset(cli.get("test", "mnist-test")).pixels;
+    if (binary) {
+        binarize(samples);
+        binarize(valid);
+        binarize(test);
+    }
+    const double loadSeconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+
+    std::vector<double> grid = cli.has("grid") ? parseGrid(cli.get("grid")) : defaultSigmaGrid();
+    if (cli.has("sigma")) {
+        const double s = cli.getDouble("sigma", 0.0);
+        if (!(s > 0.0) || !std::isfinite(s))
+            fail("command line", "--sigma", "expected a number > 0, got " + cli.get("sigma"));
+        grid = {s};
+    }
+
+    // One progress line per percent (blocks finish ~100 times a second).
+    int lastPercent = -1;
+    const auto progress = [&lastPercent](long long done, long long total) {
+        const int percent = static_cast<int>(100 * done / total);
+        if (percent != lastPercent || done == total) {
+            lastPercent = percent;
+            progressLine("parzen", done, total);
+        }
+    };
+    const auto result = parzenEvaluate(samples, valid, test, grid, progress);
+    if (!result)
+        fail("eval", "", "cancelled");
+
+    out["sigma"] = result->sigma;
+    out["mean"] = result->mean;
+    out["stderr"] = result->standardError;
+    nlohmann::json curve = nlohmann::json::array();
+    for (const auto& [s, m] : result->curve)
+        curve.push_back({s, m});
+    out["curve"] = curve;
+    out["seconds"] = result->seconds;
+    out["samples"] = samples.rows();
+    out["validation"] = valid.rows();
+    out["test"] = test.rows();
+    out["binarize"] = binary;
+    out["sigma_from"] = cli.has("sigma") ? "fixed" : "validation";
+
+    if (cli.has("test-curve")) {
+        // The same grid on the test set (sigma chosen on test: a variant for investigations, not the protocol).
+        const auto ll = parzenLogDensity(samples, test, grid, progress);
+        nlohmann::json tc = nlohmann::json::array();
+        int best = 0;
+        std::vector<double> means;
+        for (int k = 0; k < static_cast<int>(grid.size()); ++k) {
+            const MeanAndError me = meanAndStandardError(ll->col(k));
+            tc.push_back({grid[k], me.mean, me.standardError});
+            means.push_back(me.mean);
+        }
+        best = argmaxIndex(means);
+        out["test_curve"] = tc;
+        out["test_best_sigma"] = grid[best];
+        out["test_best_mean"] = means[best];
+        out["test_best_stderr"] = tc[best][2];
+    }
+
+    std::printf("%s\n", out.dump().c_str());
+    std::fflush(stdout);
+    std::fprintf(stderr,
+                 "Parzen log-likelihood %.2f +- %.2f nats (std/sqrt(N), N = %lld test digits), sigma %.4f chosen on %lld "
+                 "validation rows from %zu widths; %lld samples%s; %.2f s (+ %.2f s loading%s)\n",
+                 result->mean, result->standardError, (long long)test.rows(), result->sigma, (long long)valid.rows(),
+                 grid.size(), (long long)samples.rows(), binary ? ", binarised at 0.5" : "", result->seconds, loadSeconds,
+                 cli.has("model") ? " and sampling" : "");
+    return 0;
+}
+
+} // namespace gsn::commands
