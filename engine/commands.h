@@ -12,5 +12,6 @@ using Args = std::vector<std::string>;
 int info(const Args& args);   // gsn info FILE          (cmd_info.cpp)
 int eval(const Args& args);   // gsn eval ...           (cmd_eval.cpp)
 int train(const Args& args);  // gsn train ...          (cmd_train.cpp)
+int bench(const Args& args);  // gsn bench ...          (cmd_bench.cpp)
 
 } // namespace gsn::commands

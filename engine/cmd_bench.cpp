@@ -1,0 +1,159 @@
+// gsn bench: throughput of the SPEC's reference GSN-2 (784-1500-1500, walkback 4, batch 100) in
+// training and in 1 and 100 parallel chains, next to this machine's own sgemm rate measured in the
+// same run (so the ratio stays meaningful on a noisy machine). Prints JSON lines on stdout.
+
+#include "cliargs.h"
+#include "commands.h"
+#include "datasets.h"
+#include "error.h"
+#include "gsnk.h"
+#include "modelmath.h"
+#include "parallel.h"
+
+#include <nlohmann/json.hpp>
+
+#include <chrono>
+#include <cstdio>
+#include <algorithm>
+#include <functional>
+
+namespace gsn::commands {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+// Runs `work` (returning the units it did) until `seconds` have passed; returns units per second.
+double rate(double seconds, const std::function<double()>& work)
+{
+    const auto start = Clock::now();
+    double units = 0.0;
+    double elapsed = 0.0;
+    do {
+        units += work();
+        elapsed = std::chrono::duration<double>(Clock::now() - start).count();
+    } while (elapsed < seconds);
+    return units / elapsed;
+}
+
+void emit(const nlohmann::json& j)
+{
+    std::printf("%s\n", j.dump().c_str());
+    std::fflush(stdout);
+}
+
+} // namespace
+
+int bench(const Args& args)
+{
+    const CliArgs cli(args, {"seconds", "threads", "data"});
+    const double seconds = cli.getDouble("seconds", 5.0);
+    if (!(seconds > 0.0) || seconds > 3600.0)
+        fail("command line", "--seconds", "expected a duration in (0, 3600]");
+    if (cli.has("threads"))
+        setEngineThreads(static_cast<int>(cli.getInt("threads", 0, 1, 256)));
+    const int threads = engineThreads();
+    modelmath::ensureFastBlas();
+    double sgemmOne = 0.0, sgemmAll = 0.0, trainGflops = 0.0;
+
+    // The machine's sgemm: a plain Eigen 1500 x 1500 product (OpenBLAS, one thread), alone and
+    // one per engine thread at once (what the engine's parallel blocks can reach together).
+    {
+        const Eigen::Index n = 1500;
+        const Matrix a = Matrix::Random(n, n);
+        const Matrix b = Matrix::Random(n, n);
+        Matrix c(n, n);
+        c.noalias() = a * b; // warm-up
+        const double flop = 2.0 * n * n * n;
+        const double one = rate(seconds / 5.0, [&] {
+                               c.noalias() = a * b;
+                               return flop;
+                           }) / 1e9;
+        std::vector<Matrix> outs(static_cast<std::size_t>(threads), Matrix(n, n));
+        const double all = rate(seconds / 5.0, [&] {
+                               parallelFor(outs.size(), 1, [&](std::size_t begin, std::size_t end) {
+                                   for (std::size_t i = begin; i < end; ++i)
+                                       outs[i].noalias() = a * b;
+                               });
+                               return flop * static_cast<double>(outs.size());
+                           }) / 1e9;
+        sgemmOne = one;
+        sgemmAll = all;
+        emit({{"bench", "sgemm"}, {"n", n}, {"blas_kernel", modelmath::blasKernelName()}, {"threads", threads},
+              {"sgemm_gflops", one}, {"sgemm_gflops_all_threads", all}});
+    }
+
+    const Dataset data = loadDataset(cli.get("data", "mnist-train"));
+    const nlohmann::json config = {{"kind", "gsn2"}, {"sizes", {data.dimension(), 1500, 1500}}, {"walkback", 4}};
+    GsnK model(config, 1234);
+    const int batch = 100;
+    const int usable = std::min(data.count(), 6000) / batch * batch;
+    if (usable < batch)
+        fail(data.source, "images", "expected at least 100 images for the benchmark");
+
+    // Training: loss and gradient of a batch plus the SPEC's momentum update, as the trainer does it.
+    double trainRate = 0.0;
+    {
+        auto params = model.parameters();
+        std::vector<Matrix> grads, momentum;
+        for (const auto& p : params)
+            momentum.push_back(Matrix::Zero(p.value->rows(), p.value->cols()));
+        const float lr = 0.25f, mu = 0.5f;
+        std::uint64_t step = 0;
+        NoiseKey key;
+        key.seed = 1;
+        auto oneBatch = [&] {
+            const int start = static_cast<int>((step * batch) % static_cast<std::uint64_t>(usable));
+            key.step = step++;
+            key.rowStream.resize(batch);
+            for (int r = 0; r < batch; ++r)
+                key.rowStream[static_cast<std::size_t>(r)] = static_cast<std::uint64_t>(start + r);
+            model.lossAndGradient(data.pixels.middleRows(start, batch), key, grads);
+            for (std::size_t k = 0; k < params.size(); ++k) {
+                momentum[k] = mu * momentum[k] + (1.0f - mu) * grads[k];
+                *params[k].value -= lr * momentum[k];
+            }
+            return static_cast<double>(batch);
+        };
+        oneBatch(); // warm-up: allocations, BLAS buffers
+        trainRate = rate(seconds, oneBatch);
+        const double gflops = trainRate * model.trainMacsPerExample() * 2.0 / 1e9;
+        emit({{"bench", "train"}, {"model", "gsn2"}, {"sizes", model.layerSizes()}, {"walkback", model.walkback()},
+              {"batch", batch}, {"threads", threads}, {"train_examples_per_s", trainRate}, {"gflops", gflops},
+              {"flop_per_example", model.trainMacsPerExample() * 2.0}});
+        trainGflops = gflops;
+    }
+
+    // Chains: one update per step, chain c from training image c.
+    auto chainRate = [&](int chains) {
+        ChainState state = model.startChains(data.pixels.topRows(chains));
+        model.stepChains(state, 7); // warm-up
+        return rate(seconds, [&] {
+            model.stepChains(state, 7);
+            return static_cast<double>(chains);
+        });
+    };
+    const double c1 = chainRate(1);
+    emit({{"bench", "chains"}, {"chains", 1}, {"threads", threads}, {"chain_steps_per_s_c1", c1},
+          {"gflops", c1 * model.chainMacsPerStep() * 2.0 / 1e9}});
+    const double c100 = chainRate(100);
+    emit({{"bench", "chains"}, {"chains", 100}, {"threads", threads}, {"chain_steps_per_s_c100", c100},
+          {"gflops", c100 * model.chainMacsPerStep() * 2.0 / 1e9}});
+
+    // Summary: every key issue 3 asks for, with its target.
+    emit({{"bench", "summary"},
+          {"train_examples_per_s", trainRate},
+          {"chain_steps_per_s_c1", c1},
+          {"chain_steps_per_s_c100", c100},
+          {"gflops", trainGflops},
+          {"sgemm_gflops", sgemmOne},
+          {"sgemm_gflops_all_threads", sgemmAll},
+          {"train_fraction_of_sgemm_all_threads", trainGflops / sgemmAll},
+          {"targets", {{"train_examples_per_s", 565}, {"chain_steps_per_s_c1", 2000}, {"chain_steps_per_s_c100", 7000}}},
+          {"meets_targets", trainRate >= 565 && c1 >= 2000 && c100 >= 7000},
+          {"blas_kernel", modelmath::blasKernelName()},
+          {"threads", threads},
+          {"seconds_per_measurement", seconds}});
+    return 0;
+}
+
+} // namespace gsn::commands
