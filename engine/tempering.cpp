@@ -4,6 +4,7 @@
 #include "parallel.h"
 #include "random.h"
 
+#include <algorithm>
 #include <cmath>
 #include <string>
 #include <utility>
@@ -82,8 +83,9 @@ void ParallelTempering::step(const Rbm& rbm, TemperingState& state, std::uint64_
         fail("tempering", "state", "expected replicas of shape [R*C, n_visible] and [R*C, n_hidden]");
     if ((clampMask != nullptr) != (clampValues != nullptr))
         fail("tempering", "clamp", "expected both a mask and values, or neither");
-    if (clampMask && (clampMask->rows() != chains || clampValues->rows() != chains))
-        fail("tempering", "clamp", "expected one mask row per chain");
+    if (clampMask
+        && (clampMask->rows() != clampValues->rows() || (clampMask->rows() != chains && clampMask->rows() != 1)))
+        fail("tempering", "clamp", "expected mask and values with one row per chain, or one row for all");
     const std::uint64_t step = state.chains.step;
 
     // 1. A Gibbs sweep in every replica at its temperature (one batched call over all R*C rows).
@@ -148,13 +150,112 @@ void ParallelTempering::step(const Rbm& rbm, TemperingState& state, std::uint64_
         RowVector a = state.h.row(c) * rbm.weights().transpose() + rbm.visibleBias();
         shown.mean.row(c) = (1.0f + (-a.array()).exp()).inverse().matrix();
         if (clampMask) {
+            const Eigen::Index cr = clampMask->rows() == 1 ? 0 : c;
             for (int i = 0; i < nv; ++i) {
-                if ((*clampMask)(c, i) > 0.5f)
-                    shown.mean(c, i) = (*clampValues)(c, i);
+                if ((*clampMask)(cr, i) > 0.5f)
+                    shown.mean(c, i) = (*clampValues)(cr, i);
             }
         }
     }
     ++shown.step;
+}
+
+namespace {
+
+
+void storeCount(Matrix& m, Eigen::Index row, Eigen::Index col, std::uint64_t n)
+{
+    m(row, col) = static_cast<float>(n >> 24);
+    m(row + 1, col) = static_cast<float>(n & 0xFFFFFFu);
+}
+
+std::uint64_t loadCount(const Matrix& m, Eigen::Index row, Eigen::Index col)
+{
+    return (static_cast<std::uint64_t>(m(row, col)) << 24) + static_cast<std::uint64_t>(m(row + 1, col));
+}
+
+} // namespace
+
+TemperedRbm::TemperedRbm(std::shared_ptr<const Rbm> rbm, std::vector<float> betas, Matrix clampMask,
+                         Matrix clampValues)
+    : m_rbm(std::move(rbm))
+    , m_tempering(std::move(betas))
+    , m_clampMask(std::move(clampMask))
+    , m_clampValues(std::move(clampValues))
+{
+    if (!m_rbm)
+        fail("tempering", "model", "expected an RBM");
+    const int nv = m_rbm->options().visible;
+    if (m_clampMask.size() != 0 || m_clampValues.size() != 0) {
+        if (m_clampMask.cols() != nv || m_clampValues.cols() != nv || m_clampMask.rows() != m_clampValues.rows())
+            fail("tempering", "clamp", "expected mask and values of the same shape [C or 1, " + std::to_string(nv) + "]");
+    }
+}
+
+nlohmann::json TemperedRbm::config() const
+{
+    nlohmann::json j = m_rbm->config();
+    j["tempering_betas"] = m_tempering.betas();
+    return j;
+}
+
+double TemperedRbm::lossAndGradient(const Matrix&, const NoiseKey&, std::vector<Matrix>&)
+{
+    fail("tempering", "training", "a tempered RBM is a sampling view: train the RBM itself");
+}
+
+ChainState TemperedRbm::startChains(const Matrix& x0) const
+{
+    TemperingState t = m_tempering.start(*m_rbm, x0);
+    ChainState s = std::move(t.chains);
+    s.extra = {std::move(t.v), std::move(t.h), Matrix::Zero(4, std::max(0, m_tempering.replicas() - 1))};
+    return s;
+}
+
+void TemperedRbm::stepChains(ChainState& state, std::uint64_t seed) const
+{
+    const Eigen::Index chains = state.x.rows();
+    const auto pairs = static_cast<Eigen::Index>(m_tempering.replicas() - 1);
+    if (state.extra.size() != 3 || state.extra[0].rows() != chains * m_tempering.replicas()
+        || state.extra[2].rows() != 4 || state.extra[2].cols() != pairs)
+        fail("tempering", "chain state", "expected a state made by TemperedRbm::startChains");
+    if (m_clampMask.size() != 0 && m_clampMask.rows() != 1 && m_clampMask.rows() != chains)
+        fail("tempering", "clamp", "expected one mask row per chain, or one row for all");
+    TemperingState t;
+    t.v = std::move(state.extra[0]);
+    t.h = std::move(state.extra[1]);
+    // Replica 0 continues from state.x as the caller left it (e.g. with clamped pixels restored).
+    t.v.topRows(chains) = state.x;
+    t.swapAttempts.resize(static_cast<std::size_t>(pairs));
+    t.swapAccepts.resize(static_cast<std::size_t>(pairs));
+    for (Eigen::Index r = 0; r < pairs; ++r) {
+        t.swapAttempts[static_cast<std::size_t>(r)] = loadCount(state.extra[2], 0, r);
+        t.swapAccepts[static_cast<std::size_t>(r)] = loadCount(state.extra[2], 2, r);
+    }
+    Matrix counters = std::move(state.extra[2]);
+    t.chains = std::move(state);
+    const bool clamped = m_clampMask.size() != 0;
+    m_tempering.step(*m_rbm, t, seed, clamped ? &m_clampMask : nullptr, clamped ? &m_clampValues : nullptr);
+    for (Eigen::Index r = 0; r < pairs; ++r) {
+        storeCount(counters, 0, r, t.swapAttempts[static_cast<std::size_t>(r)]);
+        storeCount(counters, 2, r, t.swapAccepts[static_cast<std::size_t>(r)]);
+    }
+    state = std::move(t.chains);
+    state.extra = {std::move(t.v), std::move(t.h), std::move(counters)};
+}
+
+std::vector<double> TemperedRbm::acceptanceRates(const ChainState& state)
+{
+    if (state.extra.size() != 3 || state.extra[2].rows() != 4)
+        fail("tempering", "chain state", "expected a state made by TemperedRbm::startChains");
+    std::vector<double> rates(static_cast<std::size_t>(state.extra[2].cols()), 0.0);
+    for (Eigen::Index r = 0; r < state.extra[2].cols(); ++r) {
+        const std::uint64_t attempts = loadCount(state.extra[2], 0, r);
+        if (attempts > 0)
+            rates[static_cast<std::size_t>(r)] =
+                static_cast<double>(loadCount(state.extra[2], 2, r)) / static_cast<double>(attempts);
+    }
+    return rates;
 }
 
 } // namespace gsn

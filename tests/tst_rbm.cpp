@@ -1,6 +1,8 @@
 // Bernoulli RBM and parallel tempering (SPEC 2.3, 3): samplers against exact answers by enumeration,
 // CD/PCD gradients against the exact log-likelihood gradient, training, thread-count determinism.
 
+#include "chains.h"
+#include "clampmask.h"
 #include "error.h"
 #include "model.h"
 #include "parallel.h"
@@ -518,6 +520,67 @@ private slots:
         QVERIFY(s.chains.mean == g.mean);
         QVERIFY(s.chains.h[0] == g.h[0]);
         QCOMPARE(s.chains.step, g.step);
+    }
+
+    // TemperedRbm (the Model adapter) gives exactly ParallelTempering's chains and swap counts.
+    void temperedModelMatchesDirect()
+    {
+        auto rbm = std::shared_ptr<const Rbm>(twoModeRbm());
+        const std::vector<float> betas = ParallelTempering::geometricBetas(5, 0.1f);
+        const Matrix x0 = noiseStart(12, 8, 4);
+        TemperedRbm model(rbm, betas);
+        QCOMPARE(QString::fromStdString(model.kind()), QString("rbm-pt"));
+        QCOMPARE(model.layerSizes(), (std::vector<int>{8, 2}));
+        ChainState a = model.startChains(x0);
+        ParallelTempering pt(betas);
+        TemperingState b = pt.start(*rbm, x0);
+        for (int t = 0; t < 50; ++t) {
+            model.stepChains(a, 21);
+            pt.step(*rbm, b, 21);
+        }
+        QVERIFY(a.x == b.chains.x);
+        QVERIFY(a.mean == b.chains.mean);
+        QVERIFY(a.extra[0] == b.v);
+        QCOMPARE(a.step, b.chains.step);
+        QCOMPARE(TemperedRbm::acceptanceRates(a), b.acceptanceRates());
+        std::vector<Matrix> g;
+        QVERIFY_THROWS_EXCEPTION(Error, model.lossAndGradient(x0, keyFor(1, 1, 12), g));
+    }
+
+    // Tempered chains inside a ChainSet with a clamp (the same clamp given to the ChainSet, which
+    // restores replica 0, and to the TemperedRbm, which clamps every replica): clamped pixels never
+    // change and the chains sample the exact conditional (bound as in temperingClamped).
+    void temperedModelInChainSetWithClamp()
+    {
+        auto rbm = std::shared_ptr<const Rbm>(twoModeRbm());
+        const std::vector<float> betas = ParallelTempering::geometricBetas(8, 0.08f);
+        Matrix mask = Matrix::Zero(1, 8), values = Matrix::Zero(1, 8);
+        mask(0, 0) = mask(0, 1) = 1.0f;
+        values(0, 1) = 1.0f;
+        auto model = std::make_shared<TemperedRbm>(rbm, betas, mask, values);
+        ChainSet set(model, 4, 2);
+        set.resetAt(Matrix::Ones(16, 8), 6);
+        ClampMask cm(4, 2);
+        cm.clamped[0] = cm.clamped[1] = 1;
+        set.setClampAll(cm, {0, 1, 0, 0, 0, 0, 0, 0});
+        const std::vector<double> p = exactProbabilities(*rbm);
+        std::vector<double> cond(256, 0.0);
+        for (std::uint64_t idx = 0; idx < 256; ++idx)
+            if ((idx & 3u) == 2u)
+                cond[idx] = p[idx];
+        cond = normalised(cond);
+        std::vector<double> hist(256, 0.0);
+        for (int t = 0; t < 3000; ++t) {
+            set.step();
+            const Matrix& x = set.state().x;
+            QVERIFY(x.col(0).isZero() && x.col(1).isOnes());
+            addToHistogram(hist, x);
+        }
+        const double kl = klDivergence(normalised(hist), cond);
+        const std::vector<double> rates = TemperedRbm::acceptanceRates(set.state());
+        qInfo("tempered ChainSet, clamped: KL %.4f, swap rate (0,1) %.2f", kl, rates[0]);
+        QVERIFY(kl < 0.01);
+        QVERIFY(rates[0] > 0.05);
     }
 
     void temperingRejectsBadBetas()
