@@ -26,7 +26,12 @@ namespace {
 
 constexpr const char* kUsage =
     "gsn eval (--model FILE | --samples FILE.npy | --baseline mnist-train) [--n 10000] [--burnin B] [--thin T]\n"
-    "         [--seed S] [--binarize] [--sigma S | --grid LO,HI,COUNT] [--test-curve] [--valid DATA] [--test DATA]";
+    "         [--seed S] [--binarize | --binarize-test] [--sigma S | --grid LO,HI,COUNT] [--test-curve] [--valid DATA]\n"
+    "         [--test DATA] [--save-ll FILE.npy]\n"
+    "  --binarize        threshold samples, validation and test at 0.5;  --binarize-test: validation and test only\n"
+    "  --grid LO,HI,N    sigmas logspace(LO, HI, N) (default -1,0,10);   --sigma S: one fixed sigma, no search\n"
+    "  --test-curve      also every sigma of the grid on the test set (sigma chosen on test: not the protocol)\n"
+    "  --save-ll FILE    the per-digit test log-likelihoods at the chosen sigma (float32 .npy)";
 
 // Rows of a .npy file as samples: [M, d] as is; [..., h, w] (e.g. [chains, steps, h, w]) flattened to
 // rows of h * w. uint8 files are divided by 255; float values must lie in [0, 1].
@@ -94,8 +99,8 @@ void binarize(Matrix& m)
 
 int eval(const Args& args)
 {
-    const CliArgs cli(args, {"model", "samples", "baseline", "n", "burnin", "thin", "seed", "sigma", "grid", "valid", "test"},
-                      {"binarize", "test-curve", "help"});
+    const CliArgs cli(args, {"model", "samples", "baseline", "n", "burnin", "thin", "seed", "sigma", "grid", "valid", "test", "save-ll"},
+                      {"binarize", "binarize-test", "test-curve", "help"});
     if (cli.has("help")) {
         std::printf("%s\n", kUsage);
         return 0;
@@ -110,6 +115,7 @@ int eval(const Args& args)
     const long long thin = cli.getInt("thin", 1, 1, 100'000);
     const auto seed = static_cast<std::uint64_t>(cli.getInt("seed", 1, 0, (1LL << 62)));
     const bool binary = cli.has("binarize");
+    const bool binaryTest = binary || cli.has("binarize-test");  // --binarize-test: validation and test only
     const auto t0 = std::chrono::steady_clock::now();
 
     nlohmann::json out;
@@ -145,8 +151,9 @@ int eval(const Args& args)
     if (valid.rows() > 1000)
         valid = valid.topRows(1000).eval();  // SPEC 4: the first 1000 rows of train[50000:60000]
     Matrix test = loadDataset(cli.get("test", "mnist-test")).pixels;
-    if (binary) {
+    if (binary)
         binarize(samples);
+    if (binaryTest) {
         binarize(valid);
         binarize(test);
     }
@@ -184,7 +191,7 @@ int eval(const Args& args)
     out["samples"] = samples.rows();
     out["validation"] = valid.rows();
     out["test"] = test.rows();
-    out["binarize"] = binary;
+    out["binarize"] = binary ? "all" : binaryTest ? "validation and test" : "none";
     out["sigma_from"] = cli.has("sigma") ? "fixed" : "validation";
 
     if (cli.has("test-curve")) {
@@ -205,13 +212,22 @@ int eval(const Args& args)
         out["test_best_stderr"] = tc[best][2];
     }
 
+    if (cli.has("save-ll")) {
+        // Per-digit test log-likelihoods at the chosen sigma, for other summaries (e.g. other standard errors).
+        const std::vector<float> ll(result->testLogDensity.data(), result->testLogDensity.data() + result->testLogDensity.size());
+        writeNpy(cli.get("save-ll"), ll.data(), {static_cast<std::int64_t>(ll.size())});
+        out["saved_ll"] = cli.get("save-ll");
+    }
+
     std::printf("%s\n", out.dump().c_str());
     std::fflush(stdout);
     std::fprintf(stderr,
                  "Parzen log-likelihood %.2f +- %.2f nats (std/sqrt(N), N = %lld test digits), sigma %.4f chosen on %lld "
                  "validation rows from %zu widths; %lld samples%s; %.2f s (+ %.2f s loading%s)\n",
                  result->mean, result->standardError, (long long)test.rows(), result->sigma, (long long)valid.rows(),
-                 grid.size(), (long long)samples.rows(), binary ? ", binarised at 0.5" : "", result->seconds, loadSeconds,
+                 grid.size(), (long long)samples.rows(),
+                 binary ? ", all binarised at 0.5" : binaryTest ? ", validation and test binarised at 0.5" : "",
+                 result->seconds, loadSeconds,
                  cli.has("model") ? " and sampling" : "");
     return 0;
 }
