@@ -189,8 +189,8 @@ int train(const Args& args)
             fail("command line", "--epochs", "expected the total number of epochs (the checkpoint does not say)");
         if (out.empty())
             out = from;
-        std::fprintf(stderr, "resuming %s at epoch %d, batch %d (step %llu)\n", from.c_str(), state.epoch + 1,
-                     state.batch + 1, static_cast<unsigned long long>(state.step));
+        std::fprintf(stderr, "resuming %s after %d epochs and %d batches (step %llu)\n", from.c_str(), state.epoch,
+                     state.batch, static_cast<unsigned long long>(state.step));
     } else {
         cli.require("model", "dae, gsn2, gsn3 or rbm");
         info.datasetSpec = cli.require("data", "mnist, fashion, faces or a file path");
@@ -267,8 +267,8 @@ int train(const Args& args)
     case TrainStatus::Cancelled:
         std::fputc('\n', stderr);
         saveCheckpoint(out, *model, &trainer.state(), info);
-        std::printf("%s: interrupted at epoch %d, batch %d; saved. Continue with: gsn train --resume %s\n", out.c_str(),
-                    trainer.state().epoch + 1, trainer.state().batch + 1, out.c_str());
+        std::printf("%s: interrupted after %d epochs and %d of %d batches; saved. Continue with: gsn train --resume %s\n",
+                    out.c_str(), trainer.state().epoch, trainer.state().batch, batches, out.c_str());
         return 130;
     case TrainStatus::Diverged:
         std::fputc('\n', stderr);

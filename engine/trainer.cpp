@@ -1,6 +1,7 @@
 #include "trainer.h"
 
 #include "error.h"
+#include "parallel.h"
 #include "random.h"
 
 #include <chrono>
@@ -63,6 +64,10 @@ Trainer::Trainer(Model& model, const Dataset& data, TrainState state)
     : m_model(model), m_data(data), m_state(std::move(state)), m_requestedLr(kNoRequest),
       m_requestedMomentum(kNoRequest)
 {
+    // Creates the engine's arena now, which pins OpenBLAS to one thread (parallel.cpp). Otherwise a model
+    // whose batches fit in one parallelFor block would run its first products on a multi-threaded BLAS and
+    // later ones single-threaded, and a resumed run would not be bit-identical to an uninterrupted one.
+    engineThreads();
     if (data.count() == 0)
         fail(data.name, "examples", "expected at least one training example");
     if (data.dimension() != model.visibleSize() || data.pixels.cols() != model.visibleSize())
@@ -205,7 +210,7 @@ TrainResult Trainer::run(int epochs, const std::atomic<bool>* cancel)
                 problem = applyUpdate(static_cast<float>(m_state.learningRate), static_cast<float>(m_state.momentum));
             if (!problem.empty()) {
                 std::ostringstream msg;
-                msg << "training diverged at epoch " << m_state.epoch + 1 << ", batch " << m_state.batch + 1 << " of "
+                msg << "diverged at epoch " << m_state.epoch + 1 << ", batch " << m_state.batch + 1 << " of "
                     << batches << ": " << problem << " (learning rate " << m_state.learningRate
                     << "); parameters kept at the last good batch";
                 return {TrainStatus::Diverged, msg.str()};
