@@ -1,0 +1,250 @@
+#include "samplecommand.h"
+
+#include "chains.h"
+#include "checkpoint.h"
+#include "clampmask.h"
+#include "cliargs.h"
+#include "colormap.h"
+#include "datasets.h"
+#include "error.h"
+#include "npy.h"
+#include "sheet.h"
+#include "sheetwriter.h"
+
+#include <QFileInfo>
+#include <QGuiApplication>
+#include <QImage>
+
+#include <chrono>
+#include <cmath>
+#include <memory>
+#include <optional>
+
+namespace gsn::commands {
+
+namespace {
+
+constexpr const char* kWhere = "gsn sample";
+// Refuse recordings larger than this (bytes of float32 means) with a hint, instead of running out of memory.
+constexpr long long kMaxRecordingBytes = 2LL << 30;
+
+// The test split that goes with the model's training data ("mnist-train" -> "mnist-test").
+std::string testSetFor(const nlohmann::json& metadata)
+{
+    std::string name;
+    if (metadata.contains("dataset") && metadata["dataset"].is_object())
+        name = metadata["dataset"].value("name", std::string());
+    if (name.rfind("mnist", 0) == 0)
+        return "mnist-test";
+    if (name.rfind("fashion", 0) == 0)
+        return "fashion-test";
+    if (name == "faces")
+        return "faces";
+    return {};
+}
+
+std::string metadataText(const nlohmann::json& metadata, const char* key)
+{
+    if (!metadata.contains(key))
+        return {};
+    const auto& v = metadata[key];
+    return v.is_string() ? v.get<std::string>() : v.dump();
+}
+
+// Qt's image plugins need a QGuiApplication; the CLI makes an offscreen one when none exists.
+std::unique_ptr<QGuiApplication> ensureGuiApp()
+{
+    if (QCoreApplication::instance())
+        return nullptr;
+    if (qEnvironmentVariableIsEmpty("QT_QPA_PLATFORM"))
+        qputenv("QT_QPA_PLATFORM", "offscreen");
+    static int argc = 1;
+    static char name[] = "gsn";
+    static char* argv[] = {name, nullptr};
+    return std::make_unique<QGuiApplication>(argc, argv);
+}
+
+ClampMask loadMaskPng(const std::string& path, int width, int height)
+{
+    QImage image(QString::fromStdString(path));
+    if (image.isNull())
+        fail(path, "mask", "expected a readable PNG image");
+    if (image.width() != width || image.height() != height)
+        fail(path, "mask size", "expected " + std::to_string(width) + "x" + std::to_string(height) + ", got " +
+                                    std::to_string(image.width()) + "x" + std::to_string(image.height()));
+    const QImage grey = image.convertToFormat(QImage::Format_Grayscale8);
+    return maskFromGrey(grey.constBits(), width, height, grey.bytesPerLine());
+}
+
+} // namespace
+
+int sample(const Args& argv)
+{
+    const CliArgs args(argv,
+                       {"model", "chains", "steps", "every", "first", "seed", "init", "clamp", "free", "data", "scale",
+                        "padding", "colormap", "out"},
+                       {"quiet"});
+    const std::string modelPath = args.require("model", "a checkpoint FILE.safetensors");
+    const std::string out = args.require("out", "FILE.png, FILE.pdf, FILE.svg or FILE.npy");
+    const int chains = static_cast<int>(args.getInt("chains", 10, 1, 100000));
+    const long long steps = args.getInt("steps", 100, 1, 100000000);
+    const long long every = args.getInt("every", 1, 1, 100000000);
+    const long long first = args.getInt("first", every, 0, steps);
+    const auto seed = static_cast<std::uint64_t>(args.getInt("seed", 1, 0, std::numeric_limits<long long>::max()));
+    const std::string init = args.get("init", "noise");
+    const std::string clamp = args.get("clamp");
+    const std::string freeStart = args.get("free", "noise");
+    const bool quiet = args.has("quiet");
+    const QString outPath = QString::fromStdString(out);
+    const bool npy = QFileInfo(outPath).suffix().toLower() == "npy";
+    if (!npy)
+        sheetFormatFor(outPath); // a bad suffix fails before any work
+    if (freeStart != "noise" && freeStart != "zeros" && freeStart != "image")
+        fail(kWhere, "--free", "expected noise, zeros or image, got '" + freeStart + "'");
+
+    auto app = ensureGuiApp();
+
+    Checkpoint ck = loadCheckpoint(modelPath);
+    std::shared_ptr<const Model> model(std::move(ck.model));
+    const int n = model->visibleSize();
+
+    // Image size and test images: from the model's dataset's test split (or --data).
+    std::string dataSpec = args.get("data", testSetFor(ck.metadata));
+    const bool wantsTest = init.rfind("test:", 0) == 0;
+    if (!clamp.empty() && !wantsTest)
+        fail(kWhere, "--clamp", "expected --init test:INDEX (the clamped values come from test images)");
+    std::optional<Dataset> data;
+    if (wantsTest) {
+        if (dataSpec.empty())
+            fail(kWhere, "--init", "the checkpoint names no dataset with test images: pass --data SPEC");
+        data = loadDataset(dataSpec);
+        if (data->dimension() != n)
+            fail(dataSpec, "image size", "expected " + std::to_string(n) + " pixels like the model, got " +
+                                             std::to_string(data->width) + "x" + std::to_string(data->height));
+    }
+    int width = 0, height = 0;
+    if (data) {
+        width = data->width;
+        height = data->height;
+    } else if (!dataSpec.empty() && dataSpec == "faces" && n == 625) {
+        width = height = 25;
+    } else {
+        const int side = static_cast<int>(std::lround(std::sqrt(double(n))));
+        if (side * side != n)
+            fail(kWhere, "image size", "cannot tell the image shape of " + std::to_string(n) +
+                                           " visible units: pass --data SPEC of the model's data");
+        width = height = side;
+    }
+
+    // Start states and clamps.
+    std::vector<ChainInit> inits;
+    std::vector<std::vector<float>> images;
+    if (init == "noise" || init == "zeros") {
+        inits.assign(static_cast<std::size_t>(chains), init == "noise" ? ChainInit::noise() : ChainInit::zeros());
+    } else if (wantsTest) {
+        long long index = -1;
+        try {
+            std::size_t used = 0;
+            index = std::stoll(init.substr(5), &used);
+            if (used != init.size() - 5)
+                index = -1;
+        } catch (const std::exception&) {
+        }
+        if (index < 0 || index >= data->count())
+            fail(kWhere, "--init", "expected test:INDEX with INDEX in [0, " + std::to_string(data->count()) + "), got '" +
+                                       init + "'");
+        for (int c = 0; c < chains; ++c) {
+            const auto row = data->pixels.row(static_cast<Eigen::Index>((index + c) % data->count()));
+            images.emplace_back(row.data(), row.data() + n);
+            if (clamp.empty() || freeStart == "image")
+                inits.push_back(ChainInit::fromImage(images.back()));
+            else
+                inits.push_back(freeStart == "noise" ? ChainInit::noise() : ChainInit::zeros());
+        }
+    } else {
+        fail(kWhere, "--init", "expected noise, zeros or test:INDEX, got '" + init + "'");
+    }
+
+    ChainSet set(model, width, height);
+    set.reset(inits, seed);
+    std::string clampText = "none";
+    if (!clamp.empty()) {
+        MaskPreset preset;
+        ClampMask mask;
+        if (parseMaskPreset(clamp, &preset) && preset != MaskPreset::Random) {
+            mask = makeMask(preset, width, height);
+            clampText = clamp;
+        } else {
+            mask = loadMaskPng(clamp, width, height);
+            clampText = QFileInfo(QString::fromStdString(clamp)).fileName().toStdString() + " (sha256 " +
+                        fileSha256(QString::fromStdString(clamp)).left(16).toStdString() + ")";
+        }
+        if (mask.clampedCount() == 0)
+            fail(clamp, "mask", "expected some clamped pixels, got none (drop --clamp to sample freely)");
+        if (mask.freeCount() == 0)
+            fail(clamp, "mask", "expected some free pixels, got a fully clamped mask (nothing to sample)");
+        for (int c = 0; c < chains; ++c)
+            set.setClamp(c, mask, images[static_cast<std::size_t>(c)]);
+        clampText += ", " + std::to_string(mask.clampedCount()) + " of " + std::to_string(n) + " pixels";
+    }
+
+    // Record the shown steps only: first, first + every, ... <= steps.
+    const long long shownCount = first > steps ? 0 : (steps - first) / every + 1;
+    if (static_cast<long long>(chains) * shownCount * n * 4 > kMaxRecordingBytes)
+        fail(kWhere, "--steps", "expected at most 2 GiB of recorded frames (chains x shown steps x pixels); use a larger "
+                                "--every or fewer --chains");
+    std::vector<FramePtr> frames;
+    frames.reserve(static_cast<std::size_t>(shownCount));
+    auto shown = [&](long long s) { return s >= first && (s - first) % every == 0; };
+    if (shown(0))
+        frames.push_back(set.frame());
+    const auto started = std::chrono::steady_clock::now();
+    auto lastReport = started;
+    for (long long s = 1; s <= steps; ++s) {
+        set.step();
+        if (shown(s))
+            frames.push_back(set.frame());
+        const auto now = std::chrono::steady_clock::now();
+        if (!quiet && (s == steps || now - lastReport > std::chrono::milliseconds(200))) {
+            lastReport = now;
+            const double secs = std::chrono::duration<double>(now - started).count();
+            char detail[64];
+            std::snprintf(detail, sizeof detail, "%.0f steps/s", secs > 0 ? s / secs : 0.0);
+            progressLine("sample", s, steps, detail);
+        }
+    }
+
+    if (npy) {
+        const long long t = static_cast<long long>(frames.size());
+        std::vector<float> data(static_cast<std::size_t>(chains * t * n));
+        for (long long k = 0; k < t; ++k)
+            for (int c = 0; c < chains; ++c)
+                std::copy_n(frames[static_cast<std::size_t>(k)]->cells.row(c).data(), n,
+                            data.begin() + static_cast<std::ptrdiff_t>((c * t + k) * n));
+        writeNpy(out, data.data(), {chains, t, height, width});
+    } else {
+        SheetOptions options;
+        options.scale = static_cast<int>(args.getInt("scale", 1, 1, 64));
+        options.padding = static_cast<int>(args.getInt("padding", 2, 0, 256));
+        if (args.has("colormap") && !colorMapFromKey(args.get("colormap"), &options.colorMap))
+            fail(kWhere, "--colormap", "expected grey, grey-inverted, viridis or inferno, got '" + args.get("colormap") + "'");
+        const Sheet sheet = renderSheet(sheetFramesOf(frames), options);
+        SheetProvenance p;
+        p.modelHash = fileSha256(QString::fromStdString(modelPath));
+        p.modelFile = QFileInfo(QString::fromStdString(modelPath)).fileName();
+        p.modelKind = QString::fromStdString(model->kind());
+        p.epoch = QString::fromStdString(ck.hasState ? std::to_string(ck.state.epoch) : metadataText(ck.metadata, "epoch"));
+        p.seed = QString::number(seed);
+        p.steps = QString("%1-%2 every %3").arg(first).arg(first + (shownCount - 1) * every).arg(every);
+        p.chains = QString::number(chains);
+        p.clamp = QString::fromStdString(clampText);
+        p.source = QString::fromStdString(init + (data ? " (" + data->name + ")" : std::string()) +
+                                          (clamp.empty() ? "" : ", free pixels from " + freeStart));
+        saveSheet(sheet.image, p, outPath);
+    }
+    std::printf("%s: %d chains x %zu steps (%s)\n", out.c_str(), chains, frames.size(),
+                npy ? "float32 [chains, steps, height, width]" : "rows = chains, columns = steps");
+    return 0;
+}
+
+} // namespace gsn::commands
