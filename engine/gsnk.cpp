@@ -14,12 +14,10 @@ constexpr const char* kWhere = "model config";
 
 using PairList = std::vector<std::pair<const Matrix*, const Matrix*>>;
 
-// sum_k left_k^T right_k as one product over the stacked rows: one large GEMM instead of one
+// out = sum_k left_k^T right_k as one product over the stacked rows: one large GEMM instead of one
 // small GEMM per update (the weight gradients do not feed anything, so they can wait).
-void accumulateStacked(const PairList& pairs, Matrix& out)
+void stackedProduct(const PairList& pairs, Matrix& out)
 {
-    if (pairs.empty())
-        return;
     Eigen::Index rows = 0;
     for (const auto& [l, r] : pairs)
         rows += l->rows();
@@ -31,7 +29,7 @@ void accumulateStacked(const PairList& pairs, Matrix& out)
         right.middleRows(at, r->rows()) = *r;
         at += l->rows();
     }
-    out.noalias() += left.transpose() * right;
+    modelmath::product(out, left, true, right, false, false);
 }
 
 } // namespace
@@ -123,44 +121,46 @@ void GsnK::hiddenLayer(int i, const Matrix* below, const Matrix* above, std::vec
 {
     const auto R = static_cast<Eigen::Index>(rng.size());
     const Eigen::Index n = m_sizes[i];
-    L.resize(R, n);
     if (below)
-        L.noalias() = *below * m_W[i - 1];
+        modelmath::product(L, *below, false, m_W[i - 1], false, false);
     else
-        L.setZero();
+        L.setZero(R, n);
     if (above)
-        L.noalias() += *above * m_W[i].transpose();
-    L.rowwise() += m_b[i].row(0);
-    if (!noisy(i)) {
-        T = L.array().tanh();
-        L = T;
-        return;
-    }
-    RowVector noise(n);
-    for (Eigen::Index r = 0; r < R; ++r) {
-        normalFill(noise.data(), static_cast<std::size_t>(n), rng[static_cast<std::size_t>(r)]);
-        L.row(r) += m_noise * noise;
-    }
-    T = L.array().tanh();
-    for (Eigen::Index r = 0; r < R; ++r) {
-        normalFill(noise.data(), static_cast<std::size_t>(n), rng[static_cast<std::size_t>(r)]);
-        L.row(r) = T.row(r) + m_noise * noise;
-    }
+        modelmath::product(L, *above, false, m_W[i], true, true);
+    T.resize(R, n);
+    const bool withNoise = noisy(i);
+    // Element-wise part per fixed row block; row r's noise comes from rng[r] (pre-activation noise,
+    // then post-activation noise).
+    parallelFor(static_cast<std::size_t>(R), modelmath::kRowBlock, [&](std::size_t begin, std::size_t end) {
+        RowVector noise(n);
+        for (auto r = static_cast<Eigen::Index>(begin); r < static_cast<Eigen::Index>(end); ++r) {
+            auto l = L.row(r);
+            l += m_b[i].row(0);
+            if (!withNoise) {
+                T.row(r) = l.array().tanh();
+                l = T.row(r);
+                continue;
+            }
+            Philox& g = rng[static_cast<std::size_t>(r)];
+            normalFill(noise.data(), static_cast<std::size_t>(n), g);
+            l += m_noise * noise;
+            T.row(r) = l.array().tanh();
+            normalFill(noise.data(), static_cast<std::size_t>(n), g);
+            l = T.row(r) + m_noise * noise;
+        }
+    });
 }
 
 void GsnK::visibleLogits(const Matrix& h1, Matrix& logits) const
 {
-    logits.noalias() = h1 * m_W[0].transpose();
-    logits.rowwise() += m_b[0].row(0);
+    modelmath::product(logits, h1, false, m_W[0], true, false);
 }
 
-void GsnK::resampleVisible(const Matrix& p, Matrix& x, std::vector<Philox>& rng, Matrix* keep) const
+void GsnK::resampleRows(const Matrix& p, Matrix& x, std::vector<Philox>& rng, Matrix* keep, std::size_t begin,
+                        std::size_t end) const
 {
-    x.resize(p.rows(), p.cols());
-    if (keep)
-        keep->resize(p.rows(), p.cols());
     const auto n = static_cast<std::size_t>(p.cols());
-    for (Eigen::Index r = 0; r < p.rows(); ++r) {
+    for (auto r = static_cast<Eigen::Index>(begin); r < static_cast<Eigen::Index>(end); ++r) {
         Philox& g = rng[static_cast<std::size_t>(r)];
         if (m_inputSampling)
             bernoulliRow(p.row(r).data(), x.row(r).data(), n, g);
@@ -180,137 +180,135 @@ double GsnK::lossAndGradient(const Matrix& batch, const NoiseKey& key, std::vect
 
     const int K = m_K;
     const int N = m_walkback;
-    const float invN = 1.0f / static_cast<float>(m_sizes[0]);
-    struct BlockResult {
-        double loss = 0.0;
-        std::vector<Matrix> gW, gb;
-    };
-    const std::size_t blocks = (static_cast<std::size_t>(B) + modelmath::kRowBlock - 1) / modelmath::kRowBlock;
-    std::vector<BlockResult> results(blocks);
+    const auto nVisible = static_cast<std::size_t>(m_sizes[0]);
+    const auto rows = static_cast<std::size_t>(B);
+    const std::size_t blocks = (rows + modelmath::kRowBlock - 1) / modelmath::kRowBlock;
+    // d loss / d logit = (p - X) / (n_visible B): the loss is a mean over pixels and over the batch.
+    const float gradScale = 1.0f / (static_cast<float>(m_sizes[0]) * static_cast<float>(B));
+    const Matrix& X = batch;
+    std::vector<Philox> rng;
+    rng.reserve(rows);
+    for (std::size_t r = 0; r < rows; ++r)
+        rng.emplace_back(key.seed, key.rowStream[r], key.step);
 
-    parallelFor(static_cast<std::size_t>(B), modelmath::kRowBlock, [&](std::size_t begin, std::size_t end) {
-        BlockResult& out = results[begin / modelmath::kRowBlock];
-        const Eigen::Index R = static_cast<Eigen::Index>(end - begin);
-        const Matrix X = batch.middleRows(static_cast<Eigen::Index>(begin), R);
-        std::vector<Philox> rng;
-        rng.reserve(static_cast<std::size_t>(R));
-        for (Eigen::Index r = 0; r < R; ++r)
-            rng.emplace_back(key.seed, key.rowStream[begin + static_cast<std::size_t>(r)], key.step);
+    // Forward through the unrolled graph, keeping what the backward pass needs.
+    // L[t][i]: layer i after update t (L[0][0] = C(X); hidden layers are 0 before the first update
+    // and L[0][i > 0] is never read); T[t][i]: tanh output of hidden layer i at update t;
+    // dLogit[t]: gradient at the logits of p at update t.
+    std::vector<std::vector<Matrix>> L(N + 1, std::vector<Matrix>(K + 1));
+    std::vector<std::vector<Matrix>> T(N + 1, std::vector<Matrix>(K + 1));
+    std::vector<Matrix> dLogit(N + 1);
+    // Without input sampling x[t] = C(p[t]) carries gradient back into p[t]: dx/dlogit = keep p (1 - p).
+    const bool xPath = !m_inputSampling;
+    std::vector<Matrix> dxdLogit(xPath ? N + 1 : 0);
+    std::vector<double> blockLoss(blocks, 0.0);
 
-        // Forward through the unrolled graph, keeping what the backward pass needs.
-        // L[t][i]: layer i after update t (L[0][0] = C(X), L[0][i > 0] = 0 and never read);
-        // T[t][i]: tanh output of hidden layer i at update t; dLogit[t]: gradient at p's logits.
-        std::vector<std::vector<Matrix>> L(N + 1, std::vector<Matrix>(K + 1));
-        std::vector<std::vector<Matrix>> T(N + 1, std::vector<Matrix>(K + 1));
-        std::vector<Matrix> dLogit(N + 1);
-        // Without input sampling x[t] = C(p[t]) carries gradient back into p[t]: dx/dlogit = keep p (1 - p).
-        const bool xPath = !m_inputSampling;
-        std::vector<Matrix> dxdLogit(xPath ? N + 1 : 0);
-        L[0][0] = X;
-        for (Eigen::Index r = 0; r < R; ++r)
-            corruptRow(m_corruption, L[0][0].row(r).data(), static_cast<std::size_t>(m_sizes[0]),
-                       rng[static_cast<std::size_t>(r)]);
-        Matrix logits;
-        for (int t = 1; t <= N; ++t) {
-            const bool last = t == N;
-            for (int i = 1; i <= K; i += 2) {
-                if (last && i > 1)
-                    continue;
-                // Hidden layers are zero before the first update.
-                const Matrix* below = (i == 1 || t > 1) ? &L[t - 1][i - 1] : nullptr;
-                const Matrix* above = (i < K && t > 1) ? &L[t - 1][i + 1] : nullptr;
-                hiddenLayer(i, below, above, rng, T[t][i], L[t][i]);
-            }
-            visibleLogits(L[t][1], logits);
-            out.loss += modelmath::bceFromLogitsSum(logits, X) * invN;
-            Matrix p = logits.array().logistic();
-            dLogit[t] = (p - X) * invN;
-            if (last)
-                break;
-            resampleVisible(p, L[t][0], rng, xPath ? &dxdLogit[t] : nullptr);
-            if (xPath)
-                dxdLogit[t].array() *= p.array() * (1.0f - p.array());
-            for (int i = 2; i <= K; i += 2)
-                hiddenLayer(i, &L[t][i - 1], i < K ? &L[t][i + 1] : nullptr, rng, T[t][i], L[t][i]);
-        }
-
-        // Backward. G[i] accumulates d loss / d L[t][i] for the update being undone: an even layer
-        // at t is read only by the odd layers at t + 1, an odd layer at t only by the even layers at t.
-        out.gW.resize(static_cast<std::size_t>(K));
-        out.gb.resize(static_cast<std::size_t>(K + 1));
-        std::vector<Matrix> G(static_cast<std::size_t>(K + 1));
-        for (int i = 0; i <= K; ++i) {
-            out.gb[i] = Matrix::Zero(1, m_sizes[i]);
-            if (i < K)
-                out.gW[i] = Matrix::Zero(m_sizes[i], m_sizes[i + 1]);
-            if (i > 0 || xPath)
-                G[i] = Matrix::Zero(R, m_sizes[i]);
-        }
-        std::deque<Matrix> dA;            // pre-activation gradients, kept for the weight products
-        std::vector<PairList> pairs(static_cast<std::size_t>(K)); // gW[j] = sum left^T right
-        auto preGradient = [&](int t, int i) -> const Matrix& {
-            dA.emplace_back(G[i].array() * (1.0f - T[t][i].array().square()));
-            G[i].setZero();
-            out.gb[i] += dA.back().colwise().sum();
-            return dA.back();
-        };
-        for (int t = N; t >= 1; --t) {
-            const bool last = t == N;
-            // Even layers of update t.
-            if (xPath && !last) { // x[t] was read by h1 at update t + 1 (already undone)
-                dLogit[t].array() += G[0].array() * dxdLogit[t].array();
-                G[0].setZero();
-            }
-            out.gb[0] += dLogit[t].colwise().sum();
-            pairs[0].push_back({&dLogit[t], &L[t][1]});
-            G[1].noalias() += dLogit[t] * m_W[0];
-            if (!last) {
-                for (int i = 2; i <= K; i += 2) {
-                    const Matrix& d = preGradient(t, i);
-                    pairs[i - 1].push_back({&L[t][i - 1], &d});
-                    G[i - 1].noalias() += d * m_W[i - 1].transpose();
-                    if (i < K) {
-                        pairs[i].push_back({&d, &L[t][i + 1]});
-                        G[i + 1].noalias() += d * m_W[i];
-                    }
-                }
-            }
-            // Odd layers of update t (they read the even layers of update t - 1).
-            for (int i = 1; i <= K; i += 2) {
-                if (last && i > 1)
-                    continue;
-                const Matrix& d = preGradient(t, i);
-                if (i == 1 || t > 1)
-                    pairs[i - 1].push_back({&L[t - 1][i - 1], &d});
-                if ((i - 1 >= 2 || (i == 1 && xPath)) && t > 1)
-                    G[i - 1].noalias() += d * m_W[i - 1].transpose();
-                if (i < K && t > 1) {
-                    pairs[i].push_back({&d, &L[t - 1][i + 1]});
-                    G[i + 1].noalias() += d * m_W[i];
-                }
-            }
-        }
-        for (int j = 0; j < K; ++j)
-            accumulateStacked(pairs[j], out.gW[j]);
+    L[0][0] = X;
+    parallelFor(rows, modelmath::kRowBlock, [&](std::size_t begin, std::size_t end) {
+        for (std::size_t r = begin; r < end; ++r)
+            corruptRow(m_corruption, L[0][0].row(static_cast<Eigen::Index>(r)).data(), nVisible, rng[r]);
     });
-
-    grads.resize(static_cast<std::size_t>(2 * K + 1));
-    double loss = 0.0;
-    for (int j = 0; j < K; ++j)
-        grads[j] = Matrix::Zero(m_sizes[j], m_sizes[j + 1]);
-    for (int i = 0; i <= K; ++i)
-        grads[K + i] = Matrix::Zero(1, m_sizes[i]);
-    for (const auto& r : results) { // fixed block order: the same sums on any thread count
-        loss += r.loss;
-        for (int j = 0; j < K; ++j)
-            grads[j] += r.gW[j];
-        for (int i = 0; i <= K; ++i)
-            grads[K + i] += r.gb[i];
+    Matrix logits;
+    for (int t = 1; t <= N; ++t) {
+        const bool last = t == N;
+        for (int i = 1; i <= K; i += 2) {
+            if (last && i > 1)
+                continue; // cannot reach any p any more
+            const Matrix* below = (i == 1 || t > 1) ? &L[t - 1][i - 1] : nullptr;
+            const Matrix* above = (i < K && t > 1) ? &L[t - 1][i + 1] : nullptr;
+            hiddenLayer(i, below, above, rng, T[t][i], L[t][i]);
+        }
+        visibleLogits(L[t][1], logits);
+        dLogit[t].resize(B, m_sizes[0]);
+        if (!last) {
+            L[t][0].resize(B, m_sizes[0]);
+            if (xPath)
+                dxdLogit[t].resize(B, m_sizes[0]);
+        }
+        parallelFor(rows, modelmath::kRowBlock, [&](std::size_t begin, std::size_t end) {
+            const auto b = static_cast<Eigen::Index>(begin);
+            const auto n = static_cast<Eigen::Index>(end - begin);
+            auto a = logits.middleRows(b, n);
+            a.rowwise() += m_b[0].row(0);
+            blockLoss[begin / modelmath::kRowBlock] += modelmath::bceFromLogitsSum(a, X.middleRows(b, n));
+            modelmath::sigmoidInPlace(a); // a now holds p
+            dLogit[t].middleRows(b, n) = (a - X.middleRows(b, n)) * gradScale;
+            if (last)
+                return;
+            resampleRows(logits, L[t][0], rng, xPath ? &dxdLogit[t] : nullptr, begin, end);
+            if (xPath)
+                dxdLogit[t].middleRows(b, n).array() *= a.array() * (1.0f - a.array());
+        });
+        if (last)
+            break;
+        for (int i = 2; i <= K; i += 2)
+            hiddenLayer(i, &L[t][i - 1], i < K ? &L[t][i + 1] : nullptr, rng, T[t][i], L[t][i]);
     }
-    const float invB = 1.0f / static_cast<float>(B);
-    for (auto& g : grads)
-        g *= invB;
-    return loss / static_cast<double>(B);
+
+    // Backward. G[i] accumulates d loss / d L[t][i] for the update being undone: an even layer at t
+    // is read only by the odd layers at t + 1, an odd layer at t only by the even layers at t.
+    grads.resize(static_cast<std::size_t>(2 * K + 1));
+    for (int i = 0; i <= K; ++i)
+        grads[static_cast<std::size_t>(K + i)] = Matrix::Zero(1, m_sizes[i]);
+    std::vector<Matrix> G(static_cast<std::size_t>(K + 1));
+    for (int i = 0; i <= K; ++i)
+        if (i > 0 || xPath)
+            G[i] = Matrix::Zero(B, m_sizes[i]);
+    std::deque<Matrix> dA;                                     // pre-activation gradients, kept for the weight products
+    std::vector<PairList> pairs(static_cast<std::size_t>(K)); // gradient of W_j = sum left^T right
+    auto preGradient = [&](int t, int i) -> const Matrix& {
+        dA.emplace_back(G[i].array() * (1.0f - T[t][i].array().square()));
+        G[i].setZero();
+        grads[static_cast<std::size_t>(K + i)] += dA.back().colwise().sum();
+        return dA.back();
+    };
+    for (int t = N; t >= 1; --t) {
+        const bool last = t == N;
+        // Even layers of update t.
+        if (xPath && !last) { // x[t] was read by h1 at update t + 1 (already undone)
+            dLogit[t].array() += G[0].array() * dxdLogit[t].array();
+            G[0].setZero();
+        }
+        grads[static_cast<std::size_t>(K)] += dLogit[t].colwise().sum();
+        pairs[0].push_back({&dLogit[t], &L[t][1]});
+        modelmath::product(G[1], dLogit[t], false, m_W[0], false, true);
+        if (!last) {
+            for (int i = 2; i <= K; i += 2) {
+                const Matrix& d = preGradient(t, i);
+                pairs[i - 1].push_back({&L[t][i - 1], &d});
+                modelmath::product(G[i - 1], d, false, m_W[i - 1], true, true);
+                if (i < K) {
+                    pairs[i].push_back({&d, &L[t][i + 1]});
+                    modelmath::product(G[i + 1], d, false, m_W[i], false, true);
+                }
+            }
+        }
+        // Odd layers of update t (they read the even layers of update t - 1).
+        for (int i = 1; i <= K; i += 2) {
+            if (last && i > 1)
+                continue;
+            const Matrix& d = preGradient(t, i);
+            if (i == 1 || t > 1)
+                pairs[i - 1].push_back({&L[t - 1][i - 1], &d});
+            if ((i - 1 >= 2 || (i == 1 && xPath)) && t > 1)
+                modelmath::product(G[i - 1], d, false, m_W[i - 1], true, true);
+            if (i < K && t > 1) {
+                pairs[i].push_back({&d, &L[t - 1][i + 1]});
+                modelmath::product(G[i + 1], d, false, m_W[i], false, true);
+            }
+        }
+    }
+    for (int j = 0; j < K; ++j) {
+        if (pairs[j].empty()) // e.g. walkback 1: only W0 is used
+            grads[static_cast<std::size_t>(j)] = Matrix::Zero(m_sizes[j], m_sizes[j + 1]);
+        else
+            stackedProduct(pairs[j], grads[static_cast<std::size_t>(j)]);
+    }
+
+    double loss = 0.0;
+    for (double l : blockLoss) // fixed block order: the same sum on any thread count
+        loss += l;
+    return loss / (static_cast<double>(m_sizes[0]) * static_cast<double>(B));
 }
 
 ChainState GsnK::startChains(const Matrix& x0) const
@@ -334,33 +332,36 @@ void GsnK::stepChains(ChainState& state, std::uint64_t seed) const
     for (int i = 1; i <= m_K; ++i)
         if (state.h[i - 1].rows() != C || state.h[i - 1].cols() != m_sizes[i])
             fail(kind(), "chain state", "hidden layer " + std::to_string(i) + " has the wrong shape");
-    state.mean.resize(C, m_sizes[0]);
-
-    parallelFor(static_cast<std::size_t>(C), modelmath::kRowBlock, [&](std::size_t begin, std::size_t end) {
-        const Eigen::Index R = static_cast<Eigen::Index>(end - begin);
-        const Eigen::Index b = static_cast<Eigen::Index>(begin);
-        std::vector<Philox> rng;
-        rng.reserve(static_cast<std::size_t>(R));
-        for (Eigen::Index r = 0; r < R; ++r)
-            rng.emplace_back(seed, static_cast<std::uint64_t>(b + r), state.step);
-        std::vector<Matrix> L(static_cast<std::size_t>(m_K + 1));
-        L[0] = state.x.middleRows(b, R);
-        for (int i = 1; i <= m_K; ++i)
-            L[i] = state.h[i - 1].middleRows(b, R);
-        Matrix T, logits;
-        // Odd layers read only even layers and vice versa, so updating in place is exact.
-        for (int i = 1; i <= m_K; i += 2)
-            hiddenLayer(i, &L[i - 1], i < m_K ? &L[i + 1] : nullptr, rng, T, L[i]);
-        visibleLogits(L[1], logits);
-        const Matrix p = logits.array().logistic();
-        state.mean.middleRows(b, R) = p;
-        resampleVisible(p, L[0], rng);
-        for (int i = 2; i <= m_K; i += 2)
-            hiddenLayer(i, &L[i - 1], i < m_K ? &L[i + 1] : nullptr, rng, T, L[i]);
-        state.x.middleRows(b, R) = L[0];
-        for (int i = 1; i <= m_K; ++i)
-            state.h[i - 1].middleRows(b, R) = L[i];
+    if (C == 0) {
+        ++state.step;
+        return;
+    }
+    const auto rows = static_cast<std::size_t>(C);
+    std::vector<Philox> rng;
+    rng.reserve(rows);
+    for (std::size_t c = 0; c < rows; ++c)
+        rng.emplace_back(seed, c, state.step);
+    Matrix T, logits;
+    // Odd layers read only even layers and vice versa, so updating in place is exact.
+    Matrix next;
+    for (int i = 1; i <= m_K; i += 2) {
+        hiddenLayer(i, i == 1 ? &state.x : &state.h[i - 2], i < m_K ? &state.h[i] : nullptr, rng, T, next);
+        state.h[i - 1].swap(next);
+    }
+    visibleLogits(state.h[0], logits);
+    parallelFor(rows, modelmath::kRowBlock, [&](std::size_t begin, std::size_t end) {
+        const auto b = static_cast<Eigen::Index>(begin);
+        const auto n = static_cast<Eigen::Index>(end - begin);
+        auto a = logits.middleRows(b, n);
+        a.rowwise() += m_b[0].row(0);
+        modelmath::sigmoidInPlace(a);
+        resampleRows(logits, state.x, rng, nullptr, begin, end);
     });
+    state.mean.swap(logits);
+    for (int i = 2; i <= m_K; i += 2) {
+        hiddenLayer(i, &state.h[i - 2], i < m_K ? &state.h[i] : nullptr, rng, T, next);
+        state.h[i - 1].swap(next);
+    }
     ++state.step;
 }
 

@@ -60,11 +60,12 @@ private:
     // r from rng[r] (pre-activation noise first, then post-activation noise).
     void hiddenLayer(int i, const Matrix* below, const Matrix* above, std::vector<Philox>& rng, Matrix& T,
                      Matrix& L) const;
-    // Visible layer: logits = h1 W0^T + b0 (shape = [R, n_visible]).
+    // Visible layer without its bias: logits = h1 W0^T (shape = [R, n_visible]); callers add b0 per row block.
     void visibleLogits(const Matrix& h1, Matrix& logits) const;
-    // x row r <- C(Bernoulli(p row r)) (or C(p) without input sampling). keep (optional, shape as p)
-    // receives d x / d C's input (see corruptRow).
-    void resampleVisible(const Matrix& p, Matrix& x, std::vector<Philox>& rng, Matrix* keep = nullptr) const;
+    // Rows [begin, end): x row r <- C(Bernoulli(p row r)) (or C(p) without input sampling), noise from
+    // rng[r]. x (and keep) already have p's shape; keep (optional) receives d x / d C's input.
+    void resampleRows(const Matrix& p, Matrix& x, std::vector<Philox>& rng, Matrix* keep, std::size_t begin,
+                      std::size_t end) const;
     bool noisy(int layer) const { return m_noise > 0.0f && !(layer == 1 && m_noiselessH1); }
 
     int m_K = 2;

@@ -1,5 +1,7 @@
 #include "modelmath.h"
 
+#include "parallel.h"
+
 #include <cstdlib>
 #include <mutex>
 
@@ -12,6 +14,49 @@ char* openblas_get_corename(void);
 #endif
 
 namespace gsn::modelmath {
+
+void product(Matrix& C, const Matrix& A, bool transposeA, const Matrix& B, bool transposeB, bool accumulate)
+{
+    const Eigen::Index rows = transposeA ? A.cols() : A.rows();
+    const Eigen::Index inner = transposeA ? A.rows() : A.cols();
+    const Eigen::Index cols = transposeB ? B.rows() : B.cols();
+    if (!accumulate)
+        C.resize(rows, cols);
+    auto block = [&](std::size_t begin, std::size_t end) {
+        const auto c0 = static_cast<Eigen::Index>(begin);
+        const auto w = static_cast<Eigen::Index>(end - begin);
+        auto out = C.middleCols(c0, w);
+        if (!transposeA && !transposeB) {
+            if (accumulate)
+                out.noalias() += A * B.middleCols(c0, w);
+            else
+                out.noalias() = A * B.middleCols(c0, w);
+        } else if (!transposeA) {
+            if (accumulate)
+                out.noalias() += A * B.middleRows(c0, w).transpose();
+            else
+                out.noalias() = A * B.middleRows(c0, w).transpose();
+        } else if (!transposeB) {
+            if (accumulate)
+                out.noalias() += A.transpose() * B.middleCols(c0, w);
+            else
+                out.noalias() = A.transpose() * B.middleCols(c0, w);
+        } else {
+            if (accumulate)
+                out.noalias() += A.transpose() * B.middleRows(c0, w).transpose();
+            else
+                out.noalias() = A.transpose() * B.middleRows(c0, w).transpose();
+        }
+    };
+    // Below ~1e6 multiply-adds a task switch costs more than the product.
+    const double macs = static_cast<double>(rows) * static_cast<double>(inner) * static_cast<double>(cols);
+    if (macs < 1e6 || cols < 32) {
+        block(0, static_cast<std::size_t>(cols));
+        return;
+    }
+    const Eigen::Index width = ((cols + 7) / 8 + 15) / 16 * 16;
+    parallelFor(static_cast<std::size_t>(cols), static_cast<std::size_t>(width), block);
+}
 
 void initUniform(Matrix& w, std::uint64_t seed, std::uint64_t stream)
 {
