@@ -7,6 +7,10 @@
 #include <cstdio>
 #include <cstring>
 
+#if defined(__linux__)
+#include <sys/mman.h>
+#endif
+
 namespace gsn {
 
 namespace {
@@ -14,21 +18,17 @@ namespace {
 constexpr uint64_t kFnvOffset = 0xcbf29ce484222325ull;
 constexpr uint64_t kFnvPrime = 0x100000001b3ull;
 
-uint64_t fnv(uint64_t h, const unsigned char* p, size_t n)
+uint64_t mix(uint64_t h, uint64_t word)
 {
-    for (size_t i = 0; i < n; ++i) {
-        h ^= p[i];
-        h *= kFnvPrime;
-    }
-    return h;
+    return (h ^ word) * kFnvPrime;
 }
 
-uint64_t fnvInt64(uint64_t h, int64_t v)
+// splitmix64's finalizer: spreads every input bit over the whole output.
+uint64_t finish(uint64_t z)
 {
-    unsigned char b[8];
-    for (int i = 0; i < 8; ++i)
-        b[i] = static_cast<unsigned char>((static_cast<uint64_t>(v) >> (8 * i)) & 0xFF);
-    return fnv(h, b, 8);
+    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
+    z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
+    return z ^ (z >> 31);
 }
 
 std::string formatValue(double v)
@@ -60,15 +60,63 @@ Dataset Dataset::slice(int begin, int end, const std::string& suffix) const
 
 std::string contentHash(const Dataset& data)
 {
-    uint64_t h = kFnvOffset;
-    h = fnvInt64(h, data.pixels.rows());
-    h = fnvInt64(h, data.width);
-    h = fnvInt64(h, data.height);
+    uint64_t lane[4] = {kFnvOffset, kFnvOffset, kFnvOffset, kFnvOffset};
+    const uint64_t sizes[3] = {uint64_t(data.pixels.rows()), uint64_t(int64_t(data.width)), uint64_t(int64_t(data.height))};
+    uint64_t k = 0;
+    for (const uint64_t w : sizes)
+        lane[k % 4] = mix(lane[k % 4], w), ++k;
     // Row-major storage: the rows are contiguous, so this is one pass over the pixel bytes.
-    h = fnv(h, reinterpret_cast<const unsigned char*>(data.pixels.data()), size_t(data.pixels.size()) * sizeof(float));
+    const auto* bytes = reinterpret_cast<const unsigned char*>(data.pixels.data());
+    const size_t total = size_t(data.pixels.size()) * sizeof(float);
+    const size_t words = total / 8;
+    size_t i = 0;
+    // Bring the word index to a multiple of 4 so the main loop can keep lanes in fixed slots.
+    for (; i < words && k % 4 != 0; ++i, ++k) {
+        uint64_t w;
+        std::memcpy(&w, bytes + 8 * i, 8);
+        lane[k % 4] = mix(lane[k % 4], w);
+    }
+    for (; i + 4 <= words; i += 4, k += 4) {
+        uint64_t w[4];
+        std::memcpy(w, bytes + 8 * i, 32);
+        lane[0] = mix(lane[0], w[0]);
+        lane[1] = mix(lane[1], w[1]);
+        lane[2] = mix(lane[2], w[2]);
+        lane[3] = mix(lane[3], w[3]);
+    }
+    for (; i < words; ++i, ++k) {
+        uint64_t w;
+        std::memcpy(&w, bytes + 8 * i, 8);
+        lane[k % 4] = mix(lane[k % 4], w);
+    }
+    if (total % 8 != 0) {
+        uint64_t w = 0;
+        std::memcpy(&w, bytes + 8 * words, total % 8);
+        lane[k % 4] = mix(lane[k % 4], w);
+    }
+    uint64_t h = kFnvOffset;
+    for (const uint64_t l : lane)
+        h = mix(h, l);
+    h = finish(h);
     char buf[17];
     std::snprintf(buf, sizeof buf, "%016llx", static_cast<unsigned long long>(h));
     return buf;
+}
+
+void adviseHugePages(const void* data, size_t bytes)
+{
+#if defined(__linux__) && defined(MADV_HUGEPAGE)
+    constexpr uintptr_t kPage = 4096;
+    if (!data || bytes < (size_t(4) << 20))
+        return;
+    const uintptr_t begin = (reinterpret_cast<uintptr_t>(data) + kPage - 1) & ~(kPage - 1);
+    const uintptr_t end = (reinterpret_cast<uintptr_t>(data) + bytes) & ~(kPage - 1);
+    if (end > begin)
+        ::madvise(reinterpret_cast<void*>(begin), end - begin, MADV_HUGEPAGE); // a hint: failure is harmless
+#else
+    (void)data;
+    (void)bytes;
+#endif
 }
 
 std::pair<float, float> pixelRange(const Dataset& data)

@@ -76,6 +76,7 @@ Dataset fromIdx(const IdxArray& images, const std::string& imagesPath, const Idx
     out.height = int(h);
     const int64_t dim = w * h;
     out.pixels.resize(end - begin, dim);
+    adviseHugePages(out.pixels.data(), size_t(out.pixels.size()) * sizeof(float));
     const float* table = byteToUnit();
     const uint8_t* src = images.values.data() + begin * dim;
     float* dst = out.pixels.data();
@@ -186,6 +187,7 @@ Dataset loadNpyDataset(const std::string& path, const std::string& name, int fir
     out.width = int(w);
     out.height = int(h);
     out.pixels.resize(rows, h * w);
+    adviseHugePages(out.pixels.data(), size_t(out.pixels.size()) * sizeof(float));
     float* dst = out.pixels.data();
     for (size_t i = 0; i < used; ++i)
         dst[i] = array.values[i] / divisor;

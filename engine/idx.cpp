@@ -1,5 +1,6 @@
 #include "idx.h"
 
+#include "dataset.h"
 #include "error.h"
 
 #include <zlib.h>
@@ -8,6 +9,7 @@
 #include <filesystem>
 #include <limits>
 #include <memory>
+#include <utility>
 
 namespace gsn {
 
@@ -62,7 +64,7 @@ private:
 
 class GzipSource : public ByteSource {
 public:
-    explicit GzipSource(gzFile f) : m_file(f) { gzbuffer(m_file, 1 << 18); }
+    GzipSource(gzFile f, std::string path) : m_file(f), m_path(std::move(path)) { gzbuffer(m_file, 1 << 18); }
     ~GzipSource() override { gzclose(m_file); }
     int64_t read(uint8_t* out, int64_t n) override
     {
@@ -80,12 +82,33 @@ public:
     {
         int code = Z_OK;
         const char* msg = gzerror(m_file, &code);
-        return code == Z_OK || !msg ? std::string() : std::string(msg);
+        if (code == Z_OK || !msg)
+            return {};
+        // zlib prefixes its message with the path, which our messages already start with.
+        std::string text = msg;
+        if (text.rfind(m_path + ": ", 0) == 0)
+            text.erase(0, m_path.size() + 2);
+        return text;
     }
 
 private:
     gzFile m_file;
+    std::string m_path;
 };
+
+// Reads exactly n bytes or fails: a corrupt gzip stream is reported as such, anything else as
+// a truncated file.
+void readExactly(ByteSource& src, uint8_t* out, int64_t n, const std::string& path, const std::string& field,
+                 const std::string& expected)
+{
+    const int64_t got = src.read(out, n);
+    if (got == n)
+        return;
+    const std::string why = src.problem();
+    if (!why.empty() && why != "unexpected end of file")
+        fail(path, "gzip stream", "expected valid compressed data, got: " + why);
+    fail(path, field, expected + ", got " + std::to_string(got) + " bytes (truncated)");
+}
 
 uint32_t bigEndian32(const uint8_t* p)
 {
@@ -137,16 +160,14 @@ IdxArray readIdx(const std::string& path)
         gzFile gz = gzopen(path.c_str(), "rb");
         if (!gz)
             fail(path, "file", "cannot open for reading");
-        src = std::make_unique<GzipSource>(gz);
+        src = std::make_unique<GzipSource>(gz, path);
     } else {
         std::rewind(f);
         src = std::make_unique<RawSource>(f);
     }
 
     uint8_t magic[4];
-    if (src->read(magic, 4) != 4)
-        fail(path, "magic", "expected 4 bytes (00 00 <type> <rank>), the file is truncated" +
-                                (src->problem().empty() ? std::string() : " (" + src->problem() + ")"));
+    readExactly(*src, magic, 4, path, "magic", "expected 4 bytes (00 00 <type> <rank>)");
     if (magic[0] != 0 || magic[1] != 0)
         fail(path, "magic", "expected an IDX file starting with 0x00 0x00, got " + hex2(magic[0]) + " " +
                                 hex2(magic[1]));
@@ -158,8 +179,8 @@ IdxArray readIdx(const std::string& path)
         fail(path, "magic (rank byte)", "expected 1 to 4 dimensions, got " + std::to_string(rank));
 
     uint8_t dimBytes[16];
-    if (src->read(dimBytes, 4 * rank) != 4 * rank)
-        fail(path, "dimensions", "expected " + std::to_string(rank) + " sizes of 4 bytes, the file is truncated");
+    readExactly(*src, dimBytes, 4 * rank, path, "dimensions",
+                "expected " + std::to_string(rank) + " sizes of 4 bytes");
 
     IdxArray out;
     int64_t payload = 1;
@@ -194,20 +215,18 @@ IdxArray readIdx(const std::string& path)
                                      (fileSize < total ? " (truncated)" : " (trailing bytes)"));
     }
 
+    out.values.reserve(size_t(payload));
+    adviseHugePages(out.values.data(), size_t(payload));
     out.values.resize(size_t(payload));
-    const int64_t got = src->read(out.values.data(), payload);
-    if (got != payload) {
-        const std::string why = src->problem();
-        fail(path, "values", "expected " + std::to_string(payload) + " bytes (" + shapeText + "), got " +
-                                 std::to_string(got) + " (truncated" + (why.empty() ? "" : ": " + why) + ")");
-    }
+    readExactly(*src, out.values.data(), payload, path, "values",
+                "expected " + std::to_string(payload) + " bytes of values (" + shapeText + ")");
     if (gzip) {
         uint8_t extra;
         if (src->read(&extra, 1) != 0)
             fail(path, "values", "expected the data to end after " + std::to_string(payload) +
                                      " bytes (" + shapeText + "), but the stream continues");
         if (!src->problem().empty())
-            fail(path, "gzip stream", "corrupt: " + src->problem());
+            fail(path, "gzip stream", "expected valid compressed data, got: " + src->problem());
     }
     return out;
 }

@@ -357,6 +357,7 @@ Dataset loadMatDataset(const std::string& path, const std::string& selection)
     out.width = layout.width;
     out.height = layout.height;
     out.pixels.resize(int64_t(rows.size()), int64_t(layout.width) * layout.height);
+    adviseHugePages(out.pixels.data(), size_t(out.pixels.size()) * sizeof(float));
     withTypedData(var.var, [&](const auto* p) {
         using T = std::remove_cv_t<std::remove_pointer_t<decltype(p)>>;
         // Range and finiteness over the whole variable, then the divisor (see PixelScale).
