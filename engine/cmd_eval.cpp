@@ -12,6 +12,7 @@
 #include "error.h"
 #include "npy.h"
 #include "parzen.h"
+#include "random.h"
 
 #include <nlohmann/json.hpp>
 
@@ -29,6 +30,7 @@ constexpr const char* kUsage =
     "         [--seed S] [--binarize | --binarize-test] [--sigma S | --grid LO,HI,COUNT] [--test-curve] [--valid DATA]\n"
     "         [--test DATA] [--save-ll FILE.npy]\n"
     "  --binarize        threshold samples, validation and test at 0.5;  --binarize-test: validation and test only\n"
+    "  --binarize-stochastic  pixel = 1 with probability = grey level (samples, validation and test; Philox, --seed)\n"
     "  --grid LO,HI,N    sigmas logspace(LO, HI, N) (default -1,0,10);   --sigma S: one fixed sigma, no search\n"
     "  --test-curve      also every sigma of the grid on the test set (sigma chosen on test: not the protocol)\n"
     "  --save-ll FILE    the per-digit test log-likelihoods at the chosen sigma (float32 .npy)";
@@ -95,12 +97,23 @@ void binarize(Matrix& m)
     m = (m.array() > 0.5f).cast<float>();
 }
 
+// Stochastic binarisation: pixel = 1 with probability equal to its grey level, row r of the set drawing
+// from Philox(seed, r, setIndex) so each set gets its own streams.
+void binarizeStochastic(Matrix& m, std::uint64_t seed, std::uint64_t setIndex)
+{
+    for (Eigen::Index r = 0; r < m.rows(); ++r) {
+        Philox rng(seed, static_cast<std::uint64_t>(r), setIndex);
+        for (Eigen::Index c = 0; c < m.cols(); ++c)
+            m(r, c) = rng.uniform() < m(r, c) ? 1.0f : 0.0f;
+    }
+}
+
 } // namespace
 
 int eval(const Args& args)
 {
     const CliArgs cli(args, {"model", "samples", "baseline", "n", "burnin", "thin", "seed", "sigma", "grid", "valid", "test", "save-ll"},
-                      {"binarize", "binarize-test", "test-curve", "help"});
+                      {"binarize", "binarize-test", "binarize-stochastic", "test-curve", "help"});
     if (cli.has("help")) {
         std::printf("%s\n", kUsage);
         return 0;
@@ -116,6 +129,9 @@ int eval(const Args& args)
     const auto seed = static_cast<std::uint64_t>(cli.getInt("seed", 1, 0, (1LL << 62)));
     const bool binary = cli.has("binarize");
     const bool binaryTest = binary || cli.has("binarize-test");  // --binarize-test: validation and test only
+    const bool stochastic = cli.has("binarize-stochastic");
+    if (stochastic && binaryTest)
+        fail("command line", "--binarize-stochastic", "expected it alone, not with --binarize or --binarize-test");
     const auto t0 = std::chrono::steady_clock::now();
 
     nlohmann::json out;
@@ -157,6 +173,11 @@ int eval(const Args& args)
         binarize(valid);
         binarize(test);
     }
+    if (stochastic) {
+        binarizeStochastic(samples, seed, 0);
+        binarizeStochastic(valid, seed, 1);
+        binarizeStochastic(test, seed, 2);
+    }
     const double loadSeconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
 
     std::vector<double> grid = cli.has("grid") ? parseGrid(cli.get("grid")) : defaultSigmaGrid();
@@ -191,7 +212,7 @@ int eval(const Args& args)
     out["samples"] = samples.rows();
     out["validation"] = valid.rows();
     out["test"] = test.rows();
-    out["binarize"] = binary ? "all" : binaryTest ? "validation and test" : "none";
+    out["binarize"] = binary ? "all" : binaryTest ? "validation and test" : stochastic ? "all, stochastic" : "none";
     out["sigma_from"] = cli.has("sigma") ? "fixed" : "validation";
 
     if (cli.has("test-curve")) {
@@ -226,7 +247,10 @@ int eval(const Args& args)
                  "validation rows from %zu widths; %lld samples%s; %.2f s (+ %.2f s loading%s)\n",
                  result->mean, result->standardError, (long long)test.rows(), result->sigma, (long long)valid.rows(),
                  grid.size(), (long long)samples.rows(),
-                 binary ? ", all binarised at 0.5" : binaryTest ? ", validation and test binarised at 0.5" : "",
+                 binary       ? ", all binarised at 0.5"
+                 : binaryTest ? ", validation and test binarised at 0.5"
+                 : stochastic ? ", all binarised stochastically"
+                              : "",
                  result->seconds, loadSeconds,
                  cli.has("model") ? " and sampling" : "");
     return 0;
