@@ -242,7 +242,8 @@ Dataset loadMatDataset(const std::string& path, const std::string& selection)
         for (size_t i = 0; names && i < n; ++i)
             found += (found.empty() ? "" : ", ") + std::string(names[i] ? names[i] : "?");
         fail(path, "variables", "expected 'images' (TFD), 'faces' (Olivetti) or 'ff' (Frey), found " +
-                                    (found.empty() ? std::string("none") : found));
+                                    (found.empty() ? std::string("no readable variable (truncated or corrupt file?)")
+                                                   : found));
     }
     const std::string field = std::string("variable '") + name + "'";
     const matvar_t* v = info.var;

@@ -669,6 +669,13 @@ void TestDatasets::badInput_data()
         writeBytes(tmpFile("cutz.mat"), b);
         row("mat compressed truncated", tmpFile("cutz.mat"), "variable 0", "truncated");
     }
+    writeMat(tmpFile("cut73.mat"), freyVars(30), MAT_FT_MAT73, MAT_COMPRESSION_NONE);
+    {
+        std::vector<uint8_t> b = readBytes(tmpFile("cut73.mat"));
+        b.resize(5000);
+        writeBytes(tmpFile("cut73.mat"), b);
+        row("mat v7.3 truncated", tmpFile("cut73.mat"), "variables", "truncated or corrupt");
+    }
     writeBytes(tmpFile("garbage.mat"), std::vector<uint8_t>(300, 'x'));
     row("mat not a MAT-file", tmpFile("garbage.mat"), "header", "expected a MATLAB .mat file");
     {
