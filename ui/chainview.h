@@ -5,7 +5,7 @@
 // any thread; the view takes the newest one at its own refresh and never waits for them.
 
 #include "colormap.h"
-#include "frame.h"
+#include "chainframe.h"
 #include "framestaging.h"
 
 #include <QOpenGLBuffer>

@@ -4,7 +4,7 @@
 // takes the newest frame at its own refresh and counts the frames it never drew (skipped).
 // A short history of published frames (every one, not only the drawn ones) feeds the filmstrip.
 
-#include "frame.h"
+#include "chainframe.h"
 
 #include <cstdint>
 #include <deque>
