@@ -11,6 +11,8 @@ namespace gsn {
 namespace {
 
 constexpr const char* kWhere = "model config";
+// Up to this many rows (chains), x W0 is summed over the non-zero pixels instead of a BLAS product.
+constexpr Eigen::Index kSparseRows = 4;
 
 using PairList = std::vector<std::pair<const Matrix*, const Matrix*>>;
 
@@ -121,10 +123,19 @@ void GsnK::hiddenLayer(int i, const Matrix* below, const Matrix* above, std::vec
 {
     const auto R = static_cast<Eigen::Index>(rng.size());
     const Eigen::Index n = m_sizes[i];
-    if (below)
-        modelmath::product(L, *below, false, m_W[i - 1], false, false);
-    else
+    if (below && i == 1 && R <= kSparseRows) {
+        // A few chains: x is mostly 0 (salt-and-pepper of a Bernoulli sample), so x W0 is a sum of
+        // the rows of W0 where x is non-zero, about a third of W0 instead of all of it.
         L.setZero(R, n);
+        for (Eigen::Index r = 0; r < R; ++r)
+            for (Eigen::Index k = 0; k < below->cols(); ++k)
+                if (const float v = (*below)(r, k); v != 0.0f)
+                    L.row(r) += v * m_W[0].row(k);
+    } else if (below) {
+        modelmath::product(L, *below, false, m_W[i - 1], false, false);
+    } else {
+        L.setZero(R, n);
+    }
     if (above)
         modelmath::product(L, *above, false, m_W[i], true, true);
     T.resize(R, n);
