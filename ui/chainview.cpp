@@ -46,7 +46,7 @@ ChainView::ChainView(QWidget* parent) : QOpenGLWidget(parent), m_staging(std::ma
     setFocusPolicy(Qt::StrongFocus);
     setMinimumSize(160, 120);
     m_refreshTimer.setTimerType(Qt::PreciseTimer);
-    m_refreshTimer.setInterval(16);
+    m_refreshTimer.setInterval(10); // up to 100 refreshes a second; a vsynced swap limits drawing to the display rate
     connect(&m_refreshTimer, &QTimer::timeout, this, &ChainView::refresh);
     m_refreshTimer.start();
 }

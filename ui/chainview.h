@@ -91,7 +91,7 @@ public:
     std::int64_t framesSkipped() const { return m_staging->skippedCount(); }
     // Empty when OpenGL works; otherwise why the view cannot draw (shown in the widget too).
     QString glError() const { return m_glError; }
-    // Refresh period in ms for taking frames from the staging buffer (default 16).
+    // Refresh period in ms for taking frames from the staging buffer (default 10).
     void setRefreshInterval(int ms);
 
 public slots:
