@@ -6,6 +6,7 @@
 #include "error.h"
 #include "rbm.h"
 #include "sheet.h"
+#include "sheetdialog.h"
 #include "sheetwriter.h"
 
 #include <QtTest>
@@ -116,6 +117,7 @@ private slots:
     void unwritablePathLeavesNothing();
     void fullDiskLeavesOldFileIntact();
     void badOptions();
+    void dialogPreviewIsTheSavedSheet();
 
 private:
     std::vector<FramePtr> m_frames;
@@ -385,6 +387,34 @@ void TestSheet::badOptions()
     o = {};
     o.maxSteps = 3;
     QCOMPARE(renderSheet(frames, o).columns, 3);
+}
+
+void TestSheet::dialogPreviewIsTheSavedSheet()
+{
+    auto keep = std::make_shared<std::vector<FramePtr>>(m_frames);
+    SheetProvenance base;
+    base.modelKind = "rbm";
+    SheetDialog dialog(sheetFramesOf(*keep), keep, base);
+    SheetOptions o;
+    o.chains = {3, 1};
+    o.firstStep = 1;
+    o.every = 2;
+    o.scale = 3;
+    o.padding = 1;
+    dialog.setOptions(o);
+    const Sheet expected = renderSheet(sheetFramesOf(m_frames), o);
+    QCOMPARE(dialog.sheet().image, expected.image);
+    QCOMPARE(dialog.provenance().steps, QString("1-11 every 2"));
+    QCOMPARE(dialog.provenance().chains, QString("2 (3,1)"));
+    const QString path = tmpDir() + "/dialog.png";
+    QString error;
+    QVERIFY2(dialog.saveTo(path, &error), qPrintable(error));
+    QCOMPARE(QImage(path).convertToFormat(QImage::Format_Grayscale8), expected.image);
+    QCOMPARE(QImage(path).text("Model-Kind"), QString("rbm"));
+    // A failed save reports the reason and leaves nothing behind.
+    QVERIFY(!dialog.saveTo(tmpDir() + "/missing-folder/x.png", &error));
+    QVERIFY(error.contains("missing-folder"));
+    QVERIFY(!QFile::exists(tmpDir() + "/missing-folder/x.png"));
 }
 
 QTEST_MAIN(TestSheet)

@@ -24,7 +24,7 @@ namespace gsn::commands {
 
 namespace {
 
-constexpr const char* kWhere = "gsn sample";
+constexpr const char* kWhere = "command line";
 // Refuse recordings larger than this (bytes of float32 means) with a hint, instead of running out of memory.
 constexpr long long kMaxRecordingBytes = 2LL << 30;
 

@@ -1,0 +1,201 @@
+#include "sheetdialog.h"
+
+#include "error.h"
+
+#include <QComboBox>
+#include <QDialogButtonBox>
+#include <QDoubleSpinBox>
+#include <QFileDialog>
+#include <QFormLayout>
+#include <QHBoxLayout>
+#include <QLabel>
+#include <QLineEdit>
+#include <QMessageBox>
+#include <QPushButton>
+#include <QScrollArea>
+#include <QSpinBox>
+#include <QVBoxLayout>
+
+#include <algorithm>
+#include <limits>
+
+namespace gsn {
+
+SheetDialog::SheetDialog(std::vector<SheetFrame> frames, std::shared_ptr<const void> keepAlive,
+                         SheetProvenance provenance, QWidget* parent)
+    : QDialog(parent), m_frames(std::move(frames)), m_keepAlive(std::move(keepAlive)),
+      m_provenance(std::move(provenance))
+{
+    setWindowTitle(tr("Export sample sheet"));
+    m_chainCount = m_frames.empty() || !m_frames.front().cells ? 0 : static_cast<int>(m_frames.front().cells->rows());
+    std::int64_t lastStep = 0;
+    std::int64_t firstStep = std::numeric_limits<std::int64_t>::max();
+    for (const SheetFrame& f : m_frames) {
+        lastStep = std::max(lastStep, f.step);
+        firstStep = std::min(firstStep, f.step);
+    }
+    if (m_frames.empty())
+        firstStep = 0;
+    const int maxStep = static_cast<int>(std::min<std::int64_t>(lastStep, std::numeric_limits<int>::max()));
+
+    auto spin = [this](int min, int max, int value, const QString& special = {}) {
+        auto* s = new QSpinBox(this);
+        s->setRange(min, max);
+        s->setValue(value);
+        if (!special.isEmpty())
+            s->setSpecialValueText(special);
+        connect(s, &QSpinBox::valueChanged, this, &SheetDialog::updatePreview);
+        return s;
+    };
+    m_chains = new QLineEdit(this);
+    m_chains->setPlaceholderText(tr("all (e.g. 0-9 or 0,3,5-7)"));
+    connect(m_chains, &QLineEdit::textChanged, this, &SheetDialog::updatePreview);
+    m_first = spin(0, maxStep, static_cast<int>(std::min<std::int64_t>(firstStep, maxStep)));
+    m_every = spin(1, 1000000, 1);
+    m_maxSteps = spin(0, 100000, 0, tr("all"));
+    m_rows = spin(0, 10000, 0, tr("auto (one per chain)"));
+    m_columns = spin(0, 10000, 0, tr("auto (one per step)"));
+    m_padding = spin(0, 256, 2);
+    m_scale = spin(1, 64, 2);
+    m_padValue = new QDoubleSpinBox(this);
+    m_padValue->setRange(0.0, 1.0);
+    m_padValue->setSingleStep(0.1);
+    m_padValue->setValue(0.5);
+    connect(m_padValue, &QDoubleSpinBox::valueChanged, this, &SheetDialog::updatePreview);
+    m_colorMap = new QComboBox(this);
+    for (ColorMap m : allColorMaps())
+        m_colorMap->addItem(QString::fromStdString(colorMapName(m)), QString::fromStdString(colorMapKey(m)));
+    connect(m_colorMap, &QComboBox::currentIndexChanged, this, &SheetDialog::updatePreview);
+
+    auto* form = new QFormLayout;
+    form->addRow(tr("&Chains:"), m_chains);
+    form->addRow(tr("&First step:"), m_first);
+    form->addRow(tr("&Every k-th step:"), m_every);
+    form->addRow(tr("&Steps per chain:"), m_maxSteps);
+    form->addRow(tr("&Rows:"), m_rows);
+    form->addRow(tr("C&olumns:"), m_columns);
+    form->addRow(tr("&Padding (pixels):"), m_padding);
+    form->addRow(tr("S&cale:"), m_scale);
+    form->addRow(tr("Padding &grey:"), m_padValue);
+    form->addRow(tr("Colour &map:"), m_colorMap);
+
+    m_preview = new QLabel(this);
+    m_preview->setAlignment(Qt::AlignCenter);
+    auto* scroll = new QScrollArea(this);
+    scroll->setWidget(m_preview);
+    scroll->setWidgetResizable(true);
+    scroll->setMinimumSize(420, 320);
+    m_status = new QLabel(this);
+    m_status->setWordWrap(true);
+
+    auto* buttons = new QDialogButtonBox(QDialogButtonBox::Save | QDialogButtonBox::Close, this);
+    connect(buttons->button(QDialogButtonBox::Save), &QPushButton::clicked, this, &SheetDialog::chooseFileAndSave);
+    connect(buttons, &QDialogButtonBox::rejected, this, &QDialog::reject);
+
+    auto* top = new QHBoxLayout;
+    top->addLayout(form);
+    top->addWidget(scroll, 1);
+    auto* layout = new QVBoxLayout(this);
+    layout->addLayout(top, 1);
+    layout->addWidget(m_status);
+    layout->addWidget(buttons);
+    updatePreview();
+}
+
+SheetOptions SheetDialog::options() const
+{
+    SheetOptions o;
+    o.chains = parseChainList(m_chains->text().trimmed().toStdString(), m_chainCount); // throws on bad text
+    o.firstStep = m_first->value();
+    o.every = m_every->value();
+    o.maxSteps = m_maxSteps->value();
+    o.rows = m_rows->value();
+    o.columns = m_columns->value();
+    o.padding = m_padding->value();
+    o.scale = m_scale->value();
+    o.padValue = static_cast<float>(m_padValue->value());
+    colorMapFromKey(m_colorMap->currentData().toString().toStdString(), &o.colorMap);
+    return o;
+}
+
+void SheetDialog::setOptions(const SheetOptions& o)
+{
+    QStringList chains;
+    for (int c : o.chains)
+        chains << QString::number(c);
+    m_chains->setText(chains.join(','));
+    m_first->setValue(static_cast<int>(o.firstStep));
+    m_every->setValue(o.every);
+    m_maxSteps->setValue(o.maxSteps);
+    m_rows->setValue(o.rows);
+    m_columns->setValue(o.columns);
+    m_padding->setValue(o.padding);
+    m_scale->setValue(o.scale);
+    m_padValue->setValue(o.padValue);
+    m_colorMap->setCurrentIndex(m_colorMap->findData(QString::fromStdString(colorMapKey(o.colorMap))));
+    updatePreview();
+}
+
+QString SheetDialog::errorText() const
+{
+    return m_sheet.image.isNull() ? m_status->text() : QString();
+}
+
+void SheetDialog::updatePreview()
+{
+    try {
+        m_sheet = renderSheet(m_frames, options());
+        m_preview->setPixmap(QPixmap::fromImage(m_sheet.image));
+        m_status->setText(tr("%1 x %2 cells, %3 x %4 pixels")
+                              .arg(m_sheet.rows)
+                              .arg(m_sheet.columns)
+                              .arg(m_sheet.image.width())
+                              .arg(m_sheet.image.height()));
+    } catch (const Error& e) {
+        m_sheet = Sheet{};
+        m_preview->clear();
+        m_status->setText(QString::fromUtf8(e.what()));
+    }
+}
+
+SheetProvenance SheetDialog::provenance() const
+{
+    SheetProvenance p = m_provenance;
+    if (!m_sheet.steps.empty()) {
+        p.steps = QString("%1-%2 every %3").arg(m_sheet.steps.front()).arg(m_sheet.steps.back()).arg(m_every->value());
+        QStringList chains;
+        for (int c : m_sheet.chains)
+            chains << QString::number(c);
+        p.chains = QString("%1 (%2)").arg(m_sheet.chains.size()).arg(chains.join(','));
+    }
+    return p;
+}
+
+bool SheetDialog::saveTo(const QString& path, QString* error)
+{
+    try {
+        if (m_sheet.image.isNull())
+            fail("sample sheet", "options", m_status->text().toStdString());
+        saveSheet(m_sheet.image, provenance(), path);
+        return true;
+    } catch (const Error& e) {
+        if (error)
+            *error = QString::fromUtf8(e.what());
+        return false;
+    }
+}
+
+void SheetDialog::chooseFileAndSave()
+{
+    const QString path = QFileDialog::getSaveFileName(this, tr("Export sample sheet"), "sheet.png",
+                                                      tr("PNG image (*.png);;PDF document (*.pdf);;SVG drawing (*.svg)"));
+    if (path.isEmpty())
+        return;
+    QString error;
+    if (saveTo(path, &error))
+        m_status->setText(tr("Saved %1").arg(path));
+    else
+        QMessageBox::critical(this, tr("Export sample sheet"), error);
+}
+
+} // namespace gsn
