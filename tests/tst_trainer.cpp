@@ -10,7 +10,10 @@
 #include "tinydae.h"
 #include "trainer.h"
 
+#include <QProcess>
 #include <QtTest>
+
+#include <csignal>
 
 #include <cstring>
 #include <filesystem>
@@ -96,6 +99,19 @@ TrainOptions options(std::uint64_t seed, int batch = 50)
     o.momentum = 0.5;
     o.decay = 0.99;
     return o;
+}
+
+// The gsn binary of this build (tests get GSN_BINARY_DIR from CTest).
+QString gsnBinary()
+{
+    const char* dir = std::getenv("GSN_BINARY_DIR");
+    return QString::fromLocal8Bit(dir && *dir ? dir : ".") + "/app/gsn";
+}
+
+QStringList smallRun(const std::string& out)
+{
+    return {"train", "--model", "gsn2", "--hidden", "64,64", "--data", "mnist", "--examples", "4000", "--batch", "20",
+            "--epochs", "2", "--seed", "5", "--out", QString::fromStdString(out)};
 }
 
 } // namespace
@@ -360,6 +376,72 @@ private slots:
         TrainOptions bad = options(1);
         bad.momentum = 1.0;
         QVERIFY_THROWS_EXCEPTION(Error, TrainState::start(*model, bad));
+    }
+    // `gsn train` end to end: Ctrl-C mid-epoch saves a resumable checkpoint (exit 130), `--resume` finishes
+    // the run, and the result equals an uninterrupted run's bit for bit.
+    void cliInterruptAndResume()
+    {
+        if (!QFileInfo::exists(gsnBinary()))
+            QSKIP("gsn binary not built (build the gsn target)");
+        const std::string dir = tempDir();
+        const std::string a = dir + "/cli-full.safetensors";
+        const std::string b = dir + "/cli-interrupted.safetensors";
+        std::filesystem::remove(b);
+        QProcess full;
+        full.start(gsnBinary(), smallRun(a));
+        QVERIFY(full.waitForFinished(300000));
+        QCOMPARE(full.exitCode(), 0);
+
+        QProcess run;
+        run.setReadChannel(QProcess::StandardError); // waitForReadyRead waits on this channel
+        run.start(gsnBinary(), smallRun(b));
+        QVERIFY(run.waitForStarted());
+        // Interrupt once the progress line shows batch 3 of epoch 1 (of 2 x 200: the run is far from done).
+        QByteArray err;
+        while (!err.contains("[3/200]")) {
+            QVERIFY2(run.waitForReadyRead(120000), err.constData());
+            err += run.readAllStandardError();
+        }
+        ::kill(static_cast<pid_t>(run.processId()), SIGINT);
+        QVERIFY(run.waitForFinished(120000));
+        err += run.readAllStandardError();
+        QVERIFY2(run.exitStatus() == QProcess::NormalExit, err.right(300).constData());
+        QCOMPARE(run.exitCode(), 130);
+        const Checkpoint saved = loadCheckpoint(b);
+        QCOMPARE(saved.state.epoch, 0);
+        QVERIFY2(saved.state.batch >= 3 && saved.state.batch < 200, std::to_string(saved.state.batch).c_str());
+
+        QProcess resume;
+        resume.start(gsnBinary(), {"train", "--resume", QString::fromStdString(b)});
+        QVERIFY(resume.waitForFinished(300000));
+        QCOMPARE(resume.exitCode(), 0);
+        Checkpoint x = loadCheckpoint(a);
+        Checkpoint y = loadCheckpoint(b);
+        QCOMPARE(y.state.epoch, 2);
+        const auto px = x.model->parameters();
+        const auto py = y.model->parameters();
+        for (std::size_t i = 0; i < px.size(); ++i) {
+            QVERIFY2(sameBits(*px[i].value, *py[i].value), px[i].name.c_str());
+            QVERIFY2(sameBits(x.state.velocity[i], y.state.velocity[i]), px[i].name.c_str());
+        }
+    }
+
+    // A diverging CLI run exits with a one-line error and writes nothing.
+    void cliDivergenceWritesNothing()
+    {
+        if (!QFileInfo::exists(gsnBinary()))
+            QSKIP("gsn binary not built (build the gsn target)");
+        const std::string out = tempDir() + "/cli-diverged.safetensors";
+        std::filesystem::remove(out);
+        QStringList args = smallRun(out);
+        args << "--lr" << "1e38";
+        QProcess run;
+        run.start(gsnBinary(), args);
+        QVERIFY(run.waitForFinished(300000));
+        QCOMPARE(run.exitCode(), 1);
+        const QString err = QString::fromLocal8Bit(run.readAllStandardError());
+        QVERIFY2(err.contains("training: diverged at epoch 1"), qPrintable(err));
+        QVERIFY(!std::filesystem::exists(out));
     }
 };
 
