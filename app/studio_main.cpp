@@ -8,6 +8,8 @@
 #include <QSettings>
 #include <QTimer>
 
+#include <cstdio>
+
 int main(int argc, char** argv)
 {
     gsn::setDefaultSurfaceFormat(); // before QApplication: the chain view needs OpenGL 3.3 core
@@ -33,6 +35,10 @@ int main(int argc, char** argv)
     QCommandLineOption sizeOption(QStringLiteral("size"), QStringLiteral("Window size, e.g. 1200x800."),
                                   QStringLiteral("WxH"));
     parser.addOption(sizeOption);
+    QCommandLineOption colorMapOption(QStringLiteral("colormap"),
+                                      QStringLiteral("Colour map: grey, grey-inverted, viridis or inferno."),
+                                      QStringLiteral("name"));
+    parser.addOption(colorMapOption);
     parser.process(app);
 
     gsn::MainWindow window;
@@ -40,6 +46,15 @@ int main(int argc, char** argv)
         const QStringList parts = parser.value(sizeOption).split(QLatin1Char('x'));
         if (parts.size() == 2 && parts[0].toInt() > 0 && parts[1].toInt() > 0)
             window.resize(parts[0].toInt(), parts[1].toInt());
+    }
+    if (parser.isSet(colorMapOption)) {
+        gsn::ColorMap map;
+        if (!gsn::colorMapFromKey(parser.value(colorMapOption).toStdString(), &map)) {
+            std::fprintf(stderr, "gsn-studio: --colormap: expected grey, grey-inverted, viridis or inferno, got '%s'\n",
+                         qPrintable(parser.value(colorMapOption)));
+            return 2;
+        }
+        window.setColorMap(map);
     }
     window.show();
     const QString spec = parser.isSet(dataOption)

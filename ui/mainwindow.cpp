@@ -92,6 +92,14 @@ void MainWindow::createActions()
     windows->addAction(m_dataDock->toggleViewAction());
 }
 
+void MainWindow::setColorMap(ColorMap map)
+{
+    for (QAction* action : m_colorMapGroup->actions()) {
+        if (action->data().toString().toStdString() == colorMapKey(map))
+            action->trigger();
+    }
+}
+
 bool MainWindow::loadDataset(const QString& spec)
 {
     return m_dataDock->loadDataset(spec);
@@ -128,12 +136,8 @@ void MainWindow::restoreSettings()
     restoreState(settings.value(QStringLiteral("mainwindow/state")).toByteArray());
     ColorMap map = ColorMap::Grey;
     if (colorMapFromKey(settings.value(QStringLiteral("view/colormap"), QStringLiteral("grey")).toString().toStdString(),
-                        &map)) {
-        for (QAction* action : m_colorMapGroup->actions()) {
-            if (action->data().toString().toStdString() == colorMapKey(map))
-                action->trigger();
-        }
-    }
+                        &map))
+        setColorMap(map);
     if (settings.value(QStringLiteral("view/smooth"), false).toBool())
         findChild<QAction*>(QStringLiteral("actionSmooth"))->setChecked(true);
 }

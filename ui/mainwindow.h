@@ -2,6 +2,7 @@
 // GSN Studio's main window: the chain view in the centre, docks around it, menus and the status
 // bar. Kept thin: each dock is its own class; this class wires them together.
 
+#include "colormap.h"
 #include "dataset.h"
 
 #include <QMainWindow>
@@ -25,6 +26,9 @@ public:
     // Loads a dataset by registry name or path (through the Data dock). On failure shows the
     // error (see lastError()) and returns false; the previous dataset stays.
     bool loadDataset(const QString& spec);
+
+    // Selects a colour map (as the View > Colour map menu does).
+    void setColorMap(ColorMap map);
 
     ChainView* chainView() const { return m_view; }
     DataDock* dataDock() const { return m_dataDock; }
