@@ -1,11 +1,19 @@
 // Tests of the Parzen-window estimator (engine/parzen.h) against the definition computed directly in
 // double precision, a closed form, the sigma search, the standard error, cancellation and errors.
 
+#include "datasets.h"
 #include "error.h"
+#include "npy.h"
 #include "parallel.h"
 #include "parzen.h"
 #include "random.h"
 
+#include <QtCore/QDir>
+#include <QtCore/QFileInfo>
+#include <QtCore/QJsonArray>
+#include <QtCore/QJsonDocument>
+#include <QtCore/QJsonObject>
+#include <QtCore/QProcess>
 #include <QtTest/QtTest>
 
 #include <atomic>
@@ -69,6 +77,7 @@ private slots:
     void cancelBeforeStart();
     void cancelDuringRun();
     void rejectsBadInput();
+    void evalCommand();
 };
 
 void TestParzen::directFormula_data()
@@ -280,6 +289,49 @@ void TestParzen::rejectsBadInput()
     nan(2, 1) = std::nanf("");
     QVERIFY_THROWS_EXCEPTION(gsn::Error, gsn::parzenLogDensity(a, nan, {0.5}));
     QVERIFY_THROWS_EXCEPTION(gsn::Error, gsn::parzenEvaluate(a, gsn::Matrix(0, 4), a, {0.5}));
+}
+
+void TestParzen::evalCommand()
+{
+    // End to end: `gsn eval --samples` on small .npy sets gives the JSON keys and the library's figures.
+    const QString gsn = qEnvironmentVariable("GSN_BINARY_DIR") + "/app/gsn";
+    if (qEnvironmentVariable("GSN_BINARY_DIR").isEmpty() || !QFileInfo(gsn).isExecutable())
+        QSKIP("the gsn binary is not built (GSN_BINARY_DIR/app/gsn)");
+    const QString dir = qEnvironmentVariable("GSN_TEST_TMP", QDir::tempPath()) + "/parzen";
+    QVERIFY(QDir().mkpath(dir));
+    const gsn::Matrix samples = randomMatrix(300, 49, 101, true);
+    const gsn::Matrix valid = randomMatrix(40, 49, 102, true);
+    const gsn::Matrix test = randomMatrix(70, 49, 103, true);
+    const auto write = [&](const char* name, const gsn::Matrix& m) {
+        const std::string path = (dir + "/" + name).toStdString();
+        gsn::writeNpy(path, m.data(), {m.rows(), 7, 7});
+        return path;
+    };
+    const std::string sPath = write("samples.npy", samples), vPath = write("valid.npy", valid),
+                      tPath = write("test.npy", test);
+    QProcess proc;
+    proc.start(gsn, {"eval", "--samples", QString::fromStdString(sPath), "--valid", QString::fromStdString(vPath),
+                     "--test", QString::fromStdString(tPath)});
+    QVERIFY(proc.waitForFinished(60000));
+    QVERIFY2(proc.exitCode() == 0, proc.readAllStandardError().constData());
+    const QJsonObject out = QJsonDocument::fromJson(proc.readAllStandardOutput()).object();
+    for (const char* key : {"sigma", "mean", "stderr", "curve", "seconds"})
+        QVERIFY2(out.contains(key), key);
+    // The same sets as the command sees them (through the dataset loader), evaluated by the library.
+    const auto res = gsn::parzenEvaluate(gsn::loadDataset(sPath).pixels, gsn::loadDataset(vPath).pixels,
+                                         gsn::loadDataset(tPath).pixels, gsn::defaultSigmaGrid());
+    QVERIFY(res.has_value());
+    QCOMPARE(out["sigma"].toDouble(), res->sigma);
+    QVERIFY(std::abs(out["mean"].toDouble() - res->mean) < 1e-9);
+    QVERIFY(std::abs(out["stderr"].toDouble() - res->standardError) < 1e-9);
+    QCOMPARE(out["curve"].toArray().size(), 10);
+    QCOMPARE(out["samples"].toInt(), 300);
+
+    // Mutually exclusive sources are a user error (exit code 1), not a crash.
+    QProcess bad;
+    bad.start(gsn, {"eval", "--samples", QString::fromStdString(sPath), "--baseline", "mnist-train"});
+    QVERIFY(bad.waitForFinished(60000));
+    QCOMPARE(bad.exitCode(), 1);
 }
 
 QTEST_APPLESS_MAIN(TestParzen)
