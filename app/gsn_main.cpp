@@ -2,6 +2,7 @@
 
 #include "commands.h"
 #include "error.h"
+#include "modelmath.h"
 #ifdef GSN_HAVE_UI
 #include "samplecommand.h" // ui/: renders sheets with Qt
 #endif
@@ -47,6 +48,8 @@ int usage(FILE* out)
 
 int main(int argc, char** argv)
 {
+    // Choose the BLAS kernel before any thread can be inside BLAS.
+    gsn::modelmath::ensureFastBlas();
     if (argc < 2)
         return usage(stderr);
     const std::string name = argv[1];
