@@ -96,7 +96,8 @@ public:
 
     // Trains until state().epoch == epochs, `cancel` becomes true (checked before every batch), or a
     // non-finite loss/parameter/momentum value appears. On divergence the offending batch's update is
-    // not applied: parameters and state stay at the last good batch.
+    // not applied: parameters and state stay at the last good batch (state a model changes inside
+    // lossAndGradient itself, such as the RBM's persistent chains "pcd_v", has already advanced).
     TrainResult run(int epochs, const std::atomic<bool>* cancel = nullptr);
 
     const TrainState& state() const { return m_state; }
