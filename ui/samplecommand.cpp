@@ -11,6 +11,7 @@
 #include "sheet.h"
 #include "sheetwriter.h"
 
+#include <QDir>
 #include <QFileInfo>
 #include <QGuiApplication>
 #include <QImage>
@@ -99,6 +100,9 @@ int sample(const Args& argv)
     const bool npy = QFileInfo(outPath).suffix().toLower() == "npy";
     if (!npy)
         sheetFormatFor(outPath); // a bad suffix fails before any work
+    // Fail before sampling when the output folder is missing (the write itself stays atomic and checked).
+    if (!QFileInfo(outPath).absoluteDir().exists())
+        fail(out, "folder", "expected an existing folder, got '" + QFileInfo(outPath).absolutePath().toStdString() + "'");
     if (freeStart != "noise" && freeStart != "zeros" && freeStart != "image")
         fail(kWhere, "--free", "expected noise, zeros or image, got '" + freeStart + "'");
 
