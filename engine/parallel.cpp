@@ -53,12 +53,15 @@ void parallelFor(std::size_t n, std::size_t grain, const std::function<void(std:
     if (grain == 0)
         grain = 1;
     const std::size_t blocks = (n + grain - 1) / grain;
+    // Creating the arena pins BLAS to one thread: do it even when this call runs inline, so every
+    // product of a run uses the same BLAS threading (and so the same bits).
+    tbb::task_arena& a = arena();
     auto runBlock = [&](std::size_t b) { body(b * grain, std::min(n, (b + 1) * grain)); };
     if (blocks == 1) {
         runBlock(0);
         return;
     }
-    arena().execute([&] {
+    a.execute([&] {
         tbb::parallel_for(tbb::blocked_range<std::size_t>(0, blocks, 1), [&](const tbb::blocked_range<std::size_t>& r) {
             for (std::size_t b = r.begin(); b != r.end(); ++b)
                 runBlock(b);
