@@ -1,0 +1,302 @@
+// The Evaluate dock end to end: a small DAE trained here on real MNIST is evaluated by the dock on its
+// worker thread (progress to 100 %, curve, result, history row, history file), and the figures are
+// checked against the engine (same samples through gsn::parzenEvaluate), against `gsn eval --model`
+// on the saved checkpoint, and for the MNIST-train baseline. Cancel stops a long run and the dock's
+// destructor joins a running one quickly.
+
+#include "checkpoint.h"
+#include "chains.h"
+#include "datasets.h"
+#include "evaluatedock.h"
+#include "evaluateworker.h"
+#include "parzen.h"
+#include "parzencurveplot.h"
+#include "trainer.h"
+
+#include <QDir>
+#include <QElapsedTimer>
+#include <QFile>
+#include <QJsonDocument>
+#include <QJsonObject>
+#include <QProcess>
+#include <QProgressBar>
+#include <QSignalSpy>
+#include <QStandardPaths>
+#include <QTableWidget>
+#include <QtTest>
+
+#include <nlohmann/json.hpp>
+
+#include <memory>
+
+using namespace gsn;
+
+Q_DECLARE_METATYPE(std::shared_ptr<const gsn::EvaluationOutcome>)
+
+class TestEvaluateDock : public QObject {
+    Q_OBJECT
+
+    QString m_dir;
+    QString m_checkpoint;
+    std::shared_ptr<const Model> m_model;
+    Matrix m_valid;
+    Matrix m_test;
+
+    // Waits for the dock's evaluation to end; returns the finished outcome (null if it did not finish).
+    static std::shared_ptr<const EvaluationOutcome> waitFinished(EvaluateDock& dock, QSignalSpy& spy, int ms = 300000)
+    {
+        if (spy.isEmpty() && !spy.wait(ms))
+            return nullptr;
+        return spy.takeFirst().at(0).value<std::shared_ptr<const EvaluationOutcome>>();
+    }
+
+private slots:
+    void initTestCase()
+    {
+        QStandardPaths::setTestModeEnabled(true);
+        QCoreApplication::setOrganizationName("gsn-test");
+        QCoreApplication::setApplicationName("tst_gui_evaluatedock");
+        m_dir = qEnvironmentVariable("GSN_TEST_TMP", QDir::tempPath() + "/gsn_test_tmp") + "/gui_evaluatedock";
+        QDir(m_dir).removeRecursively();
+        QVERIFY(QDir().mkpath(m_dir));
+
+        // A small real model: DAE 784-64, one epoch over 2000 MNIST training digits.
+        const Dataset all = loadDataset("mnist-train");
+        const Dataset data = all.slice(0, 2000, "[0:2000]");
+        std::unique_ptr<Model> model = createModel(
+            {{"kind", "dae"}, {"sizes", {784, 64}}, {"corruption", {{"type", "salt-and-pepper"}, {"level", 0.4}}}}, 7);
+        TrainOptions options;
+        options.seed = 7;
+        options.learningRate = 5.0;
+        Trainer trainer(*model, data, TrainState::start(*model, options));
+        QCOMPARE(int(trainer.run(1).status), int(TrainStatus::Finished));
+        CheckpointInfo info;
+        info.datasetName = data.name;
+        info.datasetHash = data.hash;
+        info.datasetSpec = "mnist";
+        info.trainSet = "train";
+        info.examples = data.count();
+        info.targetEpochs = 1;
+        m_checkpoint = m_dir + "/tiny-dae.safetensors";
+        saveCheckpoint(m_checkpoint.toStdString(), *model, &trainer.state(), info);
+        m_model = std::shared_ptr<const Model>(model->clone());
+
+        m_valid = loadDataset("mnist-valid").pixels.topRows(1000);
+        m_test = loadDataset("mnist-test").pixels;
+    }
+
+    // The whole path: progress to 100 %, curve, result label, history row; figures equal the engine's.
+    void evaluatesModelEndToEnd()
+    {
+        EvaluateDock dock;
+        dock.setHistoryFile(m_dir + "/history-model.json");
+        QCOMPARE(dock.history().size(), 0);
+        dock.setModel(m_model, "tiny-dae", 1);
+        dock.setSampleCount(400);
+        dock.setBurnin(20);
+        dock.setThinning(2);
+        dock.setSeed(3);
+        QList<int> progress;
+        connect(dock.progressBar(), &QProgressBar::valueChanged, [&](int v) { progress.append(v); });
+        QSignalSpy finished(&dock, &EvaluateDock::evaluationFinished);
+        dock.evaluateModel();
+        QVERIFY(dock.isRunning());
+        const auto outcome = waitFinished(dock, finished);
+        QVERIFY(outcome);
+        QVERIFY(!dock.isRunning());
+
+        // Progress: several intermediate values, never going back, ending at 1000 (100 %).
+        QVERIFY2(progress.size() >= 5, qPrintable(QString::number(progress.size())));
+        for (int i = 1; i < progress.size(); ++i)
+            QVERIFY(progress[i] >= progress[i - 1]);
+        QCOMPARE(dock.progressBar()->value(), 1000);
+
+        // The samples are the chain gsn eval draws: 400 means after 20 steps, every 2nd step, seed 3.
+        QCOMPARE(outcome->samples->rows(), 400);
+        ChainState state = m_model->startChains(initialState({ChainInit::noise()}, 784, 3));
+        Matrix expected(400, 784);
+        for (int step = 1, kept = 0; step <= 20 + 400 * 2; ++step) {
+            m_model->stepChains(state, 3);
+            if (step > 20 && (step - 20) % 2 == 0)
+                expected.row(kept++) = state.mean.row(0);
+        }
+        QCOMPARE((*outcome->samples - expected).cwiseAbs().maxCoeff(), 0.0f);
+
+        // The result equals the engine's on the same samples and sets.
+        const auto engine = parzenEvaluate(expected, m_valid, m_test, defaultSigmaGrid());
+        QVERIFY(engine);
+        QCOMPARE(outcome->result.sigma, engine->sigma);
+        QVERIFY(std::abs(outcome->result.mean - engine->mean) < 1e-9);
+        QVERIFY(std::abs(outcome->result.standardError - engine->standardError) < 1e-9);
+        QCOMPARE(int(outcome->result.curve.size()), 10);
+
+        // The plot shows that curve with the chosen sigma; the history has one row, in the table and the file.
+        QCOMPARE(dock.curvePlot()->curve().size(), std::size_t(10));
+        QCOMPARE(dock.curvePlot()->chosenSigma(), engine->sigma);
+        QCOMPARE(dock.history().size(), 1);
+        const QJsonObject row = dock.history().at(0).toObject();
+        QCOMPARE(row["model"].toString(), QString("tiny-dae"));
+        QCOMPARE(row["epoch"].toInt(), 1);
+        QCOMPARE(row["hash"].toString(), modelParameterHash(*m_model));
+        QCOMPARE(row["hash"].toString().size(), 16);
+        QCOMPARE(row["mean"].toDouble(), outcome->result.mean);
+        auto* table = dock.findChild<QTableWidget*>("evaluateHistory");
+        QVERIFY(table);
+        QCOMPARE(table->rowCount(), 1);
+        QCOMPARE(table->item(0, 1)->text(), QString("tiny-dae"));
+
+        QFile file(m_dir + "/history-model.json");
+        QVERIFY(file.open(QIODevice::ReadOnly));
+        const QJsonDocument doc = QJsonDocument::fromJson(file.readAll());
+        QVERIFY(doc.isArray());
+        QCOMPARE(doc.array().size(), 1);
+
+        // A new dock reads the history back.
+        EvaluateDock again;
+        again.setHistoryFile(m_dir + "/history-model.json");
+        QCOMPARE(again.history().size(), 1);
+        QCOMPARE(again.findChild<QTableWidget*>("evaluateHistory")->rowCount(), 1);
+    }
+
+    // A checkpoint loaded by the worker gives exactly what `gsn eval --model` prints for it.
+    void checkpointMatchesCommandLine()
+    {
+        const QString gsn = qEnvironmentVariable("GSN_BINARY_DIR") + "/app/gsn";
+        QVERIFY2(QFile::exists(gsn), qPrintable("build the gsn target first: " + gsn));
+        EvaluateDock dock;
+        dock.setHistoryFile(m_dir + "/history-ckpt.json");
+        dock.setCheckpoint(m_checkpoint);
+        dock.setSampleCount(300);
+        dock.setBurnin(50);
+        dock.setSeed(11);
+        QSignalSpy finished(&dock, &EvaluateDock::evaluationFinished);
+        dock.evaluateModel();
+        const auto outcome = waitFinished(dock, finished);
+        QVERIFY(outcome);
+        QCOMPARE(outcome->request.epoch, 1);  // from the checkpoint's metadata
+        QVERIFY(dock.model());
+        QCOMPARE(QString::fromStdString(dock.model()->kind()), QString("dae"));
+
+        QProcess proc;
+        proc.start(gsn, {"eval", "--model", m_checkpoint, "--n", "300", "--burnin", "50", "--seed", "11"});
+        QVERIFY(proc.waitForFinished(300000));
+        QCOMPARE(proc.exitCode(), 0);
+        const auto line = nlohmann::json::parse(proc.readAllStandardOutput().toStdString());
+        QCOMPARE(line["sigma"].get<double>(), outcome->result.sigma);
+        QVERIFY2(std::abs(line["mean"].get<double>() - outcome->result.mean) < 1e-9,
+                 qPrintable(QString("%1 vs %2").arg(line["mean"].get<double>()).arg(outcome->result.mean)));
+        QVERIFY(std::abs(line["stderr"].get<double>() - outcome->result.standardError) < 1e-9);
+    }
+
+    // The baseline button: the first N training images as samples.
+    void baselineMatchesEngine()
+    {
+        EvaluateDock dock;
+        dock.setHistoryFile(m_dir + "/history-baseline.json");
+        dock.setSampleCount(500);
+        QSignalSpy finished(&dock, &EvaluateDock::evaluationFinished);
+        dock.evaluateBaseline();
+        const auto outcome = waitFinished(dock, finished);
+        QVERIFY(outcome);
+        const Matrix samples = loadDataset("mnist-train").pixels.topRows(500);
+        QCOMPARE((*outcome->samples - samples).cwiseAbs().maxCoeff(), 0.0f);
+        const auto engine = parzenEvaluate(samples, m_valid, m_test, defaultSigmaGrid());
+        QVERIFY(engine);
+        QCOMPARE(outcome->result.sigma, engine->sigma);
+        QVERIFY(std::abs(outcome->result.mean - engine->mean) < 1e-9);
+        QCOMPARE(dock.history().at(0).toObject()["kind"].toString(), QString("baseline"));
+        QCOMPARE(dock.progressBar()->value(), 1000);
+    }
+
+    // Cancel stops a long evaluation promptly; nothing is added to the history.
+    void cancelStops()
+    {
+        EvaluateDock dock;
+        dock.setHistoryFile(m_dir + "/history-cancel.json");
+        dock.setModel(m_model, "tiny-dae", 1);
+        dock.setSampleCount(1'000'000);
+        dock.setBurnin(10'000'000);
+        QSignalSpy cancelled(&dock, &EvaluateDock::evaluationCancelled);
+        QSignalSpy finished(&dock, &EvaluateDock::evaluationFinished);
+        dock.evaluateModel();
+        QTRY_VERIFY_WITH_TIMEOUT(dock.progressBar()->value() > 0 || dock.isRunning(), 10000);
+        QTest::qWait(300);
+        QVERIFY(dock.isRunning());
+        QElapsedTimer timer;
+        timer.start();
+        dock.cancel();
+        QVERIFY(cancelled.wait(10000));
+        QVERIFY2(timer.elapsed() < 5000, qPrintable(QString::number(timer.elapsed())));
+        QVERIFY(!dock.isRunning());
+        QCOMPARE(finished.size(), 0);
+        QCOMPARE(dock.history().size(), 0);
+        // A new evaluation can start after a cancel.
+        dock.setSampleCount(200);
+        dock.setBurnin(0);
+        dock.evaluateModel();
+        QVERIFY(waitFinished(dock, finished));
+        QCOMPARE(dock.history().size(), 1);
+    }
+
+    // Destroying the dock mid-run cancels and joins the worker (no crash, no long wait).
+    void destructorJoins()
+    {
+        auto dock = std::make_unique<EvaluateDock>();
+        dock->setHistoryFile(m_dir + "/history-destroy.json");
+        dock->setModel(m_model, "tiny-dae", 1);
+        dock->setSampleCount(1'000'000);
+        dock->setBurnin(10'000'000);
+        dock->evaluateModel();
+        QTest::qWait(200);
+        QVERIFY(dock->isRunning());
+        QElapsedTimer timer;
+        timer.start();
+        dock.reset();
+        QVERIFY2(timer.elapsed() < 5000, qPrintable(QString::number(timer.elapsed())));
+        QTest::qWait(50);  // queued signals of the destroyed worker must not reach anything
+    }
+
+    // A model of another size is refused with a message, not a crash.
+    void wrongSizeFails()
+    {
+        std::shared_ptr<const Model> small(createModel(
+            {{"kind", "dae"}, {"sizes", {100, 8}}, {"corruption", {{"type", "salt-and-pepper"}, {"level", 0.4}}}}, 1));
+        EvaluateDock dock;
+        dock.setHistoryFile(m_dir + "/history-wrong.json");
+        dock.setModel(small, "10x10", -1);
+        dock.setSampleCount(50);
+        QSignalSpy failed(&dock, &EvaluateDock::evaluationFailed);
+        dock.evaluateModel();
+        QVERIFY(failed.wait(60000));
+        QVERIFY2(failed.at(0).at(0).toString().contains("784"), qPrintable(failed.at(0).at(0).toString()));
+        QCOMPARE(dock.history().size(), 0);
+    }
+
+    // Optional: GSN_EVALUATE_SCREENSHOT=out.png [GSN_EVALUATE_CHECKPOINT=model.safetensors] evaluates the
+    // baseline and that checkpoint with the protocol's 10000 samples and saves a picture of the dock.
+    void screenshot()
+    {
+        const QString out = qEnvironmentVariable("GSN_EVALUATE_SCREENSHOT");
+        if (out.isEmpty())
+            QSKIP("GSN_EVALUATE_SCREENSHOT not set");
+        EvaluateDock dock;
+        dock.setHistoryFile(m_dir + "/history-screenshot.json");
+        dock.resize(560, 760);
+        dock.show();
+        QSignalSpy finished(&dock, &EvaluateDock::evaluationFinished);
+        dock.setSampleCount(10000);
+        dock.evaluateBaseline();
+        QVERIFY(waitFinished(dock, finished, 600000));
+        const QString ck = qEnvironmentVariable("GSN_EVALUATE_CHECKPOINT");
+        if (!ck.isEmpty()) {
+            dock.setCheckpoint(ck);
+            dock.evaluateModel();
+            QVERIFY(waitFinished(dock, finished, 600000));
+        }
+        QTest::qWait(100);
+        QVERIFY(dock.grab().save(out));
+    }
+};
+
+QTEST_MAIN(TestEvaluateDock)
+#include "tst_gui_evaluatedock.moc"

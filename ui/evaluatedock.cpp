@@ -1,0 +1,384 @@
+#include "evaluatedock.h"
+
+#include "parzencurveplot.h"
+
+#include <QDateTime>
+#include <QDir>
+#include <QFile>
+#include <QFileDialog>
+#include <QFileInfo>
+#include <QFormLayout>
+#include <QHBoxLayout>
+#include <QHeaderView>
+#include <QJsonDocument>
+#include <QJsonObject>
+#include <QLabel>
+#include <QProgressBar>
+#include <QPushButton>
+#include <QSaveFile>
+#include <QSpinBox>
+#include <QStandardPaths>
+#include <QTableWidget>
+#include <QVBoxLayout>
+
+namespace gsn {
+
+namespace {
+
+constexpr int kMaxHistory = 500;  // oldest rows are dropped beyond this
+
+QSpinBox* spinBox(int lo, int hi, int value, const char* name, QWidget* parent)
+{
+    auto* box = new QSpinBox(parent);
+    box->setRange(lo, hi);
+    box->setValue(value);
+    box->setObjectName(QString::fromLatin1(name));
+    box->setGroupSeparatorShown(true);
+    return box;
+}
+
+} // namespace
+
+EvaluateDock::EvaluateDock(QWidget* parent) : QDockWidget(tr("Evaluate"), parent)
+{
+    setObjectName(QStringLiteral("evaluateDock"));
+    auto* body = new QWidget(this);
+    auto* layout = new QVBoxLayout(body);
+
+    auto* modelRow = new QHBoxLayout;
+    m_modelLabel = new QLabel(body);
+    m_modelLabel->setObjectName(QStringLiteral("evaluateModelLabel"));
+    m_modelLabel->setWordWrap(true);
+    m_open = new QPushButton(tr("Checkpoint..."), body);
+    m_open->setToolTip(tr("Evaluate a .safetensors checkpoint instead of the current model"));
+    modelRow->addWidget(m_modelLabel, 1);
+    modelRow->addWidget(m_open);
+    layout->addLayout(modelRow);
+
+    auto* form = new QFormLayout;
+    m_samples = spinBox(1, 1'000'000, 10000, "evaluateSamples", body);
+    m_samples->setToolTip(tr("Kernel centres: consecutive displayed means of one chain (10000 by the protocol)"));
+    m_burnin = spinBox(0, 10'000'000, 100, "evaluateBurnin", body);
+    m_thin = spinBox(1, 100'000, 1, "evaluateThin", body);
+    m_seed = spinBox(0, 2'000'000'000, 1, "evaluateSeed", body);
+    form->addRow(tr("Samples"), m_samples);
+    form->addRow(tr("Burn-in steps"), m_burnin);
+    form->addRow(tr("Keep every"), m_thin);
+    form->addRow(tr("Seed"), m_seed);
+    layout->addLayout(form);
+
+    auto* buttons = new QHBoxLayout;
+    m_evaluate = new QPushButton(tr("Evaluate model"), body);
+    m_evaluate->setObjectName(QStringLiteral("evaluateModelButton"));
+    m_baseline = new QPushButton(tr("MNIST-train baseline"), body);
+    m_baseline->setObjectName(QStringLiteral("evaluateBaselineButton"));
+    m_baseline->setToolTip(tr("The first N MNIST training images as samples (the paper's baseline row)"));
+    m_cancel = new QPushButton(tr("Cancel"), body);
+    m_cancel->setObjectName(QStringLiteral("evaluateCancelButton"));
+    buttons->addWidget(m_evaluate);
+    buttons->addWidget(m_baseline);
+    buttons->addWidget(m_cancel);
+    layout->addLayout(buttons);
+
+    m_progress = new QProgressBar(body);
+    m_progress->setObjectName(QStringLiteral("evaluateProgress"));
+    m_progress->setRange(0, 1000);
+    m_progress->setValue(0);
+    m_progress->setFormat(QStringLiteral("%p %"));
+    m_phase = new QLabel(tr("Idle"), body);
+    m_phase->setObjectName(QStringLiteral("evaluatePhase"));
+    layout->addWidget(m_progress);
+    layout->addWidget(m_phase);
+
+    m_plot = new ParzenCurvePlot(body);
+    layout->addWidget(m_plot, 1);
+    m_result = new QLabel(body);
+    m_result->setObjectName(QStringLiteral("evaluateResult"));
+    m_result->setTextInteractionFlags(Qt::TextSelectableByMouse);
+    m_result->setWordWrap(true);
+    layout->addWidget(m_result);
+
+    m_table = new QTableWidget(0, 8, body);
+    m_table->setObjectName(QStringLiteral("evaluateHistory"));
+    m_table->setHorizontalHeaderLabels(
+        {tr("When (UTC)"), tr("Model"), tr("Hash"), tr("Epoch"), tr("Samples"), tr("sigma"), tr("Log-lik. ± se"), tr("s")});
+    m_table->setEditTriggers(QAbstractItemView::NoEditTriggers);
+    m_table->setSelectionBehavior(QAbstractItemView::SelectRows);
+    m_table->verticalHeader()->hide();
+    m_table->horizontalHeader()->setSectionResizeMode(QHeaderView::ResizeToContents);
+    m_table->horizontalHeader()->setStretchLastSection(true);
+    layout->addWidget(new QLabel(tr("History (newest first)"), body));
+    layout->addWidget(m_table, 1);
+    setWidget(body);
+
+    connect(m_open, &QPushButton::clicked, this, &EvaluateDock::openCheckpoint);
+    connect(m_evaluate, &QPushButton::clicked, this, &EvaluateDock::evaluateModel);
+    connect(m_baseline, &QPushButton::clicked, this, &EvaluateDock::evaluateBaseline);
+    connect(m_cancel, &QPushButton::clicked, this, &EvaluateDock::cancel);
+
+    const QString dir = QStandardPaths::writableLocation(QStandardPaths::AppDataLocation);
+    setHistoryFile(dir.isEmpty() ? QString() : dir + QStringLiteral("/evaluations.json"));
+    setRunning(false);
+    updateModelLabel();
+}
+
+EvaluateDock::~EvaluateDock()
+{
+    m_worker.reset();  // cancels and joins
+}
+
+void EvaluateDock::setSampleCount(int samples) { m_samples->setValue(samples); }
+void EvaluateDock::setBurnin(int steps) { m_burnin->setValue(steps); }
+void EvaluateDock::setThinning(int every) { m_thin->setValue(every); }
+void EvaluateDock::setSeed(int seed) { m_seed->setValue(seed); }
+int EvaluateDock::sampleCount() const { return m_samples->value(); }
+
+bool EvaluateDock::isRunning() const
+{
+    return m_worker && m_worker->isRunning();
+}
+
+void EvaluateDock::setModel(std::shared_ptr<const gsn::Model> model, const QString& name, int epoch)
+{
+    m_model = std::move(model);
+    m_modelName = name;
+    m_epoch = epoch;
+    m_checkpointPath.clear();
+    updateModelLabel();
+}
+
+void EvaluateDock::setCheckpoint(const QString& path)
+{
+    m_model.reset();
+    m_checkpointPath = path;
+    m_modelName = QFileInfo(path).fileName();
+    m_epoch = -1;
+    updateModelLabel();
+}
+
+void EvaluateDock::openCheckpoint()
+{
+    const QString path =
+        QFileDialog::getOpenFileName(this, tr("Checkpoint to evaluate"), QString(), tr("Checkpoints (*.safetensors)"));
+    if (!path.isEmpty())
+        setCheckpoint(path);
+}
+
+void EvaluateDock::updateModelLabel()
+{
+    if (!m_model && m_checkpointPath.isEmpty()) {
+        m_modelLabel->setText(tr("No model: load a checkpoint, or evaluate the MNIST-train baseline."));
+    } else {
+        QString text = tr("Model: <b>%1</b>").arg(m_modelName.toHtmlEscaped());
+        if (m_model)
+            text += QStringLiteral(" (%1)").arg(QString::fromStdString(m_model->kind()));
+        if (m_epoch >= 0)
+            text += tr(", epoch %1").arg(m_epoch);
+        m_modelLabel->setText(text);
+    }
+    m_evaluate->setEnabled(!isRunning() && (m_model || !m_checkpointPath.isEmpty()));
+}
+
+void EvaluateDock::evaluateModel()
+{
+    if (isRunning() || (!m_model && m_checkpointPath.isEmpty()))
+        return;
+    EvaluationRequest request;
+    request.model = m_model;
+    request.checkpointPath = m_model ? QString() : m_checkpointPath;
+    request.modelName = m_modelName;
+    request.epoch = m_epoch;
+    start(std::move(request));
+}
+
+void EvaluateDock::evaluateBaseline()
+{
+    if (isRunning())
+        return;
+    EvaluationRequest request;
+    request.modelName = QStringLiteral("mnist-train");
+    start(std::move(request));
+}
+
+void EvaluateDock::start(EvaluationRequest request)
+{
+    request.samples = m_samples->value();
+    request.burnin = m_burnin->value();
+    request.thin = m_thin->value();
+    request.seed = static_cast<std::uint64_t>(m_seed->value());
+    request.sets = m_sets;
+    // The previous worker has emitted its last signal (we are not running), so this join is immediate.
+    m_worker.reset();
+    m_worker = std::make_unique<EvaluateWorker>(std::move(request));
+    // Queued: the worker emits from its own thread; the dock handles everything on the GUI thread.
+    // Context = the worker, so signals still queued when a worker is destroyed are dropped with it.
+    EvaluateWorker* w = m_worker.get();
+    connect(w, &EvaluateWorker::progress, this, [this, w](int p, const QString& phase) {
+        if (m_worker.get() == w)
+            onProgress(p, phase);
+    }, Qt::QueuedConnection);
+    connect(w, &EvaluateWorker::finished, this, [this, w](std::shared_ptr<const EvaluationOutcome> o) {
+        if (m_worker.get() == w)
+            onFinished(std::move(o));
+    }, Qt::QueuedConnection);
+    connect(w, &EvaluateWorker::cancelled, this, [this, w] {
+        if (m_worker.get() == w) {
+            onStopped(tr("Cancelled"));
+            emit evaluationCancelled();
+        }
+    }, Qt::QueuedConnection);
+    connect(w, &EvaluateWorker::failed, this, [this, w](const QString& message) {
+        if (m_worker.get() == w) {
+            onStopped(message);
+            emit evaluationFailed(message);
+        }
+    }, Qt::QueuedConnection);
+    m_progress->setValue(0);
+    m_phase->setText(tr("Starting"));
+    m_worker->start();
+    setRunning(true);
+}
+
+void EvaluateDock::cancel()
+{
+    if (m_worker)
+        m_worker->cancel();
+    if (isRunning())
+        m_phase->setText(tr("Cancelling..."));
+}
+
+void EvaluateDock::onProgress(int permille, const QString& phase)
+{
+    m_progress->setValue(permille);
+    m_phase->setText(phase);
+}
+
+void EvaluateDock::onFinished(std::shared_ptr<const EvaluationOutcome> outcome)
+{
+    m_last = outcome;
+    m_sets = outcome->request.sets;
+    if (!m_model && !m_checkpointPath.isEmpty() && outcome->request.checkpointPath == m_checkpointPath &&
+        outcome->request.model) {
+        // A checkpoint was loaded by the job: keep the model so the next evaluation does not reload it.
+        m_model = outcome->request.model;
+        m_epoch = outcome->request.epoch;
+        m_checkpointPath.clear();
+        updateModelLabel();
+    }
+    const ParzenResult& r = outcome->result;
+    m_plot->setCurve(r.curve, r.sigma);
+    m_result->setText(tr("<b>%1 ± %2</b> nats on %3 test digits; sigma %4 (from %5 validation digits); %6 samples; "
+                         "Parzen %7 s, total %8 s")
+                          .arg(r.mean, 0, 'f', 2)
+                          .arg(r.standardError, 0, 'f', 2)
+                          .arg(outcome->request.sets.test->rows())
+                          .arg(r.sigma, 0, 'g', 4)
+                          .arg(outcome->request.sets.validation->rows())
+                          .arg(outcome->samples->rows())
+                          .arg(r.seconds, 0, 'f', 2)
+                          .arg(outcome->totalSeconds, 0, 'f', 2));
+    m_progress->setValue(1000);
+    m_phase->setText(tr("Done"));
+    appendHistory(*outcome);
+    setRunning(false);
+    emit evaluationFinished(outcome);
+}
+
+void EvaluateDock::onStopped(const QString& message)
+{
+    m_phase->setText(message);
+    setRunning(false);
+}
+
+void EvaluateDock::setRunning(bool running)
+{
+    m_baseline->setEnabled(!running);
+    m_cancel->setEnabled(running);
+    m_open->setEnabled(!running);
+    for (QSpinBox* box : {m_samples, m_burnin, m_thin, m_seed})
+        box->setEnabled(!running);
+    m_evaluate->setEnabled(!running && (m_model || !m_checkpointPath.isEmpty()));
+}
+
+void EvaluateDock::appendHistory(const EvaluationOutcome& o)
+{
+    QJsonObject row;
+    row[QStringLiteral("when")] = QDateTime::currentDateTimeUtc().toString(Qt::ISODate);
+    row[QStringLiteral("model")] = o.request.modelName;
+    row[QStringLiteral("hash")] = o.modelHash;
+    row[QStringLiteral("epoch")] = o.request.epoch;
+    row[QStringLiteral("kind")] = o.request.model ? QString::fromStdString(o.request.model->kind()) : QStringLiteral("baseline");
+    row[QStringLiteral("samples")] = static_cast<double>(o.samples->rows());
+    row[QStringLiteral("burnin")] = o.request.model ? static_cast<double>(o.request.burnin) : 0.0;
+    row[QStringLiteral("thin")] = o.request.model ? static_cast<double>(o.request.thin) : 0.0;
+    row[QStringLiteral("seed")] = static_cast<double>(o.request.seed);
+    row[QStringLiteral("sigma")] = o.result.sigma;
+    row[QStringLiteral("mean")] = o.result.mean;
+    row[QStringLiteral("stderr")] = o.result.standardError;
+    row[QStringLiteral("seconds")] = o.totalSeconds;
+    m_history.append(row);
+    while (m_history.size() > kMaxHistory)
+        m_history.removeFirst();
+    saveHistory();
+    refreshHistoryTable();
+}
+
+void EvaluateDock::setHistoryFile(const QString& path)
+{
+    m_historyFile = path;
+    loadHistory();
+    refreshHistoryTable();
+}
+
+void EvaluateDock::loadHistory()
+{
+    m_history = {};
+    if (m_historyFile.isEmpty())
+        return;
+    QFile file(m_historyFile);
+    if (!file.open(QIODevice::ReadOnly))
+        return;  // no history yet
+    const QJsonDocument doc = QJsonDocument::fromJson(file.readAll());
+    if (doc.isArray())
+        m_history = doc.array();  // anything else (a damaged file) starts a new history
+}
+
+void EvaluateDock::saveHistory() const
+{
+    if (m_historyFile.isEmpty())
+        return;
+    QDir().mkpath(QFileInfo(m_historyFile).absolutePath());
+    QSaveFile file(m_historyFile);  // atomic: written to a temp file, renamed on commit
+    if (!file.open(QIODevice::WriteOnly))
+        return;
+    file.write(QJsonDocument(m_history).toJson(QJsonDocument::Indented));
+    file.commit();
+}
+
+void EvaluateDock::refreshHistoryTable()
+{
+    m_table->setRowCount(static_cast<int>(m_history.size()));
+    for (int i = 0; i < m_history.size(); ++i) {
+        const QJsonObject r = m_history.at(m_history.size() - 1 - i).toObject();  // newest first
+        const int epoch = r.value(QStringLiteral("epoch")).toInt(-1);
+        const QString cells[8] = {
+            r.value(QStringLiteral("when")).toString().replace(QLatin1Char('T'), QLatin1Char(' ')).remove(QLatin1Char('Z')),
+            r.value(QStringLiteral("model")).toString(),
+            r.value(QStringLiteral("hash")).toString().left(8),
+            epoch >= 0 ? QString::number(epoch) : QStringLiteral("-"),
+            QString::number(r.value(QStringLiteral("samples")).toInteger()),
+            QString::number(r.value(QStringLiteral("sigma")).toDouble(), 'g', 4),
+            QStringLiteral("%1 ± %2")
+                .arg(r.value(QStringLiteral("mean")).toDouble(), 0, 'f', 2)
+                .arg(r.value(QStringLiteral("stderr")).toDouble(), 0, 'f', 2),
+            QString::number(r.value(QStringLiteral("seconds")).toDouble(), 'f', 1)};
+        for (int c = 0; c < 8; ++c) {
+            auto* item = new QTableWidgetItem(cells[c]);
+            if (c >= 3)
+                item->setTextAlignment(Qt::AlignRight | Qt::AlignVCenter);
+            m_table->setItem(i, c, item);
+        }
+    }
+}
+
+} // namespace gsn

@@ -1,0 +1,113 @@
+#pragma once
+// The Evaluate dock: Parzen log-likelihood (SPEC 4) of the current model or of the MNIST-train
+// baseline, computed by an EvaluateWorker on its own thread (progress bar, Cancel), with the
+// validation curve, the result and a persistent history of evaluations per model.
+//
+// History: a JSON array in <app data dir>/evaluations.json (setHistoryFile overrides it), one object
+// per finished evaluation: model, hash, epoch, kind, samples, burnin, thin, seed, sigma, mean, stderr,
+// seconds, when. Written atomically (QSaveFile) after every evaluation.
+
+#include "evaluateworker.h"
+#include "model.h"
+
+#include <QDockWidget>
+#include <QJsonArray>
+
+#include <memory>
+
+class QLabel;
+class QProgressBar;
+class QPushButton;
+class QSpinBox;
+class QTableWidget;
+
+namespace gsn {
+
+class ParzenCurvePlot;
+
+class EvaluateDock : public QDockWidget {
+    Q_OBJECT
+public:
+    explicit EvaluateDock(QWidget* parent = nullptr);
+    // Cancels and joins a running evaluation.
+    ~EvaluateDock() override;
+
+    // Evaluation settings (also editable in the dock). samples = M kernel centres (10000 by the protocol).
+    void setSampleCount(int samples);
+    void setBurnin(int steps);
+    void setThinning(int every);
+    void setSeed(int seed);
+    int sampleCount() const;
+
+    // Where the history is kept (loaded at once, rewritten after every evaluation).
+    void setHistoryFile(const QString& path);
+    QString historyFile() const { return m_historyFile; }
+    const QJsonArray& history() const { return m_history; }
+
+    bool isRunning() const;
+    QProgressBar* progressBar() const { return m_progress; }
+    ParzenCurvePlot* curvePlot() const { return m_plot; }
+    // The last finished evaluation (null before the first).
+    std::shared_ptr<const EvaluationOutcome> lastOutcome() const { return m_last; }
+    // The model evaluations use (null when none is set or only a checkpoint path is pending).
+    std::shared_ptr<const Model> model() const { return m_model; }
+
+public slots:
+    // The model to evaluate from now on. Pass an immutable snapshot (never a model being trained).
+    // `name` identifies it in the history (e.g. the checkpoint file name); epoch -1 = unknown.
+    void setModel(std::shared_ptr<const gsn::Model> model, const QString& name, int epoch = -1);
+    // A checkpoint to evaluate; it is loaded on the worker thread by the next evaluation.
+    void setCheckpoint(const QString& path);
+    // Asks for a checkpoint file.
+    void openCheckpoint();
+    // Starts an evaluation of the model (does nothing while one runs or without a model).
+    void evaluateModel();
+    // Starts an evaluation of the first N MNIST training images as samples.
+    void evaluateBaseline();
+    // Asks the running evaluation to stop; returns at once (evaluationCancelled follows).
+    void cancel();
+
+signals:
+    void evaluationFinished(std::shared_ptr<const gsn::EvaluationOutcome> outcome);
+    void evaluationCancelled();
+    void evaluationFailed(const QString& message);
+
+private:
+    void start(EvaluationRequest request);
+    void onProgress(int permille, const QString& phase);
+    void onFinished(std::shared_ptr<const EvaluationOutcome> outcome);
+    void onStopped(const QString& message);
+    void setRunning(bool running);
+    void appendHistory(const EvaluationOutcome& outcome);
+    void loadHistory();
+    void saveHistory() const;
+    void refreshHistoryTable();
+    void updateModelLabel();
+
+    QLabel* m_modelLabel = nullptr;
+    QSpinBox* m_samples = nullptr;
+    QSpinBox* m_burnin = nullptr;
+    QSpinBox* m_thin = nullptr;
+    QSpinBox* m_seed = nullptr;
+    QPushButton* m_evaluate = nullptr;
+    QPushButton* m_baseline = nullptr;
+    QPushButton* m_cancel = nullptr;
+    QPushButton* m_open = nullptr;
+    QProgressBar* m_progress = nullptr;
+    QLabel* m_phase = nullptr;
+    QLabel* m_result = nullptr;
+    ParzenCurvePlot* m_plot = nullptr;
+    QTableWidget* m_table = nullptr;
+
+    std::shared_ptr<const Model> m_model;
+    QString m_modelName;
+    QString m_checkpointPath;
+    int m_epoch = -1;
+    EvaluationSets m_sets;                       // loaded by the first job, reused by later ones
+    std::shared_ptr<const EvaluationOutcome> m_last;
+    QString m_historyFile;
+    QJsonArray m_history;
+    std::unique_ptr<EvaluateWorker> m_worker;    // last member: destroyed (cancelled, joined) first
+};
+
+} // namespace gsn

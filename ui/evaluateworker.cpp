@@ -1,0 +1,180 @@
+#include "evaluateworker.h"
+
+#include "chains.h"
+#include "checkpoint.h"
+#include "datasets.h"
+#include "error.h"
+
+#include <chrono>
+#include <cstring>
+#include <exception>
+
+namespace gsn {
+
+namespace {
+
+constexpr long long kValidationRows = 1000;  // SPEC 4: the first 1000 rows of train[50000:60000]
+
+std::uint64_t fnv1a(std::uint64_t h, const void* data, std::size_t bytes)
+{
+    const auto* p = static_cast<const unsigned char*>(data);
+    for (std::size_t i = 0; i < bytes; ++i) {
+        h ^= p[i];
+        h *= 0x100000001b3ull;
+    }
+    return h;
+}
+
+} // namespace
+
+Matrix chainSamples(const Model& model, long long n, long long burnin, long long thin, std::uint64_t seed,
+                    const std::function<void(long long, long long)>& progress, const std::atomic<bool>* cancel)
+{
+    if (n < 1 || burnin < 0 || thin < 1)
+        fail("evaluate", "samples", "expected n >= 1, burn-in >= 0 and thinning >= 1");
+    ChainState state = model.startChains(initialState({ChainInit::noise()}, model.visibleSize(), seed));
+    const long long total = burnin + n * thin;
+    Matrix out(n, model.visibleSize());
+    long long kept = 0;
+    for (long long step = 1; step <= total; ++step) {
+        if (cancel && cancel->load())
+            return {};
+        model.stepChains(state, seed);
+        if (step > burnin && (step - burnin) % thin == 0)
+            out.row(kept++) = state.mean.row(0);
+        if (progress)
+            progress(step, total);
+    }
+    return out;
+}
+
+QString modelParameterHash(const Model& model)
+{
+    // parameters() is not const in the interface but only hands out references; nothing is written.
+    std::vector<ParamRef> params = const_cast<Model&>(model).parameters();
+    std::uint64_t h = 0xcbf29ce484222325ull;
+    for (const ParamRef& p : params) {
+        h = fnv1a(h, p.name.data(), p.name.size());
+        const std::int64_t shape[2] = {static_cast<std::int64_t>(p.value->rows()),
+                                       static_cast<std::int64_t>(p.value->cols())};
+        h = fnv1a(h, shape, sizeof shape);
+        // Word-wise over the floats: byte-wise FNV over 27 MB of GSN-2 weights would take ~0.1 s.
+        const float* v = p.value->data();
+        const std::size_t count = static_cast<std::size_t>(p.value->size());
+        for (std::size_t i = 0; i < count; ++i) {
+            std::uint32_t word;
+            std::memcpy(&word, v + i, sizeof word);
+            h = (h ^ word) * 0x100000001b3ull;
+        }
+    }
+    return QStringLiteral("%1").arg(h, 16, 16, QLatin1Char('0'));
+}
+
+EvaluateWorker::EvaluateWorker(EvaluationRequest request, QObject* parent) : QObject(parent), m_request(std::move(request))
+{
+}
+
+EvaluateWorker::~EvaluateWorker()
+{
+    m_cancel.store(true);
+    if (m_thread.joinable())
+        m_thread.join();
+}
+
+void EvaluateWorker::start()
+{
+    if (m_thread.joinable())
+        return;
+    m_running.store(true);
+    m_thread = std::thread([this] { run(); });
+}
+
+void EvaluateWorker::report(int permille, const QString& phase)
+{
+    if (permille == m_lastPermille)
+        return;
+    m_lastPermille = permille;
+    emit progress(permille, phase);
+}
+
+void EvaluateWorker::run()
+{
+    const auto t0 = std::chrono::steady_clock::now();
+    try {
+        auto outcome = std::make_shared<EvaluationOutcome>();
+        outcome->request = m_request;
+        EvaluationRequest& req = outcome->request;
+        if (!req.model && !req.checkpointPath.isEmpty()) {
+            report(0, tr("Loading %1").arg(req.checkpointPath));
+            Checkpoint ck = loadCheckpoint(req.checkpointPath.toStdString());
+            const nlohmann::json& epoch = ck.metadata.value("epoch", nlohmann::json());
+            if (epoch.is_number_integer())
+                req.epoch = epoch.get<int>();
+            else if (epoch.is_string())
+                req.epoch = std::stoi(epoch.get<std::string>());
+            req.model = std::shared_ptr<const Model>(std::move(ck.model));
+        }
+        const bool baseline = !req.model;
+        const int parzenStart = baseline ? 0 : 500;
+        report(0, tr("Loading MNIST validation and test digits"));
+        if (!req.sets.validation) {
+            Matrix valid = loadDataset("mnist-valid").pixels;
+            if (valid.rows() > kValidationRows)
+                valid = valid.topRows(kValidationRows).eval();
+            req.sets.validation = std::make_shared<const Matrix>(std::move(valid));
+        }
+        if (!req.sets.test)
+            req.sets.test = std::make_shared<const Matrix>(loadDataset("mnist-test").pixels);
+        if (m_cancel.load()) {
+            m_running.store(false);
+            emit cancelled();
+            return;
+        }
+
+        if (baseline) {
+            const Dataset train = loadDataset("mnist-train");
+            if (train.count() < req.samples)
+                fail("mnist-train", "rows", "expected at least " + std::to_string(req.samples) + " images");
+            outcome->samples = std::make_shared<const Matrix>(train.pixels.topRows(req.samples));
+        } else {
+            if (req.model->visibleSize() != req.sets.test->cols())
+                fail("evaluate", "model",
+                     "expected a model of MNIST digits (" + std::to_string(req.sets.test->cols()) + " pixels), got " +
+                         std::to_string(req.model->visibleSize()) + " visible units");
+            outcome->modelHash = modelParameterHash(*req.model);
+            const QString phase = tr("Sampling one chain (burn-in %1, thin %2)").arg(req.burnin).arg(req.thin);
+            Matrix s = chainSamples(
+                *req.model, req.samples, req.burnin, req.thin, req.seed,
+                [&](long long done, long long total) { report(static_cast<int>(500 * done / total), phase); }, &m_cancel);
+            if (s.size() == 0) {
+                m_running.store(false);
+                emit cancelled();
+                return;
+            }
+            outcome->samples = std::make_shared<const Matrix>(std::move(s));
+        }
+
+        const QString phase = tr("Parzen windows: %1 samples").arg(outcome->samples->rows());
+        auto result = parzenEvaluate(
+            *outcome->samples, *req.sets.validation, *req.sets.test, defaultSigmaGrid(),
+            [&](long long done, long long total) {
+                report(parzenStart + static_cast<int>((1000 - parzenStart) * done / total), phase);
+            },
+            &m_cancel);
+        if (!result) {
+            m_running.store(false);
+            emit cancelled();
+            return;
+        }
+        outcome->result = std::move(*result);
+        outcome->totalSeconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+        report(1000, tr("Done"));
+        m_running.store(false);
+        emit finished(outcome);
+    } catch (const std::exception& e) {
+        m_running.store(false);
+        emit failed(QString::fromStdString(e.what()));
+    }
+}
+
+} // namespace gsn

@@ -1,0 +1,98 @@
+#pragma once
+// One Parzen evaluation (SPEC 4) on its own std::thread, reported to the GUI through queued signals.
+//
+// The job: (load the MNIST validation and test sets unless given) -> samples = `samples` consecutive
+// displayed means of ONE chain of the model after `burnin` steps, one kept every `thin` steps (the
+// same procedure as `gsn eval --model`), or the first `samples` MNIST training images for the
+// baseline -> gsn::parzenEvaluate. The thread is owned by the worker: cancel() only sets a flag
+// (checked every chain step and every Parzen block), the destructor cancels and joins. Nothing here
+// ever blocks the GUI thread on the engine, except that join, which follows a cancel.
+
+#include "model.h"
+#include "parzen.h"
+#include "tensor.h"
+
+#include <QObject>
+#include <QString>
+
+#include <atomic>
+#include <cstdint>
+#include <memory>
+#include <thread>
+
+namespace gsn {
+
+// The evaluation sets, loaded once and shared by later jobs.
+struct EvaluationSets {
+    std::shared_ptr<const Matrix> validation;  // shape = [1000, 784]: first 1000 rows of mnist-valid
+    std::shared_ptr<const Matrix> test;        // shape = [10000, 784]: mnist-test
+};
+
+// What to evaluate: a model, a checkpoint file, or (neither) the MNIST-train baseline.
+struct EvaluationRequest {
+    std::shared_ptr<const Model> model;        // the model; null with an empty checkpointPath: the MNIST-train baseline
+    QString checkpointPath;                    // used when model is null: the job loads this checkpoint first
+    QString modelName;                         // shown in the history ("mnist-train" for the baseline)
+    int epoch = -1;                            // epochs the model was trained for, -1 when unknown
+    long long samples = 10000;                 // M, the number of kernel centres
+    long long burnin = 100;                    // chain steps discarded before the first kept mean
+    long long thin = 1;                        // keep one displayed mean every `thin` steps
+    std::uint64_t seed = 1;                    // chain noise: Philox(seed, 0, step); start noise as gsn eval
+    EvaluationSets sets;                       // empty pointers: loaded by the job
+};
+
+// What a finished job hands back.
+struct EvaluationOutcome {
+    EvaluationRequest request;                 // as given, with `sets` (and `model`, `epoch` from a checkpoint) filled in
+    ParzenResult result;
+    std::shared_ptr<const Matrix> samples;     // shape = [M, 784]: the kernel centres used
+    QString modelHash;                         // 16 hex digits, FNV-1a of the parameters ("" for the baseline)
+    double totalSeconds = 0.0;                 // loading + sampling + Parzen
+};
+
+// The samples of one chain exactly as `gsn eval --model` draws them: start from
+// initialState({noise}, n_visible, seed), step, keep state.mean after `burnin` steps every `thin` steps.
+// progress(done, total) after every step; returns an empty matrix when *cancel became true.
+// shape = [n, n_visible]
+Matrix chainSamples(const Model& model, long long n, long long burnin, long long thin, std::uint64_t seed,
+                    const std::function<void(long long, long long)>& progress, const std::atomic<bool>* cancel);
+
+// FNV-1a (64 bit) of every parameter's name, shape and float bytes, as 16 hex digits.
+QString modelParameterHash(const Model& model);
+
+class EvaluateWorker : public QObject {
+    Q_OBJECT
+public:
+    explicit EvaluateWorker(EvaluationRequest request, QObject* parent = nullptr);
+    // Cancels and joins the thread.
+    ~EvaluateWorker() override;
+    EvaluateWorker(const EvaluateWorker&) = delete;
+    EvaluateWorker& operator=(const EvaluateWorker&) = delete;
+
+    // Starts the thread (once).
+    void start();
+    // Asks the job to stop at its next check; returns at once. The job then emits cancelled().
+    void cancel() { m_cancel.store(true); }
+    // True from start() until the job has emitted its last signal.
+    bool isRunning() const { return m_running.load(); }
+
+signals:
+    // Overall progress in 1/1000 (sampling 0-500 then Parzen 500-1000 for a model; Parzen 0-1000 for the
+    // baseline) and what is being done. Emitted from the worker thread at most once per permille.
+    void progress(int permille, const QString& phase);
+    void finished(std::shared_ptr<const gsn::EvaluationOutcome> outcome);
+    void failed(const QString& message);
+    void cancelled();
+
+private:
+    void run();
+    void report(int permille, const QString& phase);
+
+    EvaluationRequest m_request;
+    std::atomic<bool> m_cancel{false};
+    std::atomic<bool> m_running{false};
+    int m_lastPermille = -1;
+    std::thread m_thread;
+};
+
+} // namespace gsn
