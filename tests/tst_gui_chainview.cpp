@@ -343,6 +343,48 @@ private slots:
         QVERIFY2(worst <= 1, qPrintable(QString::number(worst)));
     }
 
+    // Ctrl+click toggles a chain in the filmstrip selection; a plain click or a drag does not.
+    void ctrlClickSelectsFilmstripChains()
+    {
+        const Dataset& mnist = dataset("mnist-test");
+        auto view = shownView(600, 500);
+        QVERIFY(view);
+        view->setColumns(5);
+        view->setFrame(frameFrom(mnist, 0, 12, 1));
+        view->refresh();
+        view->setZoom(3.0);
+        view->setPan(QPointF(10, 10));
+        QSignalSpy spy(view.get(), &ChainView::filmstripChainsChanged);
+        const QPoint seven = view->cellRect(1, 2).center().toPoint();
+        const QPoint three = view->cellRect(0, 3).center().toPoint();
+        QTest::mouseClick(view.get(), Qt::LeftButton, Qt::NoModifier, seven);
+        QVERIFY(view->filmstripChains().empty());
+        QTest::mouseClick(view.get(), Qt::LeftButton, Qt::ControlModifier, seven);
+        QTest::mouseClick(view.get(), Qt::LeftButton, Qt::ControlModifier, three);
+        QCOMPARE(view->filmstripChains(), (std::vector<int>{7, 3}));
+        QTest::mouseClick(view.get(), Qt::LeftButton, Qt::ControlModifier, seven);
+        QCOMPARE(view->filmstripChains(), (std::vector<int>{3}));
+        QCOMPARE(spy.count(), 3);
+        // The outline sits in the gap, the cell's pixels are untouched.
+        const QImage image = view->grabFramebuffer();
+        int checked = 0;
+        QVERIFY(maxCellError(*view, image, *view->currentFrame(), ColorMap::Grey, &checked) <= 1);
+        const QRectF cell = view->cellRect(0, 3);
+        // Within the 2-pixel gaps (the GL paint engine's aliased lines may land on either gap pixel).
+        auto orangeNear = [&](int x0, int y0, int dx, int dy) {
+            return image.pixelColor(x0 + dx, y0 + dy) == QColor(255, 170, 0)
+                || image.pixelColor(x0 + 2 * dx, y0 + 2 * dy) == QColor(255, 170, 0);
+        };
+        const int cx = int(cell.center().x()), cy = int(cell.center().y());
+        QVERIFY(orangeNear(int(cell.left()), cy, -1, 0));
+        QVERIFY(orangeNear(int(cell.right()) - 1, cy, 1, 0));
+        QVERIFY(orangeNear(cx, int(cell.top()), 0, -1));
+        QVERIFY(orangeNear(cx, int(cell.bottom()) - 1, 0, 1));
+        QVERIFY(!orangeNear(int(view->cellRect(1, 1).left()), int(view->cellRect(1, 1).center().y()), -1, 0));
+        view->setFilmstrip(true);
+        QCOMPARE(view->gridRows(), 1);
+    }
+
     void hoverNamesChainAndStep()
     {
         const Dataset& mnist = dataset("mnist-test");

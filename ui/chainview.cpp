@@ -156,8 +156,10 @@ void ChainView::setFilmstrip(bool on)
 
 void ChainView::setFilmstripChains(std::vector<int> chains)
 {
+    chains.erase(std::remove_if(chains.begin(), chains.end(), [](int c) { return c < 0; }), chains.end());
     m_filmChains = std::move(chains);
     updateLayout();
+    emit filmstripChainsChanged();
     update();
 }
 
@@ -521,6 +523,20 @@ void ChainView::paintGL()
     glDrawArrays(GL_TRIANGLE_STRIP, 0, 4);
     m_program->release();
 
+    // Outline the chains selected for the filmstrip (in the gaps around the cells).
+    if (!m_filmstrip && !m_filmChains.empty()) {
+        QPainter painter(this);
+        painter.setPen(QPen(QColor(255, 170, 0), 1.0));
+        for (int chain : m_filmChains) {
+            if (chain >= m_cellCount)
+                continue;
+            // An aliased 1-pixel QRect outline covers columns x .. x+w: one pixel outside the cell all round.
+            const QRectF cell = cellRect(chain / m_gridColumns, chain % m_gridColumns);
+            painter.drawRect(QRect(int(std::floor(cell.left())) - 1, int(std::floor(cell.top())) - 1,
+                                   int(std::ceil(cell.width())) + 1, int(std::ceil(cell.height())) + 1));
+        }
+    }
+
     if (m_newFrame) {
         ++m_framesDrawn;
         m_newFrame = false;
@@ -550,6 +566,7 @@ void ChainView::mousePressEvent(QMouseEvent* event)
 {
     if (event->button() == Qt::LeftButton || event->button() == Qt::MiddleButton) {
         m_dragging = true;
+        m_dragMoved = false;
         m_dragStart = event->position();
         m_panStart = m_pan;
         setCursor(Qt::ClosedHandCursor);
@@ -562,6 +579,7 @@ void ChainView::mousePressEvent(QMouseEvent* event)
 void ChainView::mouseMoveEvent(QMouseEvent* event)
 {
     if (m_dragging) {
+        m_dragMoved = true;
         m_pan = m_panStart + (event->position() - m_dragStart);
         m_fit = false;
         emit viewChanged();
@@ -569,13 +587,16 @@ void ChainView::mouseMoveEvent(QMouseEvent* event)
         return;
     }
     if (const auto info = cellAt(event->position())) {
+        const bool selected =
+            std::find(m_filmChains.begin(), m_filmChains.end(), info->chain) != m_filmChains.end();
         QToolTip::showText(event->globalPosition().toPoint(),
-                           tr("chain %1, step %2\npixel (%3, %4) = %5")
+                           tr("chain %1, step %2\npixel (%3, %4) = %5%6")
                                .arg(info->chain)
                                .arg(info->step)
                                .arg(info->pixelX)
                                .arg(info->pixelY)
-                               .arg(double(info->value), 0, 'f', 3),
+                               .arg(double(info->value), 0, 'f', 3)
+                               .arg(selected ? tr("\nin the filmstrip") : tr("\nCtrl+click: add to the filmstrip")),
                            this, cellRect(info->row, info->column).toAlignedRect());
     } else {
         QToolTip::hideText();
@@ -587,6 +608,18 @@ void ChainView::mouseReleaseEvent(QMouseEvent* event)
     if (m_dragging) {
         m_dragging = false;
         unsetCursor();
+        // Ctrl+click (no drag) on a grid cell toggles that chain in the filmstrip selection.
+        if (!m_dragMoved && !m_filmstrip && (event->modifiers() & Qt::ControlModifier)) {
+            if (const auto info = cellAt(event->position())) {
+                std::vector<int> chains = m_filmChains;
+                const auto it = std::find(chains.begin(), chains.end(), info->chain);
+                if (it == chains.end())
+                    chains.push_back(info->chain);
+                else
+                    chains.erase(it);
+                setFilmstripChains(std::move(chains));
+            }
+        }
         event->accept();
         return;
     }

@@ -61,6 +61,7 @@ public:
     // Multiplies the zoom, keeping the widget's centre fixed.
     void zoomBy(double factor);
 
+    // Ctrl+click on a chain in the grid toggles it in the filmstrip selection (outlined in the grid).
     // Filmstrip mode: one row per selected chain, columns are the last `length` published frames
     // (consecutive steps, oldest on the left; length 1..64). Empty selection = the first min(C, 10) chains.
     void setFilmstrip(bool on);
@@ -103,6 +104,8 @@ signals:
     void frameTaken(qint64 step);
     // Zoom, pan, layout or display settings changed.
     void viewChanged();
+    // The filmstrip selection changed (Ctrl+click or setFilmstripChains).
+    void filmstripChainsChanged();
 
 protected:
     void initializeGL() override;
@@ -167,6 +170,7 @@ private:
 
     std::int64_t m_framesDrawn = 0;
     bool m_dragging = false;
+    bool m_dragMoved = false;
     QPointF m_dragStart;
     QPointF m_panStart;
 };
