@@ -2,6 +2,7 @@
 
 #include "chainview.h"
 #include "datadock.h"
+#include "evaluatedock.h"
 #include "framestatslabel.h"
 
 #include <QAction>
@@ -34,6 +35,7 @@ MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent)
 
     m_dataDock = new DataDock(this);
     addDockWidget(Qt::LeftDockWidgetArea, m_dataDock);
+    addDockWidget(Qt::RightDockWidgetArea, new EvaluateDock(this)); // Parzen evaluation (issue 6)
     connect(m_dataDock, &DataDock::datasetLoaded, this, &MainWindow::showDatasetExamples);
     connect(m_dataDock, &DataDock::loadFailed, this, &MainWindow::showError);
 
