@@ -22,9 +22,18 @@ namespace {
 std::mutex g_matioLock;
 std::string g_matioMessage;
 
+// Keeps the last message on one line (HDF5 reports multi-line error stacks through libmatio).
 void captureMatioLog(int, char* message)
 {
-    g_matioMessage = message ? message : "";
+    g_matioMessage.clear();
+    for (const char* p = message; p && *p && g_matioMessage.size() < 240; ++p) {
+        const bool space = *p == ' ' || *p == '\n' || *p == '\r' || *p == '\t';
+        if (space && (g_matioMessage.empty() || g_matioMessage.back() == ' '))
+            continue;
+        g_matioMessage.push_back(space ? ' ' : *p);
+    }
+    while (!g_matioMessage.empty() && g_matioMessage.back() == ' ')
+        g_matioMessage.pop_back();
 }
 
 // Deflate (and HDF5's deflate filter) cannot expand data by more than about 1032:1.

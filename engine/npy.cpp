@@ -28,6 +28,15 @@ struct FileCloser {
     }
 };
 
+// Header text quoted in an error message: one line, no control bytes, not too long.
+std::string printable(const std::string& s, size_t limit = 60)
+{
+    std::string out;
+    for (size_t i = 0; i < s.size() && i < limit; ++i)
+        out.push_back(static_cast<unsigned char>(s[i]) < 0x20 || static_cast<unsigned char>(s[i]) >= 0x7F ? '?' : s[i]);
+    return out;
+}
+
 std::string trim(const std::string& s)
 {
     const size_t b = s.find_first_not_of(" \t\r\n");
@@ -167,9 +176,11 @@ NpyArray readNpy(const std::string& path, bool allowNonFinite)
     if (!dictValue(header, "descr", out.dtype))
         fail(path, "header descr", "expected a dtype string such as '<f8'");
     if (!dictValue(header, "fortran_order", fortran) || (fortran != "False" && fortran != "True"))
-        fail(path, "header fortran_order", "expected False or True");
+        fail(path, "header fortran_order", "expected False or True, got " +
+                                               (fortran.empty() ? std::string("nothing") : "'" + printable(fortran) + "'"));
     if (!dictValue(header, "shape", shapeValue) || !parseShape(shapeValue, out.shape))
-        fail(path, "header shape", "expected a tuple of sizes such as (200, 25, 25)");
+        fail(path, "header shape", "expected a tuple of sizes such as (200, 25, 25), got " +
+                                       (shapeValue.empty() ? std::string("nothing") : "'" + printable(shapeValue) + "'"));
 
     int itemBytes = 0;
     const std::string& d = out.dtype;
@@ -180,7 +191,7 @@ NpyArray readNpy(const std::string& path, bool allowNonFinite)
     else if (d == "|u1" || d == "<u1" || d == "=u1")
         itemBytes = 1;
     else
-        fail(path, "dtype", "expected little-endian float64 '<f8', float32 '<f4' or uint8 '|u1', got '" + d + "'");
+        fail(path, "dtype", "expected little-endian float64 '<f8', float32 '<f4' or uint8 '|u1', got '" + printable(d) + "'");
     if (fortran != "False")
         fail(path, "fortran_order", "expected False (C order), got " + fortran);
 
