@@ -1,0 +1,302 @@
+// The inpainting window and `gsn inpaint` end to end (SPEC 3): clamped pixels of the live chains and
+// of the CLI sheet equal the source exactly, empty and full masks give clear messages, exports carry
+// the mask and the source in their provenance.
+
+#include "chainview.h"
+#include "checkpoint.h"
+#include "clampmask.h"
+#include "greyimage.h"
+#include "inpaintcommand.h"
+#include "inpaintwindow.h"
+#include "maskio.h"
+#include "maskpainter.h"
+#include "model.h"
+#include "sheetwriter.h"
+
+#include <QProcess>
+#include <QtTest>
+
+using namespace gsn;
+
+namespace {
+
+QString tmpDir()
+{
+    const QString dir = qEnvironmentVariable("GSN_TEST_TMP", QDir::tempPath()) + "/inpaint";
+    QDir().mkpath(dir);
+    return dir;
+}
+
+QString gsnBinary()
+{
+    return qEnvironmentVariable("GSN_BINARY_DIR") + "/app/gsn";
+}
+
+std::shared_ptr<const Model> makeModel(const QString& kind, int n)
+{
+    if (kind == "dae")
+        return createModel({{"kind", "dae"}, {"sizes", {n, 16}}}, 3);
+    if (kind == "gsn2")
+        return createModel({{"kind", "gsn2"}, {"sizes", {n, 12, 10}}}, 3);
+    if (kind == "gsn3")
+        return createModel({{"kind", "gsn3"}, {"sizes", {n, 12, 10, 8}}}, 3);
+    return createModel({{"kind", "rbm"}, {"sizes", {n, 14}}}, 3);
+}
+
+SourceImage testSource(int w, int h)
+{
+    SourceImage s;
+    s.width = w;
+    s.height = h;
+    s.origin = "test pattern";
+    for (int i = 0; i < w * h; ++i)
+        s.pixels.push_back(float((i * 37) % 256) / 255.0f);
+    return s;
+}
+
+// Runs gsn; returns the exit code, stderr into *err.
+int runGsn(const QStringList& args, QString* err)
+{
+    QProcess proc;
+    proc.start(gsnBinary(), args);
+    if (!proc.waitForFinished(120000))
+        return -1;
+    *err = QString::fromUtf8(proc.readAllStandardError());
+    return proc.exitCode();
+}
+
+} // namespace
+
+class TestInpaintWindow : public QObject {
+    Q_OBJECT
+private slots:
+    void liveChainsHoldClampedPixels_data();
+    void liveChainsHoldClampedPixels();
+    void emptyAndFullMask();
+    void maskEditWhileRunning();
+    void exportsCarryMaskAndSource();
+    void cliSheetClampedHalfEqualsSource_data();
+    void cliSheetClampedHalfEqualsSource();
+    void cliBadInputs();
+};
+
+void TestInpaintWindow::liveChainsHoldClampedPixels_data()
+{
+    QTest::addColumn<QString>("kind");
+    QTest::addColumn<int>("width");
+    QTest::addColumn<int>("height");
+    for (const char* kind : {"dae", "gsn2", "gsn3", "rbm"}) {
+        QTest::addRow("%s 28x28", kind) << kind << 28 << 28;
+        QTest::addRow("%s 9x6", kind) << kind << 9 << 6;
+    }
+}
+
+void TestInpaintWindow::liveChainsHoldClampedPixels()
+{
+    QFETCH(QString, kind);
+    QFETCH(int, width);
+    QFETCH(int, height);
+    InpaintWindow window;
+    window.resize(900, 600);
+    window.setModel(makeModel(kind, width * height), width, height, kind);
+    const SourceImage src = testSource(width, height);
+    QVERIFY(window.setSource(src));
+    window.painter()->applyPreset(MaskPreset::RightHalf);
+    window.setChainCount(7);
+    window.show();
+    QVERIFY(QTest::qWaitForWindowExposed(&window));
+    const std::vector<int> clamped = window.painter()->mask().clampedIndices();
+    for (int round = 0; round < 5; ++round) {
+        QVERIFY(window.stepBlocking(3));
+        for (const FramePtr& f : window.recordedFrames()) {
+            QCOMPARE(f->chainCount(), 7);
+            for (int c = 0; c < 7; ++c)
+                for (int i : clamped)
+                    QCOMPARE(f->cells(c, i), src.pixels[std::size_t(i)]);
+        }
+    }
+    const FramePtr shown = window.chainView()->currentFrame();
+    QVERIFY(shown);
+    QCOMPARE(shown->step, std::int64_t(15));
+    const InpaintStats stats = window.stats();
+    QCOMPARE(stats.count(), std::int64_t(15 * 7));
+    QCOMPARE(stats.meanSpread(clamped), 0.0);
+    for (int i : clamped)
+        QCOMPARE(stats.mean()[std::size_t(i)], src.pixels[std::size_t(i)]);
+}
+
+void TestInpaintWindow::emptyAndFullMask()
+{
+    InpaintWindow window;
+    window.setModel(makeModel("gsn2", 36), 6, 6, "gsn2");
+    QVERIFY(window.setSource(testSource(6, 6)));
+    // Nothing clamped: runs freely, with a warning.
+    QVERIFY(window.stepBlocking(2));
+    QVERIFY2(window.lastMessage().contains("nothing is clamped"), qPrintable(window.lastMessage()));
+    QCOMPARE(window.stats().meanSpread({}), 0.0);
+    // Everything clamped: refused (and a running set pauses), with a clear message.
+    window.painter()->invert();
+    QVERIFY2(window.lastMessage().contains("every pixel is clamped"), qPrintable(window.lastMessage()));
+    QVERIFY(!window.reset());
+    QVERIFY(window.lastMessage().contains("every pixel is clamped"));
+    QVERIFY(!window.run());
+    // Wrong-size source: refused, the old one stays.
+    QVERIFY(!window.setSource(testSource(5, 5)));
+    QVERIFY(window.lastMessage().contains("5x5"));
+    QCOMPARE(maskProblem(ClampMask(4, 4)).left(19), QString("nothing is clamped:"));
+    QCOMPARE(maskProblem(ClampMask(4, 4).inverted()).left(22), QString("every pixel is clamped"));
+    QVERIFY(maskProblem(makeMask(MaskPreset::LeftHalf, 4, 4)).isEmpty());
+}
+
+void TestInpaintWindow::maskEditWhileRunning()
+{
+    InpaintWindow window;
+    window.setModel(makeModel("dae", 64), 8, 8, "dae");
+    const SourceImage src = testSource(8, 8);
+    QVERIFY(window.setSource(src));
+    window.painter()->applyPreset(MaskPreset::LeftHalf);
+    window.setChainCount(4);
+    QVERIFY(window.run());
+    QTest::qWait(100);
+    window.painter()->applyPreset(MaskPreset::TopHalf);
+    window.pause();
+    QVERIFY(window.stepBlocking(2));
+    const FramePtr last = window.recordedFrames().back();
+    for (int c = 0; c < 4; ++c)
+        for (int i : makeMask(MaskPreset::TopHalf, 8, 8).clampedIndices())
+            QCOMPARE(last->cells(c, i), src.pixels[std::size_t(i)]);
+}
+
+void TestInpaintWindow::exportsCarryMaskAndSource()
+{
+    InpaintWindow window;
+    window.setModel(makeModel("gsn2", 100), 10, 10, "gsn2");
+    const SourceImage src = testSource(10, 10);
+    QVERIFY(window.setSource(src));
+    window.painter()->applyPreset(MaskPreset::CentreSquare);
+    window.setChainCount(3);
+    QVERIFY(window.stepBlocking(5));
+    const QString sheetPath = tmpDir() + "/window-sheet.png";
+    window.exportSheet(sheetPath);
+    const QImage sheet(sheetPath);
+    QVERIFY(!sheet.isNull());
+    const SheetProvenance p = SheetProvenance::fromImage(sheet);
+    QString maskText, sourceText;
+    for (const auto& [k, v] : p.extra) {
+        if (k == "Mask")
+            maskText = v;
+        if (k == "Source-Image")
+            sourceText = v;
+    }
+    QVERIFY(maskFromImage(imageFromBase64Png(maskText), 10, 10, false) == window.painter()->mask());
+    QCOMPARE(imageFromBase64Png(sourceText).convertToFormat(QImage::Format_Grayscale8),
+             greyImage(src.pixels.data(), 10, 10));
+    window.exportMask(tmpDir() + "/window-mask.png");
+    QVERIFY(loadMask(tmpDir() + "/window-mask.png", 10, 10) == window.painter()->mask());
+    window.exportMean(tmpDir() + "/window-mean.png");
+    window.exportSpread(tmpDir() + "/window-spread.png");
+    const QImage spread = QImage(tmpDir() + "/window-spread.png").convertToFormat(QImage::Format_Grayscale8);
+    for (int i : window.painter()->mask().clampedIndices())
+        QCOMPARE(int(spread.constScanLine(i / 10)[i % 10]), 0);
+}
+
+void TestInpaintWindow::cliSheetClampedHalfEqualsSource_data()
+{
+    QTest::addColumn<QString>("kind");
+    QTest::addColumn<QString>("init");
+    QTest::newRow("gsn2 noise") << "gsn2" << "noise";
+    QTest::newRow("dae zero") << "dae" << "zero";
+    QTest::newRow("rbm source") << "rbm" << "source";
+    QTest::newRow("gsn3 noise") << "gsn3" << "noise";
+}
+
+void TestInpaintWindow::cliSheetClampedHalfEqualsSource()
+{
+    QFETCH(QString, kind);
+    QFETCH(QString, init);
+    const int w = 28, h = 28, chains = 3, steps = 6;
+    const QString model = tmpDir() + "/cli-" + kind + ".safetensors";
+    saveCheckpoint(model.toStdString(), *makeModel(kind, w * h), nullptr, {});
+    const SourceImage src = testSource(w, h);
+    const QString image = tmpDir() + "/cli-source.png";
+    QVERIFY(greyImage(src.pixels.data(), w, h).save(image));
+    const QString out = tmpDir() + "/cli-" + kind + ".png";
+    QString err;
+    const int rc = runGsn({"inpaint", "--model", model, "--image", image, "--mask", "right", "--chains",
+                           QString::number(chains), "--steps", QString::number(steps), "--seed", "4", "--init", init,
+                           "--out", out, "--quiet", "--mean", tmpDir() + "/cli-mean.png"},
+                          &err);
+    QVERIFY2(rc == 0, qPrintable(err));
+    const QImage sheet = QImage(out).convertToFormat(QImage::Format_Grayscale8);
+    const int pad = 2;
+    QCOMPARE(sheet.width(), (steps + 1) * w + (steps + 2) * pad);
+    QCOMPARE(sheet.height(), chains * h + (chains + 1) * pad);
+    const QImage srcImg = greyImage(src.pixels.data(), w, h);
+    bool leftMoved = false;
+    for (int r = 0; r < chains; ++r)
+        for (int k = 0; k <= steps; ++k) {
+            const int x0 = pad + k * (w + pad), y0 = pad + r * (h + pad);
+            for (int y = 0; y < h; ++y)
+                for (int x = 0; x < w; ++x) {
+                    const int got = sheet.constScanLine(y0 + y)[x0 + x];
+                    const int want = srcImg.constScanLine(y)[x];
+                    if (x >= w / 2 && got != want)
+                        QFAIL(qPrintable(QString("chain %1 step %2 pixel %3,%4: %5, source %6").arg(r).arg(k).arg(x).arg(y).arg(got).arg(want)));
+                    if (x < w / 2 && got != want)
+                        leftMoved = true;
+                }
+        }
+    if (init != "source" || kind != "rbm")
+        QVERIFY(leftMoved);
+    const SheetProvenance p = SheetProvenance::fromImage(QImage(out));
+    QVERIFY(p.clamp.startsWith("right, 392 of 784"));
+    QCOMPARE(p.source, QString("cli-source.png"));
+}
+
+void TestInpaintWindow::cliBadInputs()
+{
+    const QString model = tmpDir() + "/bad-gsn2.safetensors";
+    saveCheckpoint(model.toStdString(), *makeModel("gsn2", 784), nullptr, {});
+    const SourceImage src = testSource(28, 28);
+    const QString image = tmpDir() + "/bad-source.png";
+    QVERIFY(greyImage(src.pixels.data(), 28, 28).save(image));
+    const QString out = tmpDir() + "/bad.png";
+    auto expectError = [&](const QStringList& extra, const QString& message) {
+        QString err;
+        QStringList args{"inpaint", "--model", model, "--chains", "2", "--steps", "2", "--out", out, "--quiet"};
+        args += extra;
+        const int rc = runGsn(args, &err);
+        QVERIFY2(rc == 1 && err.contains(message), qPrintable(QString("rc %1: %2").arg(rc).arg(err)));
+    };
+    const QString empty = tmpDir() + "/empty-mask.png";
+    saveMask(ClampMask(28, 28), empty);
+    const QString full = tmpDir() + "/full-mask.png";
+    saveMask(ClampMask(28, 28).inverted(), full, MaskBits::One);
+    const QString small = tmpDir() + "/small-mask.png";
+    saveMask(makeMask(MaskPreset::LeftHalf, 14, 14), small);
+    const QString text = tmpDir() + "/text-mask.png";
+    QFile f(text);
+    QVERIFY(f.open(QIODevice::WriteOnly));
+    f.write("not a png");
+    f.close();
+    QImage colour(28, 28, QImage::Format_RGB32);
+    colour.fill(qRgb(0, 120, 255));
+    const QString colourPath = tmpDir() + "/colour-source.png";
+    QVERIFY(colour.save(colourPath));
+    expectError({"--image", image, "--mask", empty}, "nothing is clamped");
+    expectError({"--image", image, "--mask", full}, "every pixel is clamped");
+    expectError({"--image", image, "--mask", small}, "expected 28x28 like the model, got 14x14");
+    expectError({"--image", image, "--mask", text}, "not an image");
+    expectError({"--image", colourPath, "--mask", "left"}, "expected a grey image, got colour");
+    expectError({"--image", text, "--mask", "left"}, "not an image");
+    expectError({"--image", image, "--mask", "left", "--init", "uniform"}, "expected noise, zero or source");
+    // The small mask scaled on request, the colour image converted on request.
+    QString err;
+    QCOMPARE(runGsn({"inpaint", "--model", model, "--image", colourPath, "--fit", "--mask", small, "--scale-mask",
+                     "--chains", "2", "--steps", "2", "--out", out, "--quiet"},
+                    &err),
+             0);
+}
+
+QTEST_MAIN(TestInpaintWindow)
+#include "tst_gui_inpaint.moc"

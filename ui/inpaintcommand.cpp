@@ -1,0 +1,258 @@
+#include "inpaintcommand.h"
+
+#include "chains.h"
+#include "checkpoint.h"
+#include "cliargs.h"
+#include "datasets.h"
+#include "error.h"
+#include "greyimage.h"
+#include "inpaintstats.h"
+#include "maskio.h"
+#include "sheet.h"
+#include "sheetwriter.h"
+#include "sourceimage.h"
+
+#include <QBuffer>
+#include <QFileInfo>
+#include <QGuiApplication>
+#include <QSaveFile>
+
+#include <chrono>
+#include <cmath>
+#include <optional>
+
+namespace gsn {
+
+QString imageToBase64Png(const QImage& image)
+{
+    QByteArray bytes;
+    QBuffer buffer(&bytes);
+    buffer.open(QIODevice::WriteOnly);
+    image.save(&buffer, "PNG");
+    return QString::fromLatin1(bytes.toBase64());
+}
+
+QImage imageFromBase64Png(const QString& text)
+{
+    QImage image;
+    image.loadFromData(QByteArray::fromBase64(text.toLatin1()), "PNG");
+    return image;
+}
+
+QString maskProblem(const ClampMask& mask)
+{
+    if (mask.size() == 0)
+        return QStringLiteral("the mask has no pixels");
+    if (mask.clampedCount() == 0)
+        return QStringLiteral("nothing is clamped: the mask holds no pixel fixed, so the chains would sample freely "
+                              "(draw or pick a mask)");
+    if (mask.freeCount() == 0)
+        return QStringLiteral("every pixel is clamped: nothing is left to fill in (free some pixels)");
+    return {};
+}
+
+} // namespace gsn
+
+namespace gsn::commands {
+
+namespace {
+
+constexpr const char* kWhere = "command line";
+
+std::string testSetFor(const nlohmann::json& metadata)
+{
+    std::string name;
+    if (metadata.contains("dataset") && metadata["dataset"].is_object())
+        name = metadata["dataset"].value("name", std::string());
+    if (name.rfind("mnist", 0) == 0)
+        return "mnist-test";
+    if (name.rfind("fashion", 0) == 0)
+        return "fashion-test";
+    if (name == "faces")
+        return "faces";
+    return {};
+}
+
+std::unique_ptr<QGuiApplication> ensureGuiApp()
+{
+    if (QCoreApplication::instance())
+        return nullptr;
+    if (qEnvironmentVariableIsEmpty("QT_QPA_PLATFORM"))
+        qputenv("QT_QPA_PLATFORM", "offscreen");
+    static int argc = 1;
+    static char name[] = "gsn";
+    static char* argv[] = {name, nullptr};
+    return std::make_unique<QGuiApplication>(argc, argv);
+}
+
+void saveGreyPng(const std::vector<float>& pixels, int width, int height, const std::string& path)
+{
+    QSaveFile file(QString::fromStdString(path));
+    if (!file.open(QIODevice::WriteOnly) || !greyImage(pixels.data(), width, height).save(&file, "PNG") ||
+        !file.commit())
+        fail(path, "output", "cannot write: " + file.errorString().toStdString());
+}
+
+} // namespace
+
+int inpaint(const Args& argv)
+{
+    const CliArgs args(argv,
+                       {"model", "image", "mask", "chains", "steps", "seed", "init", "every", "data", "scale", "padding",
+                        "mean", "spread", "save-mask", "out"},
+                       {"same", "fit", "invert", "scale-mask", "quiet"});
+    const std::string modelPath = args.require("model", "a checkpoint FILE.safetensors");
+    const std::string imageSpec = args.require("image", "test:INDEX or IMAGE.png");
+    const std::string maskSpec = args.require("mask", "left|right|top|bottom|centre|border or MASK.png");
+    const std::string out = args.require("out", "SHEET.png, SHEET.pdf or SHEET.svg");
+    const int chains = static_cast<int>(args.getInt("chains", 10, 1, 100));
+    const long long steps = args.getInt("steps", 20, 1, 100000000);
+    const long long every = args.getInt("every", 1, 1, 100000000);
+    const auto seed = static_cast<std::uint64_t>(args.getInt("seed", 1, 0, std::numeric_limits<long long>::max()));
+    const std::string init = args.get("init", "noise");
+    const bool quiet = args.has("quiet");
+    const QString outPath = QString::fromStdString(out);
+    sheetFormatFor(outPath); // a bad suffix fails before any work
+    if (init != "noise" && init != "zero" && init != "source")
+        fail(kWhere, "--init", "expected noise, zero or source, got '" + init + "'");
+    if ((steps / every + 1) * static_cast<long long>(chains) > 200000)
+        fail(kWhere, "--steps", "expected at most 200000 sheet cells (chains x shown steps): use a larger --every");
+
+    auto app = ensureGuiApp();
+    Checkpoint ck = loadCheckpoint(modelPath);
+    std::shared_ptr<const Model> model(std::move(ck.model));
+    const int n = model->visibleSize();
+
+    // Sources: one per chain.
+    std::vector<SourceImage> sources;
+    std::string dataName;
+    if (imageSpec.rfind("test:", 0) == 0) {
+        const std::string dataSpec = args.get("data", testSetFor(ck.metadata));
+        if (dataSpec.empty())
+            fail(kWhere, "--image", "the checkpoint names no dataset with test images: pass --data SPEC");
+        const Dataset data = loadDataset(dataSpec);
+        if (data.dimension() != n)
+            fail(dataSpec, "image size", "expected " + std::to_string(n) + " pixels like the model, got " +
+                                             std::to_string(data.width) + "x" + std::to_string(data.height));
+        long long index = -1;
+        try {
+            std::size_t used = 0;
+            index = std::stoll(imageSpec.substr(5), &used);
+            if (used != imageSpec.size() - 5)
+                index = -1;
+        } catch (const std::exception&) {
+        }
+        if (index < 0 || index >= data.count())
+            fail(kWhere, "--image", "expected test:INDEX with INDEX in [0, " + std::to_string(data.count()) + "), got '" +
+                                        imageSpec + "'");
+        for (int c = 0; c < chains; ++c)
+            sources.push_back(sourceFromDataset(data, static_cast<int>(args.has("same") ? index : (index + c) % data.count())));
+        dataName = data.name;
+    } else {
+        // The image's own size decides the shape when it matches the model; --fit needs a shape.
+        const QString path = QString::fromStdString(imageSpec);
+        int width = 0, height = 0;
+        const std::string dataSpec = args.get("data", testSetFor(ck.metadata));
+        if (dataSpec == "faces" && n == 625) {
+            width = height = 25;
+        } else {
+            const int side = static_cast<int>(std::lround(std::sqrt(double(n))));
+            if (side * side != n)
+                fail(kWhere, "image size", "cannot tell the image shape of " + std::to_string(n) + " visible units");
+            width = height = side;
+        }
+        SourceImage s = args.has("fit") ? readConvertedSource(path, width, height, {args.has("invert")})
+                                        : readExactSource(path, width, height);
+        if (args.has("invert") && !args.has("fit"))
+            for (float& v : s.pixels)
+                v = 1.0f - v;
+        sources.assign(static_cast<std::size_t>(chains), s);
+    }
+    const int width = sources.front().width, height = sources.front().height;
+    const bool shared = args.has("same") || imageSpec.rfind("test:", 0) != 0 || chains == 1;
+
+    // The mask.
+    ClampMask mask;
+    MaskPreset preset;
+    QString clampText;
+    if (parseMaskPreset(maskSpec, &preset) && preset != MaskPreset::Random) {
+        mask = makeMask(preset, width, height);
+        clampText = QString::fromStdString(maskSpec);
+    } else {
+        const QString path = QString::fromStdString(maskSpec);
+        mask = loadMask(path, width, height, args.has("scale-mask"));
+        clampText = QFileInfo(path).fileName() + " (sha256 " + fileSha256(path).left(16) + ")";
+    }
+    if (const QString problem = maskProblem(mask); !problem.isEmpty())
+        fail(maskSpec, "mask", "expected some clamped and some free pixels: " + problem.toStdString());
+    clampText += QString(", %1 of %2 pixels clamped").arg(mask.clampedCount()).arg(n);
+    if (args.has("save-mask"))
+        saveMask(mask, QString::fromStdString(args.get("save-mask")));
+
+    // Chains: free pixels from noise, zero or the source; clamped pixels set at once by setClamp.
+    std::vector<ChainInit> inits;
+    for (int c = 0; c < chains; ++c)
+        inits.push_back(init == "noise" ? ChainInit::noise()
+                        : init == "zero" ? ChainInit::zeros()
+                                         : ChainInit::fromImage(sources[static_cast<std::size_t>(c)].pixels));
+    ChainSet set(model, width, height);
+    set.reset(inits, seed);
+    for (int c = 0; c < chains; ++c)
+        set.setClamp(c, mask, sources[static_cast<std::size_t>(c)].pixels);
+
+    InpaintStats stats(n);
+    std::vector<FramePtr> frames{set.frame()};
+    const auto started = std::chrono::steady_clock::now();
+    auto lastReport = started;
+    for (long long s = 1; s <= steps; ++s) {
+        set.step();
+        FramePtr f = set.frame();
+        if (shared)
+            stats.add(f->cells);
+        if (s % every == 0)
+            frames.push_back(std::move(f));
+        const auto now = std::chrono::steady_clock::now();
+        if (!quiet && (s == steps || now - lastReport > std::chrono::milliseconds(200))) {
+            lastReport = now;
+            const double secs = std::chrono::duration<double>(now - started).count();
+            char detail[64];
+            std::snprintf(detail, sizeof detail, "%.0f steps/s", secs > 0 ? s / secs : 0.0);
+            progressLine("inpaint", s, steps, detail);
+        }
+    }
+
+    SheetOptions options;
+    options.scale = static_cast<int>(args.getInt("scale", 1, 1, 64));
+    options.padding = static_cast<int>(args.getInt("padding", 2, 0, 256));
+    const Sheet sheet = renderSheet(sheetFramesOf(frames), options);
+    SheetProvenance p;
+    p.modelHash = fileSha256(QString::fromStdString(modelPath));
+    p.modelFile = QFileInfo(QString::fromStdString(modelPath)).fileName();
+    p.modelKind = QString::fromStdString(model->kind());
+    p.epoch = ck.hasState ? QString::number(ck.state.epoch) : QString();
+    p.seed = QString::number(seed);
+    p.steps = QString("0-%1 every %2").arg(frames.back()->step).arg(every);
+    p.chains = QString::number(chains);
+    p.clamp = clampText;
+    p.source = shared ? sources.front().origin
+                      : sources.front().origin + " .. " + sources.back().origin + " (chain c: " +
+                            QString::fromStdString(imageSpec) + " + c)";
+    p.extra.push_back({"Free-Start", QString::fromStdString(init)});
+    p.extra.push_back({"Mask", imageToBase64Png(maskToImage(mask, MaskBits::One))});
+    if (shared)
+        p.extra.push_back({"Source-Image", imageToBase64Png(greyImage(sources.front().pixels.data(), width, height))});
+    saveSheet(sheet.image, p, outPath);
+
+    for (const char* key : {"mean", "spread"}) {
+        if (!args.has(key))
+            continue;
+        if (!shared)
+            fail(kWhere, std::string("--") + key, "expected one source image for every chain (test:INDEX --same, or IMAGE.png)");
+        saveGreyPng(std::string(key) == "mean" ? stats.mean() : stats.spreadImage(), width, height, args.get(key));
+    }
+    std::printf("%s: %d clamped chains x %zu steps (%d of %d pixels clamped; rows = chains, columns = steps)\n",
+                out.c_str(), chains, frames.size(), mask.clampedCount(), n);
+    return 0;
+}
+
+} // namespace gsn::commands
