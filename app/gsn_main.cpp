@@ -5,6 +5,7 @@
 #include "modelmath.h"
 #ifdef GSN_HAVE_UI
 #include "samplecommand.h" // ui/: renders sheets with Qt
+#include "inpaintcommand.h"
 #endif
 
 #include <cstdio>
@@ -26,10 +27,12 @@ const std::map<std::string, Command>& table()
 {
     static const std::map<std::string, Command> commands = {
 #ifdef GSN_HAVE_UI
+        {"inpaint", {gsn::commands::inpaint, "gsn inpaint --model FILE --image test:INDEX|IMAGE.png --mask left|right|top|bottom|MASK.png --chains N --steps S [--seed S] [--init noise|zero|source] --out SHEET.png|pdf|svg"}},
         {"sample", {gsn::commands::sample, "gsn sample --model FILE --chains C --steps S [--every K] [--seed S] [--init noise|zeros|test:INDEX] [--clamp left|right|top|bottom|centre|border|MASK.png] --out FILE.png|pdf|svg|npy"}},
 #endif
         {"bench", {gsn::commands::bench, "gsn bench [--seconds S] [--threads N]  training and chain throughput of GSN-2 784-1500-1500 (JSON lines)"}},
         {"eval", {gsn::commands::eval, "gsn eval --model FILE|--samples FILE.npy|--baseline mnist-train [--n 10000] [--burnin B] [--thin T] [--seed S] [--binarize]  Parzen log-likelihood (SPEC 4)"}},
+        {"export", {gsn::commands::exportModel, "gsn export FILE --out MODEL.safetensors   model-only copy (no momentum, not resumable)"}},
         {"info", {gsn::commands::info, "gsn info FILE            what a dataset file or checkpoint holds"}},
         {"train", {gsn::commands::train, "gsn train --model dae|gsn2|gsn3|rbm --data mnist|fashion|faces|PATH --out FILE.safetensors [...]"}},
     };
