@@ -32,6 +32,7 @@ const std::map<std::string, Command>& table()
 #endif
         {"bench", {gsn::commands::bench, "gsn bench [--seconds S] [--threads N]  training and chain throughput of GSN-2 784-1500-1500 (JSON lines)"}},
         {"eval", {gsn::commands::eval, "gsn eval --model FILE|--samples FILE.npy|--baseline mnist-train [--n 10000] [--burnin B] [--thin T] [--seed S] [--binarize]  Parzen log-likelihood (SPEC 4)"}},
+        {"export", {gsn::commands::exportModel, "gsn export FILE --out MODEL.safetensors   model-only copy (no momentum, not resumable)"}},
         {"info", {gsn::commands::info, "gsn info FILE            what a dataset file or checkpoint holds"}},
         {"train", {gsn::commands::train, "gsn train --model dae|gsn2|gsn3|rbm --data mnist|fashion|faces|PATH --out FILE.safetensors [...]"}},
     };

@@ -287,6 +287,8 @@ void saveCheckpoint(const std::string& path, const Model& model, const TrainStat
                            {"step", state->step}}
                           .dump();
     }
+    if (!info.trained.is_null())
+        meta["trained"] = info.trained.dump();
     header["__metadata__"] = meta;
 
     std::string headerText = header.dump();
@@ -497,6 +499,8 @@ std::string checkpointInfo(const std::string& path)
     }
     if (!ck.hasState) {
         out << "training: none stored (model only)\n";
+        if (m.contains("trained"))
+            out << "trained: " << m["trained"].dump() << "\n";
         return out.str();
     }
     const TrainState& s = ck.state;

@@ -45,6 +45,8 @@ struct CheckpointInfo {
     std::string trainSet;           // "train" or "trainfull" (which MNIST training rows were used)
     long long examples = 0;         // number of training examples used
     int targetEpochs = 0;           // epochs the run was asked for (0 when unknown)
+    nlohmann::json trained;         // model-only exports: how the weights were trained (epochs, loss,
+                                    // hyper-parameters, source file); written as __metadata__.trained
 };
 
 // Builds a model from its stored config (createModel by default; tests pass a factory for a test model).

@@ -14,4 +14,6 @@ int eval(const Args& args);   // gsn eval ...           (cmd_eval.cpp)
 int train(const Args& args);  // gsn train ...          (cmd_train.cpp)
 int bench(const Args& args);  // gsn bench ...          (cmd_bench.cpp)
 
+int exportModel(const Args& args); // gsn export FILE --out MODEL.safetensors (cmd_export.cpp)
+
 } // namespace gsn::commands
