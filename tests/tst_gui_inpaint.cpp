@@ -5,6 +5,8 @@
 #include "chainview.h"
 #include "checkpoint.h"
 #include "clampmask.h"
+#include "datasets.h"
+#include "error.h"
 #include "greyimage.h"
 #include "inpaintcommand.h"
 #include "inpaintwindow.h"
@@ -78,6 +80,7 @@ private slots:
     void cliSheetClampedHalfEqualsSource_data();
     void cliSheetClampedHalfEqualsSource();
     void cliBadInputs();
+    void screenshots();
 };
 
 void TestInpaintWindow::liveChainsHoldClampedPixels_data()
@@ -296,6 +299,49 @@ void TestInpaintWindow::cliBadInputs()
                      "--chains", "2", "--steps", "2", "--out", out, "--quiet"},
                     &err),
              0);
+}
+
+// Screenshots of the window with a real model (docs/screenshots/inpaint-*.png): runs only when
+// GSN_INPAINT_SCREENSHOT_MODEL names a 784-pixel checkpoint and MNIST test data loads.
+void TestInpaintWindow::screenshots()
+{
+    const QString modelPath = qEnvironmentVariable("GSN_INPAINT_SCREENSHOT_MODEL");
+    if (modelPath.isEmpty())
+        QSKIP("set GSN_INPAINT_SCREENSHOT_MODEL=FILE.safetensors (and GSN_INPAINT_SCREENSHOT_DIR) to take screenshots");
+    const QString dir = qEnvironmentVariable("GSN_INPAINT_SCREENSHOT_DIR", tmpDir());
+    std::shared_ptr<const Dataset> test;
+    try {
+        test = std::make_shared<Dataset>(loadDataset("mnist-test"));
+    } catch (const Error& e) {
+        QSKIP(e.what());
+    }
+    InpaintWindow window;
+    window.resize(1180, 720);
+    window.setDataset(test);
+    QVERIFY2(window.openModel(modelPath), qPrintable(window.lastMessage()));
+    QVERIFY(window.setSource(sourceFromDataset(*test, 3)));
+    window.setChainCount(24);
+    window.show();
+    QVERIFY(QTest::qWaitForWindowExposed(&window));
+    // A drawn mask: a thick brush stroke down the right half and a rectangle at the bottom right.
+    MaskPainter* p = window.painter();
+    p->setBrushSize(6);
+    p->strokeBrush({{17.5, 2}, {20, 10}, {19, 18}, {21, 26}}, true);
+    p->fillRect(QRect(QPoint(14, 14), QPoint(27, 27)), true);
+    p->strokeBrush({{24, 2}, {26, 12}}, true);
+    QTest::qWait(200);
+    window.grab().save(dir + "/inpaint-mask.png");
+    QVERIFY(window.stepBlocking(40));
+    QTest::qWait(300);
+    window.grab().save(dir + "/inpaint-chains.png");
+    // The paper's figure: right half clamped, left half from noise.
+    p->applyPreset(MaskPreset::RightHalf);
+    QVERIFY(window.reset());
+    QVERIFY(window.stepBlocking(60));
+    QTest::qWait(300);
+    window.grab().save(dir + "/inpaint-right-half.png");
+    window.exportMean(dir + "/inpaint-mean.png");
+    window.exportSpread(dir + "/inpaint-spread.png");
 }
 
 QTEST_MAIN(TestInpaintWindow)

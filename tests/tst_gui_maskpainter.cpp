@@ -248,8 +248,8 @@ void TestMaskPainter::presetsExact()
             QVERIFY2(painter.mask().isClamped(x, y) == want, qPrintable(QString("pixel %1,%2").arg(x).arg(y)));
         }
     // Random p%: exactly round(p * n) pixels.
-    painter.applyPreset(MaskPreset::Random, {1, 0.3, 9});
-    QCOMPARE(painter.mask().clampedCount(), int(std::lround(0.3 * width * height)));
+    painter.applyPreset(MaskPreset::Random, {1, 0.25, 9});
+    QCOMPARE(painter.mask().clampedCount(), int(std::lround(0.25 * width * height)));
 }
 
 void TestMaskPainter::noOpEditPushesNothing()
