@@ -1,5 +1,7 @@
-// gsn-studio: the GSN Studio desktop program. Parses the command line and opens the main window.
+// gsn-studio: the GSN Studio desktop program. Parses the command line, opens the main window and starts
+// chains of the given checkpoint (or the embedded default model).
 
+#include "chaincontroller.h"
 #include "glformat.h"
 #include "mainwindow.h"
 
@@ -39,6 +41,9 @@ int main(int argc, char** argv)
                                       QStringLiteral("Colour map: grey, grey-inverted, viridis or inferno."),
                                       QStringLiteral("name"));
     parser.addOption(colorMapOption);
+    parser.addPositionalArgument(QStringLiteral("checkpoint"),
+                                 QStringLiteral("A .safetensors checkpoint to open (default: the embedded MNIST GSN-2)."),
+                                 QStringLiteral("[FILE.safetensors]"));
     parser.process(app);
 
     gsn::MainWindow window;
@@ -61,6 +66,11 @@ int main(int argc, char** argv)
                              ? parser.value(dataOption)
                              : QSettings().value(QStringLiteral("data/spec"), QStringLiteral("mnist-test")).toString();
     window.loadDataset(spec);
+    // The model: the file given, else the embedded default; its chains start at once from random test digits.
+    const QStringList files = parser.positionalArguments();
+    const bool loaded = files.isEmpty() ? window.loadDefaultModel() : window.openModel(files.front());
+    if (loaded)
+        window.chains()->startChains();
     if (parser.isSet(screenshotOption)) {
         const QString path = parser.value(screenshotOption);
         QTimer::singleShot(parser.value(delayOption).toInt(), &window, [&window, path] {

@@ -1,9 +1,13 @@
 #include "mainwindow.h"
 
+#include "chaincontroller.h"
+#include "chainsdock.h"
 #include "chainview.h"
 #include "datadock.h"
 #include "evaluatedock.h"
 #include "framestatslabel.h"
+#include "trainingcontroller.h"
+#include "trainingdock.h"
 
 #include <QAction>
 #include <QActionGroup>
@@ -41,12 +45,18 @@ MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent)
 
     m_frameStats = new FrameStatsLabel(m_view, this);
     statusBar()->addPermanentWidget(m_frameStats);
+    createStudio(); // Model, Chains and Training docks (mainwindow_studio.cpp)
 
     createActions();
     restoreSettings();
 }
 
-MainWindow::~MainWindow() = default;
+MainWindow::~MainWindow()
+{
+    // Workers first (cancelled and joined), while everything their last signals could reach still exists.
+    delete m_training;
+    delete m_chains;
+}
 
 void MainWindow::createActions()
 {
@@ -54,6 +64,7 @@ void MainWindow::createActions()
     QAction* openData = file->addAction(tr("Open &dataset file..."), m_dataDock, &DataDock::openFile);
     openData->setShortcut(QKeySequence(tr("Ctrl+Shift+O")));
     file->addSeparator();
+    addStudioFileActions(file); // new/open/save model, export sheet (mainwindow_studio.cpp)
     QAction* quit = file->addAction(tr("&Quit"), this, &QWidget::close);
     quit->setShortcut(QKeySequence::Quit);
 
@@ -90,8 +101,12 @@ void MainWindow::createActions()
         connect(action, &QAction::triggered, m_view, [this, map] { m_view->setColorMap(map); });
     }
 
+    addStudioMenus(); // Chains and Training menus (mainwindow_studio.cpp)
     QMenu* windows = menuBar()->addMenu(tr("&Window"));
     windows->addAction(m_dataDock->toggleViewAction());
+    windows->addAction(m_modelDock->toggleViewAction());
+    windows->addAction(m_chainsDock->toggleViewAction());
+    windows->addAction(m_trainingDock->toggleViewAction());
 }
 
 void MainWindow::setColorMap(ColorMap map)
@@ -109,6 +124,9 @@ bool MainWindow::loadDataset(const QString& spec)
 
 void MainWindow::showDatasetExamples(std::shared_ptr<const Dataset> dataset)
 {
+    datasetChangedForStudio(dataset);
+    if (m_chains->hasChains())
+        return; // running chains keep the view; the examples show before any model exists
     auto frame = std::make_shared<Frame>();
     const int count = std::min(kExampleChains, dataset->count());
     frame->cells = dataset->pixels.topRows(count);
@@ -158,6 +176,8 @@ void MainWindow::saveSettings() const
 void MainWindow::closeEvent(QCloseEvent* event)
 {
     saveSettings();
+    m_training->abandon(); // stops within a batch; joined off the GUI thread or by the destructor
+    m_chains->pause();
     event->accept();
 }
 

@@ -4,18 +4,25 @@
 
 #include "colormap.h"
 #include "dataset.h"
+#include "modeldock.h"
 
 #include <QMainWindow>
 
 #include <memory>
 
 class QActionGroup;
+class QLabel;
+class QMenu;
 
 namespace gsn {
 
+class ChainController;
 class ChainView;
+class ChainsDock;
 class DataDock;
 class FrameStatsLabel;
+class TrainingController;
+class TrainingDock;
 
 class MainWindow : public QMainWindow {
     Q_OBJECT
@@ -30,29 +37,66 @@ public:
     // Selects a colour map (as the View > Colour map menu does).
     void setColorMap(ColorMap map);
 
+    // Makes `model` the current model: new chains of it (the Chains dock's settings), training of the
+    // previous model abandoned. Refuses (message, false; running chains keep running) a model whose
+    // visible size differs from the dataset's images.
+    bool setModel(StudioModelPtr model);
+    // Opens a checkpoint file as the current model (message and false on failure).
+    bool openModel(const QString& path);
+    // Loads the embedded default GSN-2 (message and false when missing or unreadable).
+    bool loadDefaultModel();
+    StudioModelPtr currentModel() const;
+
     ChainView* chainView() const { return m_view; }
     DataDock* dataDock() const { return m_dataDock; }
+    ModelDock* modelDock() const { return m_modelDock; }
+    ChainsDock* chainsDock() const { return m_chainsDock; }
+    TrainingDock* trainingDock() const { return m_trainingDock; }
+    ChainController* chains() const { return m_chains; }
+    TrainingController* training() const { return m_training; }
     // The last error shown to the user (one line), or empty.
     QString lastError() const { return m_lastError; }
 
 public slots:
     // Shows a one-line error in a (non-blocking, window-modal) message box and the status bar.
     void showError(const QString& message);
+    // File > Export sheet...: the recorded chain frames in a SheetDialog.
+    void exportSheet();
+
+signals:
+    // The current model changed (another model, or newer parameters from training): an immutable snapshot.
+    void currentModelChanged(std::shared_ptr<const gsn::Model> model, const QString& name, int epoch);
 
 protected:
     void closeEvent(QCloseEvent* event) override;
+    void dragEnterEvent(QDragEnterEvent* event) override;
+    void dropEvent(QDropEvent* event) override;
 
 private:
     void createActions();
     void showDatasetExamples(std::shared_ptr<const Dataset> dataset);
     void restoreSettings();
     void saveSettings() const;
+    // The studio part of the window (Model, Chains, Training docks; model switching; sheets; drops)
+    // lives in mainwindow_studio.cpp so this file stays the frame.
+    void createStudio();
+    void addStudioFileActions(QMenu* file);
+    void addStudioMenus();
+    void datasetChangedForStudio(std::shared_ptr<const Dataset> dataset);
+    void acceptTrainedModel(StudioModelPtr model);
+    void updateChainRate();
 
     ChainView* m_view = nullptr;
     DataDock* m_dataDock = nullptr;
     FrameStatsLabel* m_frameStats = nullptr;
     QActionGroup* m_colorMapGroup = nullptr;
     QString m_lastError;
+    ModelDock* m_modelDock = nullptr;
+    ChainsDock* m_chainsDock = nullptr;
+    TrainingDock* m_trainingDock = nullptr;
+    ChainController* m_chains = nullptr;
+    TrainingController* m_training = nullptr;
+    QLabel* m_chainRate = nullptr;
 };
 
 } // namespace gsn

@@ -1,0 +1,316 @@
+// The live studio (under Xvfb): the embedded default model's chains reach the view; start, pause, single
+// step and reset; switching models while chains and a training run go on (no crash, every worker
+// joined); training from the GUI lowers the loss and the running chains pick up the new parameters;
+// a corrupt or wrong-size checkpoint gives a message and the chains keep running.
+// With GSN_SCREENSHOT_DIR set, `screenshots` saves the window and each dock there.
+
+#include "chaincontroller.h"
+#include "chainsdock.h"
+#include "chainview.h"
+#include "checkpoint.h"
+#include "datadock.h"
+#include "defaultmodel.h"
+#include "glformat.h"
+#include "losscurve.h"
+#include "mainwindow.h"
+#include "modeldock.h"
+#include "trainingcontroller.h"
+#include "trainingdock.h"
+
+#include <QAction>
+#include <QDir>
+#include <QElapsedTimer>
+#include <QFile>
+#include <QMessageBox>
+#include <QProgressBar>
+#include <QPushButton>
+#include <QSettings>
+#include <QSignalSpy>
+#include <QTest>
+
+using namespace gsn;
+
+namespace {
+
+QString scratchDir()
+{
+    const QString base = qEnvironmentVariable("GSN_TEST_TMP", QDir::tempPath() + "/gsn_test_tmp");
+    const QString dir = base + "/gui_studio";
+    QDir().mkpath(dir);
+    return dir;
+}
+
+// A fresh model of `config` as the studio's current model.
+StudioModelPtr freshModel(const nlohmann::json& config, const QString& name, std::uint64_t seed = 1)
+{
+    auto entry = std::make_shared<StudioModel>();
+    entry->model = std::shared_ptr<const Model>(createModel(config, seed));
+    entry->name = name;
+    return entry;
+}
+
+nlohmann::json smallGsn2() { return {{"kind", "gsn2"}, {"sizes", {784, 64, 64}}}; }
+nlohmann::json smallDae() { return {{"kind", "dae"}, {"sizes", {784, 100}}}; }
+
+// Chains keep stepping: the step count grows within a few seconds.
+bool chainsAdvance(ChainController* chains)
+{
+    const std::uint64_t before = chains->steps();
+    QElapsedTimer clock;
+    clock.start();
+    while (clock.elapsed() < 10000) {
+        QTest::qWait(20);
+        if (chains->steps() > before + 2)
+            return true;
+    }
+    return false;
+}
+
+} // namespace
+
+class TestStudio : public QObject {
+    Q_OBJECT
+public:
+    static void initMain()
+    {
+        qputenv("XDG_CONFIG_HOME", (scratchDir() + "/config").toLocal8Bit());
+        setDefaultSurfaceFormat();
+    }
+
+private slots:
+    void initTestCase()
+    {
+        QCoreApplication::setOrganizationName("gsn-test");
+        QCoreApplication::setApplicationName("tst_gui_studio");
+        QSettings().clear();
+    }
+
+    void defaultModelRunsAtOnce()
+    {
+        QVERIFY(hasDefaultModel());
+        MainWindow window;
+        window.resize(1200, 800);
+        window.show();
+        QVERIFY(QTest::qWaitForWindowExposed(&window));
+        QVERIFY2(window.loadDataset("mnist-test"), qPrintable(window.lastError()));
+        QVERIFY2(window.loadDefaultModel(), qPrintable(window.lastError()));
+        QCOMPARE(window.currentModel()->model->kind(), std::string("gsn2"));
+        window.chains()->startChains();
+        // 100 chains from random test digits; moving frames reach the view.
+        QTRY_VERIFY_WITH_TIMEOUT(window.chainView()->currentFrame() && window.chainView()->currentFrame()->step > 3,
+                                 20000);
+        QCOMPARE(window.chainView()->currentFrame()->chainCount(), 100);
+        QCOMPARE(window.chainView()->currentFrame()->width, 28);
+        QVERIFY(window.chainView()->framesDrawn() > 0);
+        QVERIFY(window.lastError().isEmpty());
+    }
+
+    void startPauseStepReset()
+    {
+        MainWindow window;
+        window.show();
+        QVERIFY(window.loadDataset("mnist-test"));
+        QVERIFY(window.setModel(freshModel(smallDae(), "small dae")));
+        ChainController* chains = window.chains();
+        chains->setRate(0);
+        QCOMPARE(chains->steps(), std::uint64_t(0));
+        QVERIFY(!chains->isRunning());
+
+        chains->startChains();
+        QVERIFY(chainsAdvance(chains));
+        chains->pause();
+        QTRY_VERIFY(!chains->isRunning());
+        QTest::qWait(50);
+        const std::uint64_t paused = chains->steps();
+        QTest::qWait(300);
+        QCOMPARE(chains->steps(), paused);
+
+        chains->stepOnce();
+        QTRY_COMPARE(chains->steps(), paused + 1);
+        QTRY_VERIFY(window.chainView()->currentFrame() &&
+                    window.chainView()->currentFrame()->step == std::int64_t(paused + 1));
+
+        // The shortcuts do the same as the buttons.
+        window.findChild<QAction*>("actionChainsStep")->trigger();
+        QTRY_COMPARE(chains->steps(), paused + 2);
+        window.findChild<QAction*>("actionChainsReset")->trigger();
+        QCOMPARE(chains->steps(), std::uint64_t(0));
+        QTRY_VERIFY(window.chainView()->currentFrame() && window.chainView()->currentFrame()->step == 0);
+        window.findChild<QAction*>("actionChainsRun")->trigger();
+        QVERIFY(chains->isRunning());
+        QVERIFY(chainsAdvance(chains));
+
+        // Number of chains: a new set of that size.
+        window.chainsDock()->chainCountBox()->setValue(7);
+        QTRY_VERIFY(window.chainView()->currentFrame() && window.chainView()->currentFrame()->chainCount() == 7);
+        QVERIFY(chainsAdvance(chains));
+    }
+
+    void trainingLowersLossAndChainsFollow()
+    {
+        MainWindow window;
+        window.show();
+        QVERIFY(window.loadDataset("mnist-test"));
+        QVERIFY(window.setModel(freshModel(smallDae(), "small dae")));
+        window.chains()->setChainCount(10);
+        window.chains()->startChains();
+        QTRY_VERIFY(window.chainView()->currentFrame());
+        QCOMPARE(window.chainView()->currentFrame()->modelGeneration, std::uint64_t(0));
+
+        TrainingDock* dock = window.trainingDock();
+        dock->setEpochs(6);
+        dock->setExamples(500);
+        dock->setLearningRate(2.0);
+        QSignalSpy finished(window.training(), &TrainingController::finished);
+        dock->startOrResume();
+        QVERIFY(window.training()->isRunning());
+        QVERIFY(finished.wait(120000));
+        QCOMPARE(finished.front().at(0).toString(), QString("finished"));
+        QVERIFY(!window.training()->isRunning());
+
+        const auto& batches = dock->lossCurve()->batches();
+        const auto& epochs = dock->lossCurve()->epochs();
+        QCOMPARE(int(epochs.size()), 6);
+        QVERIFY(batches.size() >= 30);
+        QVERIFY2(epochs.back().y() < 0.8 * batches.front().y(),
+                 qPrintable(QString("first batch %1, last epoch %2").arg(batches.front().y()).arg(epochs.back().y())));
+        QCOMPARE(int(dock->strips().size()), 6);
+        QCOMPARE(dock->progressBar()->value(), 1000);
+        // The current model is the trained one, and the chains run on its parameters.
+        QCOMPARE(window.currentModel()->epoch, 6);
+        QVERIFY(window.currentModel()->state);
+        QTRY_VERIFY(window.chainView()->currentFrame()->modelGeneration > 0);
+        QVERIFY(window.lastError().isEmpty());
+
+        // Saving writes a checkpoint that loads back with the epoch count.
+        const QString path = scratchDir() + "/trained.safetensors";
+        QVERIFY(window.modelDock()->saveFile(path));
+        const Checkpoint back = loadCheckpoint(path.toStdString());
+        QVERIFY(back.hasState);
+        QCOMPARE(back.state.epoch, 6);
+    }
+
+    void switchingModelsWhileEverythingRuns()
+    {
+        {
+            MainWindow window;
+            window.show();
+            QVERIFY(window.loadDataset("mnist-test"));
+            QVERIFY(window.setModel(freshModel(smallGsn2(), "gsn2 a")));
+            window.chains()->setRate(0);
+            window.chains()->startChains();
+            window.trainingDock()->setEpochs(1000);
+            window.trainingDock()->setExamples(300);
+            window.trainingDock()->startOrResume();
+            QVERIFY(window.training()->isRunning());
+            QTRY_VERIFY(!window.trainingDock()->lossCurve()->batches().empty());
+            for (int round = 0; round < 4; ++round) {
+                // Another model while chains run and training goes on; then train it too.
+                QVERIFY(window.setModel(freshModel(round % 2 ? smallGsn2() : smallDae(), "switch", round + 2)));
+                QVERIFY(!window.training()->isRunning());
+                QVERIFY(chainsAdvance(window.chains()));
+                window.trainingDock()->startOrResume();
+                QVERIFY(window.training()->isRunning());
+                QTest::qWait(100);
+            }
+            QVERIFY(window.loadDefaultModel());
+            QVERIFY(chainsAdvance(window.chains()));
+            // Pause and resume training, then close with everything still running.
+            window.trainingDock()->startOrResume();
+            QVERIFY(window.training()->isRunning());
+            window.training()->pause();
+            QVERIFY(window.training()->isPaused());
+            window.training()->resume();
+            QVERIFY(window.close());
+        }
+        // The window is gone: every chain runner and training worker has been joined.
+        QCOMPARE(ChainController::liveRunners(), 0);
+        QCOMPARE(TrainingController::liveWorkers(), 0);
+    }
+
+    void badCheckpointsKeepChainsRunning_data()
+    {
+        QTest::addColumn<QString>("kind");
+        QTest::addColumn<QString>("expected");
+        QTest::newRow("truncated") << "truncated" << "truncated.safetensors";
+        QTest::newRow("garbage") << "garbage" << "garbage.safetensors";
+        QTest::newRow("wrong image size") << "wrongsize" << "625 pixels";
+    }
+
+    void badCheckpointsKeepChainsRunning()
+    {
+        QFETCH(QString, kind);
+        QFETCH(QString, expected);
+        const QString path = scratchDir() + "/" + kind + ".safetensors";
+        QFile::remove(path);
+        if (kind == "wrongsize") {
+            // A model for 25x25 faces, offered while the MNIST dataset is loaded.
+            auto model = createModel({{"kind", "dae"}, {"sizes", {625, 20}}}, 3);
+            saveCheckpoint(path.toStdString(), *model, nullptr, {});
+        } else {
+            QFile source(defaultModelResource());
+            QVERIFY(source.open(QIODevice::ReadOnly));
+            QByteArray bytes = kind == "truncated" ? source.read(200000) : QByteArray(5000, '\x7f');
+            QFile out(path);
+            QVERIFY(out.open(QIODevice::WriteOnly));
+            out.write(bytes);
+        }
+
+        MainWindow window;
+        window.show();
+        QVERIFY(window.loadDataset("mnist-test"));
+        QVERIFY(window.setModel(freshModel(smallDae(), "running")));
+        window.chains()->startChains();
+        QVERIFY(chainsAdvance(window.chains()));
+        const StudioModelPtr before = window.currentModel();
+
+        QVERIFY(!window.openModel(path));
+        QVERIFY2(window.lastError().contains(expected), qPrintable(window.lastError()));
+        QVERIFY(window.findChild<QMessageBox*>("errorBox"));
+        QCOMPARE(window.currentModel(), before);
+        QVERIFY(window.chains()->isRunning());
+        QVERIFY(chainsAdvance(window.chains()));
+    }
+
+    void screenshots()
+    {
+        const QString dir = qEnvironmentVariable("GSN_SCREENSHOT_DIR");
+        if (dir.isEmpty())
+            QSKIP("set GSN_SCREENSHOT_DIR to write screenshots");
+        QDir().mkpath(dir);
+        MainWindow window;
+        window.resize(1400, 900);
+        window.show();
+        QVERIFY(QTest::qWaitForWindowExposed(&window));
+        QVERIFY(window.loadDataset("mnist-test"));
+        QVERIFY(window.loadDefaultModel());
+        window.chains()->startChains();
+        // A short training run of a small model gives the Training dock something to show; then back
+        // to the default model for the chains.
+        {
+            MainWindow trainer;
+            trainer.resize(1400, 900);
+            trainer.show();
+            QVERIFY(trainer.loadDataset("mnist-test"));
+            QVERIFY(trainer.setModel(freshModel(smallGsn2(), "small gsn2")));
+            trainer.trainingDock()->setEpochs(5);
+            trainer.trainingDock()->setExamples(2000);
+            QSignalSpy finished(trainer.training(), &TrainingController::finished);
+            trainer.trainingDock()->startOrResume();
+            QVERIFY(finished.wait(300000));
+            trainer.trainingDock()->resize(420, 800);
+            QVERIFY(trainer.trainingDock()->grab().save(dir + "/training-dock.png"));
+        }
+        QTest::qWait(2500);
+        QVERIFY(window.grab().save(dir + "/main-window.png"));
+        window.chainsDock()->raise();
+        QTest::qWait(100);
+        QVERIFY(window.chainsDock()->grab().save(dir + "/chains-dock.png"));
+        window.modelDock()->raise();
+        QTest::qWait(100);
+        QVERIFY(window.modelDock()->grab().save(dir + "/model-dock.png"));
+    }
+};
+
+QTEST_MAIN(TestStudio)
+#include "tst_gui_studio.moc"

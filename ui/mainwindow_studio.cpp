@@ -1,0 +1,269 @@
+// MainWindow's studio part: the Model, Chains and Training docks, switching models while chains and a
+// training run go on, sheets from the recorded frames, drag-and-drop of checkpoints. Split from
+// mainwindow.cpp (the window frame, view and Data dock) so each file keeps one job.
+
+#include "mainwindow.h"
+
+#include "chaincontroller.h"
+#include "chainsdock.h"
+#include "chainview.h"
+#include "datadock.h"
+#include "defaultmodel.h"
+#include "sheetdialog.h"
+#include "sheetwriter.h"
+#include "trainingcontroller.h"
+#include "trainingdock.h"
+
+#include <QAction>
+#include <QDragEnterEvent>
+#include <QDropEvent>
+#include <QFileInfo>
+#include <QLabel>
+#include <QMenu>
+#include <QMenuBar>
+#include <QMimeData>
+#include <QStatusBar>
+#include <QTimer>
+
+#include <cmath>
+
+namespace gsn {
+
+namespace {
+
+bool isCheckpointUrl(const QUrl& url)
+{
+    return url.isLocalFile() && url.toLocalFile().endsWith(QStringLiteral(".safetensors"), Qt::CaseInsensitive);
+}
+
+} // namespace
+
+void MainWindow::createStudio()
+{
+    qRegisterMetaType<gsn::StudioModelPtr>();
+    setAcceptDrops(true);
+    m_chains = new ChainController(m_view->staging(), this);
+    m_training = new TrainingController(this);
+
+    m_modelDock = new ModelDock(this);
+    m_chainsDock = new ChainsDock(m_chains, this);
+    m_trainingDock = new TrainingDock(m_training, [this] {
+        TrainingRequest request;
+        request.start = currentModel();
+        request.data = m_dataDock->dataset();
+        return request;
+    }, this);
+    addDockWidget(Qt::LeftDockWidgetArea, m_modelDock);
+    addDockWidget(Qt::LeftDockWidgetArea, m_chainsDock);
+    tabifyDockWidget(m_modelDock, m_chainsDock);
+    m_chainsDock->raise();
+    addDockWidget(Qt::RightDockWidgetArea, m_trainingDock);
+
+    connect(m_modelDock, &ModelDock::modelProposed, this, &MainWindow::setModel);
+    connect(m_modelDock, &ModelDock::failed, this, &MainWindow::showError);
+    connect(m_chains, &ChainController::error, this, &MainWindow::showError);
+    connect(m_training, &TrainingController::failed, this, &MainWindow::showError);
+    connect(m_training, &TrainingController::parametersUpdated, m_chains, &ChainController::updateParameters);
+    connect(m_training, &TrainingController::modelTrained, this, &MainWindow::acceptTrainedModel);
+    connect(m_training, &TrainingController::finished, this, [this](const QString& status, const QString& message) {
+        if (status == QStringLiteral("diverged"))
+            showError(tr("Training diverged; the last good parameters are kept: %1").arg(message));
+        else
+            statusBar()->showMessage(tr("Training %1").arg(status), 5000);
+    });
+    connect(m_dataDock, &DataDock::exampleActivated, this, [this](int index) {
+        m_chains->setStart(ChainStart::TestImage, index);
+        m_chains->reset();
+    });
+
+    m_chainRate = new QLabel(this);
+    m_chainRate->setObjectName(QStringLiteral("chainRateLabel"));
+    statusBar()->insertPermanentWidget(0, m_chainRate);
+    auto* timer = new QTimer(this);
+    connect(timer, &QTimer::timeout, this, &MainWindow::updateChainRate);
+    timer->start(500);
+    updateChainRate();
+}
+
+void MainWindow::addStudioFileActions(QMenu* file)
+{
+    QAction* create = file->addAction(tr("&New model"), m_modelDock, &ModelDock::createNew);
+    create->setShortcut(QKeySequence::New);
+    QAction* open = file->addAction(tr("&Open model..."), m_modelDock, &ModelDock::openDialog);
+    open->setShortcut(QKeySequence::Open);
+    QAction* save = file->addAction(tr("&Save model..."), m_modelDock, &ModelDock::saveDialog);
+    save->setShortcut(QKeySequence::Save);
+    file->addAction(tr("Open &default model"), this, &MainWindow::loadDefaultModel);
+    file->addSeparator();
+    QAction* sheet = file->addAction(tr("&Export sheet..."), this, &MainWindow::exportSheet);
+    sheet->setObjectName(QStringLiteral("actionExportSheet"));
+    sheet->setShortcut(QKeySequence(tr("Ctrl+E")));
+    file->addSeparator();
+}
+
+void MainWindow::addStudioMenus()
+{
+    QMenu* chains = menuBar()->addMenu(tr("&Chains"));
+    QAction* run = chains->addAction(tr("&Start / pause"), m_chains, &ChainController::toggleRunning);
+    run->setObjectName(QStringLiteral("actionChainsRun"));
+    run->setShortcut(QKeySequence(Qt::Key_Space));
+    QAction* step = chains->addAction(tr("Single s&tep"), m_chains, &ChainController::stepOnce);
+    step->setObjectName(QStringLiteral("actionChainsStep"));
+    step->setShortcut(QKeySequence(Qt::Key_S));
+    QAction* reset = chains->addAction(tr("&Reset"), m_chains, &ChainController::reset);
+    reset->setObjectName(QStringLiteral("actionChainsReset"));
+    reset->setShortcut(QKeySequence(Qt::Key_R));
+
+    QMenu* training = menuBar()->addMenu(tr("&Training"));
+    QAction* train = training->addAction(tr("&Train / resume"), m_trainingDock, &TrainingDock::startOrResume);
+    train->setShortcut(QKeySequence(tr("Ctrl+T")));
+    training->addAction(tr("&Pause"), m_training, &TrainingController::pause);
+    training->addAction(tr("&Cancel"), m_training, &TrainingController::cancel);
+}
+
+StudioModelPtr MainWindow::currentModel() const
+{
+    return m_modelDock->current();
+}
+
+bool MainWindow::setModel(StudioModelPtr model)
+{
+    if (!model || !model->model)
+        return false;
+    const int visible = model->model->visibleSize();
+    int width = 0;
+    int height = 0;
+    const auto data = m_dataDock->dataset();
+    if (data) {
+        if (data->dimension() != visible) {
+            const int side = int(std::lround(std::sqrt(double(visible))));
+            showError(tr("%1: the model is for %2 pixels%3, but the dataset %4 has %5x%6 images (%7 pixels); "
+                         "choose a matching dataset first")
+                          .arg(model->name)
+                          .arg(visible)
+                          .arg(side * side == visible ? tr(" (%1x%1 images)").arg(side) : QString())
+                          .arg(QString::fromStdString(data->name))
+                          .arg(data->width)
+                          .arg(data->height)
+                          .arg(data->dimension()));
+            return false;
+        }
+        width = data->width;
+        height = data->height;
+    } else {
+        width = int(std::lround(std::sqrt(double(visible))));
+        height = width;
+        if (width * height != visible) {
+            showError(tr("%1: load a dataset first: %2 pixels is not a square image").arg(model->name).arg(visible));
+            return false;
+        }
+    }
+    try {
+        m_training->abandon(); // the run trained the previous model
+        m_chains->setModel(model->model, width, height);
+    } catch (const std::exception& e) {
+        showError(QString::fromStdString(e.what()));
+        return false;
+    }
+    m_modelDock->setCurrent(model);
+    m_chainsDock->modelChanged();
+    m_trainingDock->clearHistory();
+    setWindowTitle(tr("GSN Studio - %1").arg(model->name));
+    emit currentModelChanged(model->model, model->name, model->epoch);
+    return true;
+}
+
+void MainWindow::acceptTrainedModel(StudioModelPtr model)
+{
+    // Same architecture as the chains' model: the chains already got the parameters (parametersUpdated).
+    m_modelDock->setCurrent(model);
+    setWindowTitle(tr("GSN Studio - %1").arg(model->name));
+    emit currentModelChanged(model->model, model->name, model->epoch);
+}
+
+bool MainWindow::openModel(const QString& path)
+{
+    return m_modelDock->openFile(path) && currentModel() && currentModel()->path == path;
+}
+
+bool MainWindow::loadDefaultModel()
+{
+    if (!hasDefaultModel()) {
+        showError(tr("This build carries no default model (resources/default-gsn2.safetensors)"));
+        return false;
+    }
+    try {
+        Checkpoint checkpoint = gsn::loadDefaultModel();
+        return setModel(studioModelFromCheckpoint(std::move(checkpoint), tr("default GSN-2"), defaultModelResource()));
+    } catch (const std::exception& e) {
+        showError(QString::fromStdString(e.what()));
+        return false;
+    }
+}
+
+void MainWindow::datasetChangedForStudio(std::shared_ptr<const Dataset> dataset)
+{
+    m_chains->setDataset(dataset);
+    m_modelDock->setImageSize(dataset->width, dataset->height);
+}
+
+void MainWindow::exportSheet()
+{
+    auto frames = std::make_shared<std::vector<FramePtr>>(m_chains->recorder().frames());
+    if (frames->empty()) {
+        showError(tr("Export sheet: no chain frames recorded yet (start or step the chains)"));
+        return;
+    }
+    const StudioModelPtr model = currentModel();
+    SheetProvenance provenance;
+    if (model && model->model) {
+        provenance.modelKind = QString::fromStdString(model->model->kind());
+        provenance.epoch = QString::number(model->epoch);
+        provenance.modelFile = model->name;
+        if (!model->path.isEmpty())
+            provenance.modelHash = fileSha256(model->path);
+    }
+    provenance.seed = QString::number(frames->back()->seed);
+    provenance.clamp = QStringLiteral("none");
+    switch (m_chains->start()) {
+    case ChainStart::Noise: provenance.source = QStringLiteral("noise"); break;
+    case ChainStart::TestImage: provenance.source = QStringLiteral("one test image"); break;
+    case ChainStart::RandomImages: provenance.source = QStringLiteral("random test images"); break;
+    }
+    if (m_chains->showSamples())
+        provenance.extra.emplace_back(QStringLiteral("Shown"), QStringLiteral("sampled state"));
+    auto* dialog = new SheetDialog(sheetFramesOf(*frames), frames, provenance, this);
+    dialog->setObjectName(QStringLiteral("sheetDialog"));
+    dialog->setAttribute(Qt::WA_DeleteOnClose);
+    dialog->open();
+}
+
+void MainWindow::updateChainRate()
+{
+    if (!m_chains->hasChains()) {
+        m_chainRate->setText(tr("Chains: none"));
+        return;
+    }
+    m_chainRate->setText(m_chains->isRunning() ? tr("Chains: %1 steps/s").arg(m_chains->measuredRate(), 0, 'f', 1)
+                                               : tr("Chains: paused at step %1").arg(m_chains->steps()));
+}
+
+void MainWindow::dragEnterEvent(QDragEnterEvent* event)
+{
+    const QList<QUrl> urls = event->mimeData()->urls();
+    if (urls.size() == 1 && isCheckpointUrl(urls.front()))
+        event->acceptProposedAction();
+}
+
+void MainWindow::dropEvent(QDropEvent* event)
+{
+    const QList<QUrl> urls = event->mimeData()->urls();
+    if (urls.size() != 1 || !isCheckpointUrl(urls.front()))
+        return;
+    event->acceptProposedAction();
+    const QString path = urls.front().toLocalFile();
+    // Load after the drop returns, so the drag source is not kept waiting.
+    QTimer::singleShot(0, this, [this, path] { openModel(path); });
+}
+
+} // namespace gsn

@@ -1,0 +1,309 @@
+#include "modeldock.h"
+
+#include "error.h"
+
+#include <QComboBox>
+#include <QDoubleSpinBox>
+#include <QFileDialog>
+#include <QFileInfo>
+#include <QFormLayout>
+#include <QHBoxLayout>
+#include <QLabel>
+#include <QLineEdit>
+#include <QPushButton>
+#include <QSpinBox>
+#include <QVBoxLayout>
+
+namespace gsn {
+
+namespace {
+
+QString sizesText(const std::vector<int>& sizes)
+{
+    QStringList parts;
+    for (int s : sizes)
+        parts << QString::number(s);
+    return parts.join(QStringLiteral("-"));
+}
+
+} // namespace
+
+StudioModelPtr studioModelFromCheckpoint(Checkpoint checkpoint, const QString& name, const QString& path)
+{
+    auto entry = std::make_shared<StudioModel>();
+    entry->model = std::shared_ptr<const Model>(std::move(checkpoint.model));
+    if (checkpoint.hasState)
+        entry->state = std::make_shared<const TrainState>(std::move(checkpoint.state));
+    const nlohmann::json& m = checkpoint.metadata;
+    if (m.contains("dataset") && m["dataset"].is_object()) {
+        const nlohmann::json& d = m["dataset"];
+        entry->info.datasetName = d.value("name", std::string());
+        entry->info.datasetHash = d.value("hash", std::string());
+        entry->info.datasetSpec = d.value("spec", std::string());
+        entry->info.trainSet = d.value("trainset", std::string());
+        entry->info.examples = d.value("examples", 0LL);
+    }
+    if (m.contains("training") && m["training"].is_object())
+        entry->info.targetEpochs = m["training"].value("target_epochs", 0);
+    if (m.contains("epoch") && m["epoch"].is_number_integer())
+        entry->epoch = m["epoch"].get<int>();
+    else if (entry->state)
+        entry->epoch = entry->state->epoch;
+    entry->name = name;
+    entry->path = path;
+    return entry;
+}
+
+ModelDock::ModelDock(QWidget* parent) : QDockWidget(tr("Model"), parent)
+{
+    setObjectName(QStringLiteral("modelDock"));
+    auto* body = new QWidget(this);
+    auto* layout = new QVBoxLayout(body);
+
+    m_title = new QLabel(tr("No model"), body);
+    m_title->setObjectName(QStringLiteral("modelTitle"));
+    QFont bold = m_title->font();
+    bold.setBold(true);
+    m_title->setFont(bold);
+    layout->addWidget(m_title);
+    m_info = new QLabel(body);
+    m_info->setObjectName(QStringLiteral("modelInfo"));
+    m_info->setTextInteractionFlags(Qt::TextSelectableByMouse);
+    m_info->setWordWrap(true);
+    m_info->setAlignment(Qt::AlignTop | Qt::AlignLeft);
+    layout->addWidget(m_info);
+
+    auto* files = new QHBoxLayout;
+    auto* open = new QPushButton(tr("Open..."), body);
+    auto* save = new QPushButton(tr("Save..."), body);
+    open->setToolTip(tr("Open a checkpoint (.safetensors)  Ctrl+O"));
+    save->setToolTip(tr("Save the current model and its training state  Ctrl+S"));
+    files->addWidget(open);
+    files->addWidget(save);
+    layout->addLayout(files);
+    connect(open, &QPushButton::clicked, this, &ModelDock::openDialog);
+    connect(save, &QPushButton::clicked, this, &ModelDock::saveDialog);
+
+    auto* form = new QFormLayout;
+    m_kind = new QComboBox(body);
+    m_kind->setObjectName(QStringLiteral("newKind"));
+    m_kind->addItem(tr("GSN-2"), QStringLiteral("gsn2"));
+    m_kind->addItem(tr("GSN-3"), QStringLiteral("gsn3"));
+    m_kind->addItem(tr("DAE (GSN-1)"), QStringLiteral("dae"));
+    m_kind->addItem(tr("RBM (CD-1)"), QStringLiteral("rbm"));
+    form->addRow(tr("Kind"), m_kind);
+    m_hidden = new QLineEdit(QStringLiteral("1500,1500"), body);
+    m_hidden->setObjectName(QStringLiteral("newHidden"));
+    m_hidden->setToolTip(tr("Hidden layer sizes, comma separated (the visible size is the dataset's)"));
+    form->addRow(tr("Hidden sizes"), m_hidden);
+    m_hiddenNoise = new QDoubleSpinBox(body);
+    m_hiddenNoise->setRange(0, 10);
+    m_hiddenNoise->setSingleStep(0.1);
+    m_hiddenNoise->setValue(2.0);
+    m_hiddenNoise->setToolTip(tr("GSN: standard deviation of the noise added before and after tanh"));
+    form->addRow(tr("Hidden noise"), m_hiddenNoise);
+    m_corruption = new QComboBox(body);
+    m_corruption->addItem(tr("salt-and-pepper"), QStringLiteral("salt-and-pepper"));
+    m_corruption->addItem(tr("masking"), QStringLiteral("masking"));
+    m_corruption->addItem(tr("gaussian"), QStringLiteral("gaussian"));
+    m_corruption->addItem(tr("none"), QStringLiteral("none"));
+    m_corruptionLevel = new QDoubleSpinBox(body);
+    m_corruptionLevel->setRange(0, 1);
+    m_corruptionLevel->setSingleStep(0.05);
+    m_corruptionLevel->setValue(0.4);
+    auto* corruptionRow = new QHBoxLayout;
+    corruptionRow->addWidget(m_corruption, 1);
+    corruptionRow->addWidget(m_corruptionLevel);
+    form->addRow(tr("Corruption"), corruptionRow);
+    m_walkback = new QSpinBox(body);
+    m_walkback->setRange(1, 32);
+    m_walkback->setValue(4);
+    m_walkback->setToolTip(tr("Training walkback: updates of the graph (GSN) or pairs per example (DAE)"));
+    form->addRow(tr("Walkback"), m_walkback);
+    m_seed = new QSpinBox(body);
+    m_seed->setRange(0, 1 << 30);
+    m_seed->setValue(1);
+    form->addRow(tr("Seed"), m_seed);
+    layout->addLayout(form);
+    auto* create = new QPushButton(tr("New model"), body);
+    create->setObjectName(QStringLiteral("newModelButton"));
+    create->setToolTip(tr("Make a fresh model from the settings above (Ctrl+N)"));
+    layout->addWidget(create);
+    layout->addStretch(1);
+    connect(create, &QPushButton::clicked, this, &ModelDock::createNew);
+    connect(m_kind, &QComboBox::currentIndexChanged, this, &ModelDock::kindChanged);
+    kindChanged();
+    setWidget(body);
+}
+
+void ModelDock::kindChanged()
+{
+    const QString kind = m_kind->currentData().toString();
+    const bool gsn = kind.startsWith(QStringLiteral("gsn"));
+    m_hiddenNoise->setEnabled(gsn);
+    m_corruption->setEnabled(kind != QStringLiteral("rbm"));
+    m_corruptionLevel->setEnabled(kind != QStringLiteral("rbm"));
+    m_walkback->setEnabled(kind != QStringLiteral("rbm"));
+    const int layers = kind == QStringLiteral("gsn3") ? 3 : kind == QStringLiteral("gsn2") ? 2 : 1;
+    QStringList sizes = m_hidden->text().split(QLatin1Char(','), Qt::SkipEmptyParts);
+    const QString fill = sizes.isEmpty() ? QStringLiteral("1500") : sizes.front().trimmed();
+    while (sizes.size() < layers)
+        sizes << fill;
+    while (sizes.size() > layers)
+        sizes.removeLast();
+    m_hidden->setText(sizes.join(QLatin1Char(',')));
+    m_walkback->setValue(gsn ? 2 * layers : 1);
+}
+
+void ModelDock::setImageSize(int width, int height)
+{
+    m_width = width;
+    m_height = height;
+}
+
+void ModelDock::setNewModelForm(const QString& kind, const QString& hiddenSizes)
+{
+    const int index = m_kind->findData(kind);
+    if (index >= 0)
+        m_kind->setCurrentIndex(index);
+    m_hidden->setText(hiddenSizes);
+}
+
+nlohmann::json ModelDock::newModelConfig() const
+{
+    const std::string kind = m_kind->currentData().toString().toStdString();
+    nlohmann::json sizes = nlohmann::json::array({m_width * m_height});
+    for (const QString& part : m_hidden->text().split(QLatin1Char(','), Qt::SkipEmptyParts)) {
+        bool ok = false;
+        const int n = part.trimmed().toInt(&ok);
+        if (!ok || n < 1 || n > 100000)
+            fail("new model", "hidden sizes", "expected positive integers up to 100000, got '" +
+                                                  part.trimmed().toStdString() + "'");
+        sizes.push_back(n);
+    }
+    nlohmann::json config = {{"kind", kind}, {"sizes", sizes}};
+    if (kind != "rbm") {
+        config["corruption"] = {{"type", m_corruption->currentData().toString().toStdString()},
+                                {"level", m_corruptionLevel->value()}};
+        config["walkback"] = m_walkback->value();
+    }
+    if (kind == "gsn2" || kind == "gsn3")
+        config["hidden_noise"] = m_hiddenNoise->value();
+    return config;
+}
+
+void ModelDock::createNew()
+{
+    try {
+        const nlohmann::json config = newModelConfig();
+        auto entry = std::make_shared<StudioModel>();
+        entry->model = std::shared_ptr<const Model>(createModel(config, std::uint64_t(m_seed->value())));
+        entry->name = tr("new %1").arg(QString::fromStdString(entry->model->kind()));
+        emit modelProposed(entry);
+    } catch (const std::exception& e) {
+        emit failed(QString::fromStdString(e.what()));
+    }
+}
+
+bool ModelDock::openFile(const QString& path)
+{
+    try {
+        Checkpoint checkpoint = loadCheckpoint(path.toStdString());
+        emit modelProposed(studioModelFromCheckpoint(std::move(checkpoint), QFileInfo(path).fileName(), path));
+        return true;
+    } catch (const std::exception& e) {
+        emit failed(QString::fromStdString(e.what()));
+        return false;
+    }
+}
+
+bool ModelDock::saveFile(const QString& path)
+{
+    if (!m_current || !m_current->model) {
+        emit failed(tr("Save: there is no model to save"));
+        return false;
+    }
+    try {
+        saveCheckpoint(path.toStdString(), *m_current->model, m_current->state.get(), m_current->info);
+        auto saved = std::make_shared<StudioModel>(*m_current);
+        saved->path = path;
+        saved->name = QFileInfo(path).fileName();
+        setCurrent(saved);
+        return true;
+    } catch (const std::exception& e) {
+        emit failed(QString::fromStdString(e.what()));
+        return false;
+    }
+}
+
+void ModelDock::openDialog()
+{
+    const QString path = QFileDialog::getOpenFileName(this, tr("Open checkpoint"), QString(),
+                                                      tr("Checkpoints (*.safetensors);;All files (*)"));
+    if (!path.isEmpty())
+        openFile(path);
+}
+
+void ModelDock::saveDialog()
+{
+    if (!m_current) {
+        emit failed(tr("Save: there is no model to save"));
+        return;
+    }
+    QString suggestion = m_current->path;
+    if (suggestion.isEmpty() || suggestion.startsWith(QLatin1Char(':')))
+        suggestion = QStringLiteral("%1-epoch%2.safetensors")
+                         .arg(QString::fromStdString(m_current->model->kind()))
+                         .arg(m_current->epoch);
+    const QString path = QFileDialog::getSaveFileName(this, tr("Save checkpoint"), suggestion,
+                                                      tr("Checkpoints (*.safetensors)"));
+    if (!path.isEmpty())
+        saveFile(path);
+}
+
+QString ModelDock::describe(const StudioModel& entry)
+{
+    if (!entry.model)
+        return tr("No model");
+    const Model& model = *entry.model;
+    QStringList lines;
+    lines << tr("Kind: %1").arg(QString::fromStdString(model.kind()));
+    lines << tr("Layers: %1").arg(sizesText(model.layerSizes()));
+    lines << tr("Epochs trained: %1").arg(entry.epoch);
+    if (!entry.info.datasetName.empty())
+        lines << tr("Dataset: %1 (%2 examples)")
+                     .arg(QString::fromStdString(entry.info.datasetName))
+                     .arg(entry.info.examples);
+    else
+        lines << tr("Dataset: not trained yet");
+    const nlohmann::json config = model.config();
+    if (config.contains("corruption"))
+        lines << tr("Corruption: %1 %2")
+                     .arg(QString::fromStdString(config["corruption"].value("type", std::string("?"))))
+                     .arg(config["corruption"].value("level", 0.0));
+    if (config.contains("hidden_noise"))
+        lines << tr("Hidden noise: %1%2")
+                     .arg(config["hidden_noise"].get<double>())
+                     .arg(config.value("noiseless_h1", false) ? tr(" (h1 noiseless)") : QString());
+    if (config.contains("walkback"))
+        lines << tr("Walkback: %1").arg(config["walkback"].get<int>());
+    if (config.contains("cd_k"))
+        lines << tr("CD-%1%2").arg(config["cd_k"].get<int>()).arg(config.value("persistent", false) ? " (PCD)" : "");
+    if (entry.state)
+        lines << tr("Learning rate %1, momentum %2, batch %3")
+                     .arg(entry.state->learningRate, 0, 'g', 4)
+                     .arg(entry.state->momentum)
+                     .arg(entry.state->batchSize);
+    if (!entry.path.isEmpty())
+        lines << tr("File: %1").arg(entry.path);
+    return lines.join(QLatin1Char('\n'));
+}
+
+void ModelDock::setCurrent(StudioModelPtr model)
+{
+    m_current = std::move(model);
+    m_title->setText(m_current ? m_current->name : tr("No model"));
+    m_info->setText(m_current ? describe(*m_current) : QString());
+}
+
+} // namespace gsn

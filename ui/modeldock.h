@@ -1,0 +1,93 @@
+#pragma once
+// The Model dock: make a new model (kind, hidden layer sizes, noise levels, corruption, walkback), open
+// and save checkpoints (safetensors), and see what the current model is: kind, sizes, epoch, dataset,
+// hyper-parameters. The dock does not decide whether a model fits the data: it emits modelProposed and
+// the main window installs the model (setCurrent) or reports why not.
+
+#include "checkpoint.h"
+#include "model.h"
+#include "trainer.h"
+
+#include <QDockWidget>
+#include <QString>
+
+#include <memory>
+
+class QComboBox;
+class QDoubleSpinBox;
+class QLabel;
+class QLineEdit;
+class QSpinBox;
+
+namespace gsn {
+
+// The studio's current model: an immutable parameter snapshot plus what is known about it.
+struct StudioModel {
+    std::shared_ptr<const Model> model;       // immutable; never a model being trained
+    std::shared_ptr<const TrainState> state;  // training state to continue from, or null (model only)
+    CheckpointInfo info;                      // dataset and run facts (empty for a new model)
+    QString name;                             // file name or "new gsn2" (for titles and provenance)
+    QString path;                             // file it was loaded from or saved to, or empty
+    int epoch = 0;                            // epochs completed
+};
+using StudioModelPtr = std::shared_ptr<const StudioModel>;
+
+// Wraps a loaded checkpoint (`name`/`path` describe where it came from).
+StudioModelPtr studioModelFromCheckpoint(Checkpoint checkpoint, const QString& name, const QString& path);
+
+class ModelDock : public QDockWidget {
+    Q_OBJECT
+public:
+    explicit ModelDock(QWidget* parent = nullptr);
+
+    // The image size new models are made for (the current dataset's).
+    void setImageSize(int width, int height);
+    // Shows `model` as the current one (the main window calls this once it accepted the model).
+    void setCurrent(StudioModelPtr model);
+    StudioModelPtr current() const { return m_current; }
+
+    // The config "New" would create from the form (n_visible = the image size). Throws gsn::Error.
+    nlohmann::json newModelConfig() const;
+    // Form access for tests and the command line: kind ("dae", "gsn2", "gsn3", "rbm"), hidden sizes
+    // ("1500,1500").
+    void setNewModelForm(const QString& kind, const QString& hiddenSizes);
+
+    // Loads a checkpoint and emits modelProposed; on failure emits failed(message) and returns false.
+    bool openFile(const QString& path);
+    // Saves the current model (and its training state, if any) atomically; emits failed on error.
+    bool saveFile(const QString& path);
+    // One-line-per-fact description of a model (kind, sizes, epoch, dataset, hyper-parameters).
+    static QString describe(const StudioModel& model);
+
+public slots:
+    // Builds a model from the form and emits modelProposed (or failed).
+    void createNew();
+    // Asks for a checkpoint and opens it.
+    void openDialog();
+    // Asks for a file name (the current path by default) and saves.
+    void saveDialog();
+
+signals:
+    void modelProposed(gsn::StudioModelPtr model);
+    void failed(const QString& message);
+
+private:
+    void kindChanged();
+
+    QComboBox* m_kind = nullptr;
+    QLineEdit* m_hidden = nullptr;
+    QDoubleSpinBox* m_hiddenNoise = nullptr;
+    QComboBox* m_corruption = nullptr;
+    QDoubleSpinBox* m_corruptionLevel = nullptr;
+    QSpinBox* m_walkback = nullptr;
+    QSpinBox* m_seed = nullptr;
+    QLabel* m_info = nullptr;
+    QLabel* m_title = nullptr;
+    StudioModelPtr m_current;
+    int m_width = 28;
+    int m_height = 28;
+};
+
+} // namespace gsn
+
+Q_DECLARE_METATYPE(gsn::StudioModelPtr)

@@ -1,0 +1,73 @@
+#pragma once
+// The Training dock: start/pause/cancel, epochs, examples, batch size, learning rate and momentum
+// (both editable while training), a progress bar with ETA, the live loss curve (per batch and per
+// epoch) and a strip of samples after each epoch, newest on top (the GSN paper's early-training figure).
+// A view onto a TrainingController; the main window supplies the model and the dataset.
+
+#include "trainingcontroller.h"
+
+#include <QDockWidget>
+#include <QImage>
+
+#include <functional>
+#include <vector>
+
+class QDoubleSpinBox;
+class QLabel;
+class QProgressBar;
+class QPushButton;
+class QSpinBox;
+
+namespace gsn {
+
+class LossCurve;
+
+class TrainingDock : public QDockWidget {
+    Q_OBJECT
+public:
+    // `request` supplies the model and dataset to train when the user presses Start.
+    TrainingDock(TrainingController* training, std::function<TrainingRequest()> request, QWidget* parent = nullptr);
+
+    // Fills the form's model and data fields of `request` with the dock's settings.
+    void applySettings(TrainingRequest& request) const;
+    void setEpochs(int epochs);
+    void setExamples(int examples);
+    void setLearningRate(double lr);
+    LossCurve* lossCurve() const { return m_curve; }
+    QProgressBar* progressBar() const { return m_progress; }
+    // Sample strips received so far (oldest first).
+    const std::vector<std::pair<int, QImage>>& strips() const { return m_strips; }
+
+public slots:
+    void startOrResume();
+    // Clears the curve and strips (a different model was loaded).
+    void clearHistory();
+
+private:
+    void onBatch(int epoch, int batch, int batches, double loss, double examplesPerSecond, qint64 step, qint64 total);
+    void onEpoch(int epoch, double meanLoss, double seconds, const QImage& samples);
+    void onFinished(const QString& status, const QString& message);
+    void updateButtons();
+    void redrawStrips();
+
+    TrainingController* m_training;
+    std::function<TrainingRequest()> m_request;
+    QSpinBox* m_epochs = nullptr;
+    QSpinBox* m_examples = nullptr;
+    QSpinBox* m_batch = nullptr;
+    QDoubleSpinBox* m_lr = nullptr;
+    QDoubleSpinBox* m_momentum = nullptr;
+    QSpinBox* m_seed = nullptr;
+    QPushButton* m_start = nullptr;
+    QPushButton* m_pause = nullptr;
+    QPushButton* m_cancel = nullptr;
+    QProgressBar* m_progress = nullptr;
+    QLabel* m_eta = nullptr;
+    LossCurve* m_curve = nullptr;
+    QLabel* m_stripLabel = nullptr;
+    std::vector<std::pair<int, QImage>> m_strips;
+    double m_epochOffset = 0;   // epochs completed before this session (x axis continues)
+    int m_batchSize = 100;
+};
+
+} // namespace gsn

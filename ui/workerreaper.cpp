@@ -1,0 +1,34 @@
+#include "workerreaper.h"
+
+#include <algorithm>
+
+namespace gsn {
+
+void WorkerReaper::retire(std::function<void()> finish)
+{
+    joinFinished();
+    auto done = std::make_shared<std::atomic<bool>>(false);
+    std::thread thread([finish = std::move(finish), done]() mutable {
+        finish();
+        finish = nullptr; // destroy captured owners (e.g. a ChainRunner) before reporting done
+        done->store(true);
+    });
+    m_jobs.push_back({std::move(thread), std::move(done)});
+}
+
+void WorkerReaper::joinFinished()
+{
+    auto finished = std::stable_partition(m_jobs.begin(), m_jobs.end(), [](const Job& job) { return !job.done->load(); });
+    for (auto it = finished; it != m_jobs.end(); ++it)
+        it->thread.join(); // done: returns at once
+    m_jobs.erase(finished, m_jobs.end());
+}
+
+void WorkerReaper::joinAll()
+{
+    for (Job& job : m_jobs)
+        job.thread.join();
+    m_jobs.clear();
+}
+
+} // namespace gsn

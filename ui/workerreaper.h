@@ -1,0 +1,38 @@
+#pragma once
+// Retires workers without blocking the GUI thread: each finish job (destroying a ChainRunner, joining a
+// cancelled training thread) runs on a short-lived thread of its own, joined once it is done (polled,
+// never waited for) or, at the latest, by the destructor at shutdown.
+
+#include <atomic>
+#include <functional>
+#include <memory>
+#include <thread>
+#include <vector>
+
+namespace gsn {
+
+class WorkerReaper {
+public:
+    WorkerReaper() = default;
+    ~WorkerReaper() { joinAll(); }
+    WorkerReaper(const WorkerReaper&) = delete;
+    WorkerReaper& operator=(const WorkerReaper&) = delete;
+
+    // Runs `finish` (it may block until a worker stops) on its own thread; joins any earlier job that is done.
+    void retire(std::function<void()> finish);
+    // Joins the jobs that are done (does not wait for the others).
+    void joinFinished();
+    // Waits for every job (destructors only).
+    void joinAll();
+    // Jobs not yet joined.
+    int pending() const { return static_cast<int>(m_jobs.size()); }
+
+private:
+    struct Job {
+        std::thread thread;
+        std::shared_ptr<std::atomic<bool>> done;
+    };
+    std::vector<Job> m_jobs;
+};
+
+} // namespace gsn
