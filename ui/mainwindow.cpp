@@ -8,6 +8,7 @@
 #include "framestatslabel.h"
 #include "trainingcontroller.h"
 #include "trainingdock.h"
+#include "inpaintwindow.h"
 
 #include <QAction>
 #include <QActionGroup>
@@ -107,6 +108,12 @@ void MainWindow::createActions()
     windows->addAction(m_modelDock->toggleViewAction());
     windows->addAction(m_chainsDock->toggleViewAction());
     windows->addAction(m_trainingDock->toggleViewAction());
+    windows->addAction(tr("&Inpainting..."), this, [this] {
+        auto* inpaint = new InpaintWindow; // its own top-level window; Model... opens a checkpoint
+        inpaint->setAttribute(Qt::WA_DeleteOnClose);
+        inpaint->setDataset(m_dataDock->dataset());
+        inpaint->show();
+    });
 }
 
 void MainWindow::setColorMap(ColorMap map)
