@@ -43,7 +43,7 @@ class TestEvaluateDock : public QObject {
     Matrix m_test;
 
     // Waits for the dock's evaluation to end; returns the finished outcome (null if it did not finish).
-    static std::shared_ptr<const EvaluationOutcome> waitFinished(EvaluateDock& dock, QSignalSpy& spy, int ms = 300000)
+    static std::shared_ptr<const EvaluationOutcome> waitFinished(QSignalSpy& spy, int ms = 300000)
     {
         if (spy.isEmpty() && !spy.wait(ms))
             return nullptr;
@@ -101,7 +101,7 @@ private slots:
         QSignalSpy finished(&dock, &EvaluateDock::evaluationFinished);
         dock.evaluateModel();
         QVERIFY(dock.isRunning());
-        const auto outcome = waitFinished(dock, finished);
+        const auto outcome = waitFinished(finished);
         QVERIFY(outcome);
         QVERIFY(!dock.isRunning());
 
@@ -171,7 +171,7 @@ private slots:
         dock.setSeed(11);
         QSignalSpy finished(&dock, &EvaluateDock::evaluationFinished);
         dock.evaluateModel();
-        const auto outcome = waitFinished(dock, finished);
+        const auto outcome = waitFinished(finished);
         QVERIFY(outcome);
         QCOMPARE(outcome->request.epoch, 1);  // from the checkpoint's metadata
         QVERIFY(dock.model());
@@ -196,7 +196,7 @@ private slots:
         dock.setSampleCount(500);
         QSignalSpy finished(&dock, &EvaluateDock::evaluationFinished);
         dock.evaluateBaseline();
-        const auto outcome = waitFinished(dock, finished);
+        const auto outcome = waitFinished(finished);
         QVERIFY(outcome);
         const Matrix samples = loadDataset("mnist-train").pixels.topRows(500);
         QCOMPARE((*outcome->samples - samples).cwiseAbs().maxCoeff(), 0.0f);
@@ -234,7 +234,7 @@ private slots:
         dock.setSampleCount(200);
         dock.setBurnin(0);
         dock.evaluateModel();
-        QVERIFY(waitFinished(dock, finished));
+        QVERIFY(waitFinished(finished));
         QCOMPARE(dock.history().size(), 1);
     }
 
@@ -281,17 +281,17 @@ private slots:
             QSKIP("GSN_EVALUATE_SCREENSHOT not set");
         EvaluateDock dock;
         dock.setHistoryFile(m_dir + "/history-screenshot.json");
-        dock.resize(560, 760);
+        dock.resize(720, 780);
         dock.show();
         QSignalSpy finished(&dock, &EvaluateDock::evaluationFinished);
         dock.setSampleCount(10000);
         dock.evaluateBaseline();
-        QVERIFY(waitFinished(dock, finished, 600000));
+        QVERIFY(waitFinished(finished, 600000));
         const QString ck = qEnvironmentVariable("GSN_EVALUATE_CHECKPOINT");
         if (!ck.isEmpty()) {
             dock.setCheckpoint(ck);
             dock.evaluateModel();
-            QVERIFY(waitFinished(dock, finished, 600000));
+            QVERIFY(waitFinished(finished, 600000));
         }
         QTest::qWait(100);
         QVERIFY(dock.grab().save(out));

@@ -98,7 +98,9 @@ void ParzenCurvePlot::paintEvent(QPaintEvent*)
         p.drawLine(QPointF(x, area.top()), QPointF(x, area.bottom()));
         const QString t = QStringLiteral("σ = %1").arg(m_chosen, 0, 'g', 4);
         p.setPen(QColor(200, 40, 40));
-        const double tx = std::clamp(x - fm.horizontalAdvance(t) / 2.0, area.left(), area.right() - fm.horizontalAdvance(t));
+        // Beside the line (right of it, or left near the right edge), clear of the dashes.
+        const double w = fm.horizontalAdvance(t);
+        const double tx = x + 6 + w <= area.right() ? x + 6 : std::max(area.left(), x - 6 - w);
         p.drawText(QPointF(tx, area.top() + fm.ascent() + 2), t);
     }
 
