@@ -15,6 +15,7 @@
 #include <QFile>
 #include <QListView>
 #include <QMessageBox>
+#include <QDockWidget>
 #include <QSettings>
 #include <QTest>
 
@@ -97,6 +98,12 @@ private slots:
 
         // The chain view shows the first 100 test digits, drawn exactly.
         ChainView* view = window.chainView();
+        // The studio's other docks take room: give the view enough for 10 columns at zoom 2.
+        for (QDockWidget* other : window.findChildren<QDockWidget*>())
+            if (other != dock)
+                other->hide();
+        window.resize(1260, 900);
+        QTest::qWait(50);
         view->refresh();
         QVERIFY(view->currentFrame());
         QCOMPARE(view->currentFrame()->chainCount(), 100);
