@@ -40,7 +40,9 @@ MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent)
 
     m_dataDock = new DataDock(this);
     addDockWidget(Qt::LeftDockWidgetArea, m_dataDock);
-    addDockWidget(Qt::RightDockWidgetArea, new EvaluateDock(this)); // Parzen evaluation (issue 6)
+    auto* evaluate = new EvaluateDock(this); // Parzen evaluation (issue 6) of the current model
+    addDockWidget(Qt::RightDockWidgetArea, evaluate);
+    connect(this, &MainWindow::currentModelChanged, evaluate, &EvaluateDock::setModel);
     connect(m_dataDock, &DataDock::datasetLoaded, this, &MainWindow::showDatasetExamples);
     connect(m_dataDock, &DataDock::loadFailed, this, &MainWindow::showError);
 
