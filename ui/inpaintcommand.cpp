@@ -2,6 +2,7 @@
 
 #include "chains.h"
 #include "checkpoint.h"
+#include "commandsupport.h"
 #include "cliargs.h"
 #include "datasets.h"
 #include "error.h"
@@ -58,32 +59,6 @@ namespace gsn::commands {
 namespace {
 
 constexpr const char* kWhere = "command line";
-
-std::string testSetFor(const nlohmann::json& metadata)
-{
-    std::string name;
-    if (metadata.contains("dataset") && metadata["dataset"].is_object())
-        name = metadata["dataset"].value("name", std::string());
-    if (name.rfind("mnist", 0) == 0)
-        return "mnist-test";
-    if (name.rfind("fashion", 0) == 0)
-        return "fashion-test";
-    if (name == "faces")
-        return "faces";
-    return {};
-}
-
-std::unique_ptr<QGuiApplication> ensureGuiApp()
-{
-    if (QCoreApplication::instance())
-        return nullptr;
-    if (qEnvironmentVariableIsEmpty("QT_QPA_PLATFORM"))
-        qputenv("QT_QPA_PLATFORM", "offscreen");
-    static int argc = 1;
-    static char name[] = "gsn";
-    static char* argv[] = {name, nullptr};
-    return std::make_unique<QGuiApplication>(argc, argv);
-}
 
 void saveGreyPng(const std::vector<float>& pixels, int width, int height, const std::string& path)
 {

@@ -2,6 +2,7 @@
 
 #include "chains.h"
 #include "checkpoint.h"
+#include "commandsupport.h"
 #include "clampmask.h"
 #include "cliargs.h"
 #include "colormap.h"
@@ -29,21 +30,6 @@ constexpr const char* kWhere = "command line";
 // Refuse recordings larger than this (bytes of float32 means) with a hint, instead of running out of memory.
 constexpr long long kMaxRecordingBytes = 2LL << 30;
 
-// The test split that goes with the model's training data ("mnist-train" -> "mnist-test").
-std::string testSetFor(const nlohmann::json& metadata)
-{
-    std::string name;
-    if (metadata.contains("dataset") && metadata["dataset"].is_object())
-        name = metadata["dataset"].value("name", std::string());
-    if (name.rfind("mnist", 0) == 0)
-        return "mnist-test";
-    if (name.rfind("fashion", 0) == 0)
-        return "fashion-test";
-    if (name == "faces")
-        return "faces";
-    return {};
-}
-
 std::string metadataText(const nlohmann::json& metadata, const char* key)
 {
     if (!metadata.contains(key))
@@ -53,18 +39,6 @@ std::string metadataText(const nlohmann::json& metadata, const char* key)
 }
 
 // Qt's image plugins need a QGuiApplication; the CLI makes an offscreen one when none exists.
-std::unique_ptr<QGuiApplication> ensureGuiApp()
-{
-    if (QCoreApplication::instance())
-        return nullptr;
-    if (qEnvironmentVariableIsEmpty("QT_QPA_PLATFORM"))
-        qputenv("QT_QPA_PLATFORM", "offscreen");
-    static int argc = 1;
-    static char name[] = "gsn";
-    static char* argv[] = {name, nullptr};
-    return std::make_unique<QGuiApplication>(argc, argv);
-}
-
 ClampMask loadMaskPng(const std::string& path, int width, int height)
 {
     QImage image(QString::fromStdString(path));
