@@ -4,6 +4,10 @@
 #include <tbb/parallel_for.h>
 #include <tbb/task_arena.h>
 
+#include <sys/resource.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
 #include <cstdlib>
 #include <memory>
 #include <mutex>
@@ -17,7 +21,9 @@ namespace {
 
 std::mutex g_arenaMutex;
 std::unique_ptr<tbb::task_arena> g_arena;
+std::unique_ptr<tbb::task_arena> g_backgroundArena;
 int g_threads = 0;
+thread_local bool t_background = false;
 
 int defaultThreads()
 {
@@ -40,8 +46,9 @@ tbb::task_arena& arena()
         if (g_threads <= 0)
             g_threads = defaultThreads();
         g_arena = std::make_unique<tbb::task_arena>(g_threads);
+        g_backgroundArena = std::make_unique<tbb::task_arena>(g_threads, 1, tbb::task_arena::priority::low);
     }
-    return *g_arena;
+    return t_background ? *g_backgroundArena : *g_arena;
 }
 
 } // namespace
@@ -81,6 +88,14 @@ void setEngineThreads(int threads)
     std::lock_guard lock(g_arenaMutex);
     g_threads = threads > 0 ? threads : defaultThreads();
     g_arena.reset();
+    g_backgroundArena.reset();
+}
+
+void markBackgroundThread()
+{
+    t_background = true;
+    // On Linux a thread id names one thread for setpriority; failure only leaves the priority as it was.
+    setpriority(PRIO_PROCESS, static_cast<id_t>(syscall(SYS_gettid)), 10);
 }
 
 } // namespace gsn

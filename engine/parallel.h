@@ -19,4 +19,11 @@ int engineThreads();
 // Changes the engine's thread count (tests run the same work on 1 and 2 threads).
 void setEngineThreads(int threads);
 
+// Marks the calling thread's engine work as background work (a training run while chains are
+// watched): its parallelFor calls run in a low-priority arena, whose workers leave for the normal
+// arena (chains, evaluation) whenever that has work, and the thread itself gets a lower OS priority
+// (nice +10). Results are unchanged: block sizes never depend on which threads run them.
+// Call it at the start of the thread; it lasts for the thread's lifetime.
+void markBackgroundThread();
+
 } // namespace gsn

@@ -12,6 +12,7 @@
 #include "error.h"
 #include "glformat.h"
 #include "model.h"
+#include "parallel.h"
 #include "trainer.h"
 
 #include <QApplication>
@@ -84,6 +85,7 @@ int main(int argc, char** argv)
         std::thread trainer;
         if (training) {
             trainer = std::thread([&] {
+                markBackgroundThread(); // as the studio's training controller does
                 Trainer t(*trained, train, TrainState::start(*trained, TrainOptions{}));
                 t.setBatchCallback([&](const BatchProgress& p) {
                     examples += 100;

@@ -3,6 +3,7 @@
 #include "chains.h"
 #include "colormap.h"
 #include "error.h"
+#include "parallel.h"
 
 #include <QMetaObject>
 
@@ -85,6 +86,8 @@ bool TrainingController::start(const TrainingRequest& request)
     m_running = true;
     g_liveWorkers.fetch_add(1);
     m_thread = std::thread([this, session = m_session, request] {
+        // The chains the user watches come first; training takes the cores they leave.
+        markBackgroundThread();
         run(session, request);
         g_liveWorkers.fetch_sub(1);
     });
