@@ -68,9 +68,16 @@ int main(int argc, char** argv)
     window.loadDataset(spec);
     // The model: the file given, else the embedded default; its chains start at once from random test digits.
     const QStringList files = parser.positionalArguments();
-    const bool loaded = files.isEmpty() ? window.loadDefaultModel() : window.openModel(files.front());
-    if (loaded)
-        window.chains()->startChains();
+    if (files.isEmpty()) {
+        if (window.loadDefaultModel())
+            window.chains()->startChains();
+    } else {
+        QObject::connect(&window, &gsn::MainWindow::modelLoadFinished, &window, [&window](const QString&, bool ok) {
+            if (ok && !window.chains()->isRunning())
+                window.chains()->startChains();
+        }, Qt::SingleShotConnection);
+        window.openModel(files.front());
+    }
     if (parser.isSet(screenshotOption)) {
         const QString path = parser.value(screenshotOption);
         QTimer::singleShot(parser.value(delayOption).toInt(), &window, [&window, path] {

@@ -191,6 +191,20 @@ private slots:
         const Checkpoint back = loadCheckpoint(path.toStdString());
         QVERIFY(back.hasState);
         QCOMPARE(back.state.epoch, 6);
+
+        // Opening it (read on a worker) makes it the current model; the chains keep running meanwhile.
+        QVERIFY(window.setModel(freshModel(smallDae(), "another")));
+        window.chains()->startChains();
+        QSignalSpy opened(&window, &MainWindow::modelLoadFinished);
+        window.openModel(path);
+        QVERIFY(window.modelDock()->isLoading());
+        QVERIFY(opened.wait(10000));
+        QCOMPARE(opened.front().at(0).toString(), path);
+        QCOMPARE(opened.front().at(1).toBool(), true);
+        QVERIFY(!window.modelDock()->isLoading());
+        QCOMPARE(window.currentModel()->path, path);
+        QCOMPARE(window.currentModel()->epoch, 6);
+        QVERIFY(chainsAdvance(window.chains()));
     }
 
     void switchingModelsWhileEverythingRuns()
@@ -267,7 +281,11 @@ private slots:
         QVERIFY(chainsAdvance(window.chains()));
         const StudioModelPtr before = window.currentModel();
 
-        QVERIFY(!window.openModel(path));
+        QSignalSpy finished(&window, &MainWindow::modelLoadFinished);
+        window.openModel(path);
+        QVERIFY(window.chains()->isRunning()); // the file is read on a worker; nothing waited
+        QVERIFY(finished.wait(10000));
+        QCOMPARE(finished.front().at(1).toBool(), false);
         QVERIFY2(window.lastError().contains(expected), qPrintable(window.lastError()));
         QVERIFY(window.findChild<QMessageBox*>("errorBox"));
         QCOMPARE(window.currentModel(), before);

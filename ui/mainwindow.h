@@ -41,8 +41,10 @@ public:
     // previous model abandoned. Refuses (message, false; running chains keep running) a model whose
     // visible size differs from the dataset's images.
     bool setModel(StudioModelPtr model);
-    // Opens a checkpoint file as the current model (message and false on failure).
-    bool openModel(const QString& path);
+    // Starts opening a checkpoint file as the current model and returns at once; the file is read on
+    // a worker thread (running chains keep running) and modelLoadFinished tells how it went (a message
+    // on failure).
+    void openModel(const QString& path);
     // Loads the embedded default GSN-2 (message and false when missing or unreadable).
     bool loadDefaultModel();
     StudioModelPtr currentModel() const;
@@ -66,6 +68,8 @@ public slots:
 signals:
     // The current model changed (another model, or newer parameters from training): an immutable snapshot.
     void currentModelChanged(std::shared_ptr<const gsn::Model> model, const QString& name, int epoch);
+    // An openModel finished: ok when the file's model became the current model.
+    void modelLoadFinished(const QString& path, bool ok);
 
 protected:
     void closeEvent(QCloseEvent* event) override;

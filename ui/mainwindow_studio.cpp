@@ -61,6 +61,12 @@ void MainWindow::createStudio()
 
     connect(m_modelDock, &ModelDock::modelProposed, this, &MainWindow::setModel);
     connect(m_modelDock, &ModelDock::failed, this, &MainWindow::showError);
+    connect(m_modelDock, &ModelDock::loadFinished, this, [this](const QString& path, bool ok) {
+        const bool installed = ok && currentModel() && currentModel()->path == path;
+        if (installed)
+            statusBar()->showMessage(tr("Opened %1").arg(QFileInfo(path).fileName()), 3000);
+        emit modelLoadFinished(path, installed);
+    });
     connect(m_chains, &ChainController::error, this, &MainWindow::showError);
     connect(m_training, &TrainingController::failed, this, &MainWindow::showError);
     connect(m_training, &TrainingController::parametersUpdated, m_chains, &ChainController::updateParameters);
@@ -181,9 +187,10 @@ void MainWindow::acceptTrainedModel(StudioModelPtr model)
     emit currentModelChanged(model->model, model->name, model->epoch);
 }
 
-bool MainWindow::openModel(const QString& path)
+void MainWindow::openModel(const QString& path)
 {
-    return m_modelDock->openFile(path) && currentModel() && currentModel()->path == path;
+    statusBar()->showMessage(tr("Loading %1...").arg(QFileInfo(path).fileName()));
+    m_modelDock->openFile(path);
 }
 
 bool MainWindow::loadDefaultModel()
@@ -261,9 +268,7 @@ void MainWindow::dropEvent(QDropEvent* event)
     if (urls.size() != 1 || !isCheckpointUrl(urls.front()))
         return;
     event->acceptProposedAction();
-    const QString path = urls.front().toLocalFile();
-    // Load after the drop returns, so the drag source is not kept waiting.
-    QTimer::singleShot(0, this, [this, path] { openModel(path); });
+    openModel(urls.front().toLocalFile()); // read on a worker: the drag source is not kept waiting
 }
 
 } // namespace gsn

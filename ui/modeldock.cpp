@@ -10,6 +10,7 @@
 #include <QHBoxLayout>
 #include <QLabel>
 #include <QLineEdit>
+#include <QMetaObject>
 #include <QPushButton>
 #include <QSpinBox>
 #include <QVBoxLayout>
@@ -205,16 +206,32 @@ void ModelDock::createNew()
     }
 }
 
-bool ModelDock::openFile(const QString& path)
+void ModelDock::openFile(const QString& path)
 {
-    try {
-        Checkpoint checkpoint = loadCheckpoint(path.toStdString());
-        emit modelProposed(studioModelFromCheckpoint(std::move(checkpoint), QFileInfo(path).fileName(), path));
-        return true;
-    } catch (const std::exception& e) {
-        emit failed(QString::fromStdString(e.what()));
-        return false;
-    }
+    const std::uint64_t id = ++m_loadId;
+    m_loading = true;
+    m_loader.joinFinished();
+    // The queued call runs on the GUI thread; if the dock is gone by then, Qt drops it (and the
+    // reaper, a member, joined the thread before the dock's QObject part was destroyed).
+    m_loader.retire([this, id, path] {
+        StudioModelPtr model;
+        QString error;
+        try {
+            model = studioModelFromCheckpoint(loadCheckpoint(path.toStdString()), QFileInfo(path).fileName(), path);
+        } catch (const std::exception& e) {
+            error = QString::fromStdString(e.what());
+        }
+        QMetaObject::invokeMethod(this, [this, id, path, model, error] {
+            if (id != m_loadId)
+                return; // superseded by a newer openFile
+            m_loading = false;
+            if (model)
+                emit modelProposed(model);
+            else
+                emit failed(error);
+            emit loadFinished(path, model != nullptr);
+        }, Qt::QueuedConnection);
+    });
 }
 
 bool ModelDock::saveFile(const QString& path)

@@ -7,6 +7,7 @@
 #include "checkpoint.h"
 #include "model.h"
 #include "trainer.h"
+#include "workerreaper.h"
 
 #include <QDockWidget>
 #include <QString>
@@ -52,8 +53,12 @@ public:
     // ("1500,1500").
     void setNewModelForm(const QString& kind, const QString& hiddenSizes);
 
-    // Loads a checkpoint and emits modelProposed; on failure emits failed(message) and returns false.
-    bool openFile(const QString& path);
+    // Starts loading a checkpoint on a worker thread and returns at once (the GUI thread never waits
+    // on file I/O): later emits modelProposed, or failed(message), and then loadFinished. A newer
+    // openFile supersedes a load still running (its result is dropped).
+    void openFile(const QString& path);
+    // A load started by openFile has not finished yet.
+    bool isLoading() const { return m_loading; }
     // Saves the current model (and its training state, if any) atomically; emits failed on error.
     bool saveFile(const QString& path);
     // One-line-per-fact description of a model (kind, sizes, epoch, dataset, hyper-parameters).
@@ -70,6 +75,8 @@ public slots:
 signals:
     void modelProposed(gsn::StudioModelPtr model);
     void failed(const QString& message);
+    // The load of `path` finished: modelProposed (ok) or failed (not ok) has been emitted.
+    void loadFinished(const QString& path, bool ok);
 
 private:
     void kindChanged();
@@ -84,6 +91,9 @@ private:
     QLabel* m_info = nullptr;
     QLabel* m_title = nullptr;
     StudioModelPtr m_current;
+    std::uint64_t m_loadId = 0;               // the newest openFile; older results are dropped
+    bool m_loading = false;
+    WorkerReaper m_loader;                    // load threads; joined at the latest by the destructor
     int m_width = 28;
     int m_height = 28;
 };
