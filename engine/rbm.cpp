@@ -43,6 +43,44 @@ void sampleBernoulli(const P& p, O&& out, std::vector<Philox>& rng)
     }
 }
 
+// The RBM's parameters as the Gibbs helpers below use them: W [nv, nh], b0 [1, nv], b1 [1, nh].
+struct RbmWeights {
+    const Matrix& w;
+    const Matrix& b0;
+    const Matrix& b1;
+};
+
+// k Gibbs sweeps h ~ p(h | v), v ~ p(v | h) over the rows of v, in place; row r draws h, then v, from
+// rng[r]. CD enters with its first hidden sample drawn and that sample's visible logits in `a`
+// (firstHiddenDrawn), so its first sweep begins at the visible draw. shapes: v [n, nv], h [n, nh], a [n, nv]
+void gibbsSweeps(Matrix& v, Matrix& h, Matrix& a, int k, bool firstHiddenDrawn, const RbmWeights& rbm,
+                 std::vector<Philox>& rng)
+{
+    Matrix ph(v.rows(), rbm.w.cols());
+    for (int step = 0; step < k; ++step) {
+        if (step > 0 || !firstHiddenDrawn) {
+            ph.noalias() = v * rbm.w;
+            ph.rowwise() += rbm.b1.row(0);
+            sigmoidInPlace(ph);
+            sampleBernoulli(ph, h, rng);
+            a.noalias() = h * rbm.w.transpose();
+            a.rowwise() += rbm.b0.row(0);
+        }
+        sigmoidInPlace(a);
+        sampleBernoulli(a, v, rng);
+    }
+}
+
+// The negative phase's statistics for rows [b, b + v.rows()): the visible sample and p(h | v).
+void storeNegative(const Matrix& v, Eigen::Index b, const RbmWeights& rbm, Matrix& negV, Matrix& negPh)
+{
+    auto nph = negPh.middleRows(b, v.rows());
+    nph.noalias() = v * rbm.w;
+    nph.rowwise() += rbm.b1.row(0);
+    sigmoidInPlace(nph);
+    negV.middleRows(b, v.rows()) = v;
+}
+
 int readInt(const nlohmann::json& config, const char* field, int fallback, int min, int max, bool required)
 {
     if (!config.contains(field)) {
@@ -158,6 +196,7 @@ double Rbm::lossAndGradient(const Matrix& batch, const NoiseKey& key, std::vecto
 
     const int k = m_options.cdK;
     const bool persistent = m_options.persistent;
+    const RbmWeights rbm{m_w, m_b0, m_b1};
     Matrix ph0(rows, nh);
     std::vector<double> rowLoss(static_cast<std::size_t>(rows));
     Matrix negV;
@@ -196,24 +235,8 @@ double Rbm::lossAndGradient(const Matrix& batch, const NoiseKey& key, std::vecto
         if (persistent)
             return;
         Matrix v(n, nv);
-        Matrix ph(n, nh);
-        for (int step = 0; step < k; ++step) {
-            if (step > 0) {
-                ph.noalias() = v * m_w;
-                ph.rowwise() += m_b1.row(0);
-                sigmoidInPlace(ph);
-                sampleBernoulli(ph, h, rng);
-                a.noalias() = h * m_w.transpose();
-                a.rowwise() += m_b0.row(0);
-            }
-            sigmoidInPlace(a);
-            sampleBernoulli(a, v, rng);
-        }
-        auto nph = negPh.middleRows(b, n);
-        nph.noalias() = v * m_w;
-        nph.rowwise() += m_b1.row(0);
-        sigmoidInPlace(nph);
-        negV.middleRows(b, n) = v;
+        gibbsSweeps(v, h, a, k, true, rbm, rng);
+        storeNegative(v, b, rbm, negV, negPh);
     });
 
     if (persistent) {
@@ -230,24 +253,10 @@ double Rbm::lossAndGradient(const Matrix& batch, const NoiseKey& key, std::vecto
             for (std::size_t c = begin; c < end; ++c)
                 rng.emplace_back(key.seed, pcdStream(c), key.step);
             Matrix v = m_pcd.middleRows(b, n);
-            Matrix ph(n, nh);
             Matrix h(n, nh);
             Matrix a(n, nv);
-            for (int step = 0; step < k; ++step) {
-                ph.noalias() = v * m_w;
-                ph.rowwise() += m_b1.row(0);
-                sigmoidInPlace(ph);
-                sampleBernoulli(ph, h, rng);
-                a.noalias() = h * m_w.transpose();
-                a.rowwise() += m_b0.row(0);
-                sigmoidInPlace(a);
-                sampleBernoulli(a, v, rng);
-            }
-            auto nph = negPh.middleRows(b, n);
-            nph.noalias() = v * m_w;
-            nph.rowwise() += m_b1.row(0);
-            sigmoidInPlace(nph);
-            negV.middleRows(b, n) = v;
+            gibbsSweeps(v, h, a, k, false, rbm, rng);
+            storeNegative(v, b, rbm, negV, negPh);
             m_pcd.middleRows(b, n) = v;
         });
     }
