@@ -4,6 +4,7 @@
 
 #include "checkpoint.h"
 #include "error.h"
+#include "testsupport.h"
 #include "tinydae.h"
 
 #include <QtTest>
@@ -20,25 +21,12 @@ using nlohmann::json;
 
 namespace {
 
+using test::readBytes;
+using test::writeBytes;
+
 std::string tempDir()
 {
-    const char* env = std::getenv("GSN_TEST_TMP");
-    std::filesystem::path dir = env && *env ? env : std::filesystem::temp_directory_path() / "gsn-test";
-    dir /= "checkpoint";
-    std::filesystem::create_directories(dir);
-    return dir.string();
-}
-
-std::string readBytes(const std::string& path)
-{
-    std::ifstream in(path, std::ios::binary);
-    return std::string(std::istreambuf_iterator<char>(in), {});
-}
-
-void writeBytes(const std::string& path, const std::string& bytes)
-{
-    std::ofstream out(path, std::ios::binary | std::ios::trunc);
-    out.write(bytes.data(), std::streamsize(bytes.size()));
+    return test::scratchDir("checkpoint").toStdString();
 }
 
 // Splits a safetensors file into its header JSON and data section (assumes a valid file).

@@ -14,6 +14,7 @@
 #include "maskpainter.h"
 #include "model.h"
 #include "sheetwriter.h"
+#include "testsupport.h"
 
 #include <QProcess>
 #include <QtTest>
@@ -36,13 +37,7 @@ QString gsnBinary()
 
 std::shared_ptr<const Model> makeModel(const QString& kind, int n)
 {
-    if (kind == "dae")
-        return createModel({{"kind", "dae"}, {"sizes", {n, 16}}}, 3);
-    if (kind == "gsn2")
-        return createModel({{"kind", "gsn2"}, {"sizes", {n, 12, 10}}}, 3);
-    if (kind == "gsn3")
-        return createModel({{"kind", "gsn3"}, {"sizes", {n, 12, 10, 8}}}, 3);
-    return createModel({{"kind", "rbm"}, {"sizes", {n, 14}}}, 3);
+    return test::makeSmallModel(kind, n);
 }
 
 SourceImage testSource(int w, int h)

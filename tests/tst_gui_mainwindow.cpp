@@ -7,6 +7,7 @@
 #include "framestatslabel.h"
 #include "glformat.h"
 #include "mainwindow.h"
+#include "testsupport.h"
 
 #include <QAction>
 #include <QActionGroup>
@@ -25,10 +26,7 @@ namespace {
 
 QString scratchDir()
 {
-    const QString base = qEnvironmentVariable("GSN_TEST_TMP", QDir::tempPath() + "/gsn_test_tmp");
-    const QString dir = base + "/gui_mainwindow";
-    QDir().mkpath(dir);
-    return dir;
+    return test::scratchDir("gui_mainwindow");
 }
 
 // Restores GSN_DATA_DIR when a test that changed it ends (also when it fails).
@@ -64,17 +62,14 @@ class TestMainWindow : public QObject {
 public:
     static void initMain()
     {
-        // Settings go to the scratch dir, never to the user's configuration.
-        qputenv("XDG_CONFIG_HOME", (scratchDir() + "/config").toLocal8Bit());
+        test::isolateSettings(scratchDir());
         setDefaultSurfaceFormat();
     }
 
 private slots:
     void initTestCase()
     {
-        QCoreApplication::setOrganizationName("gsn-test");
-        QCoreApplication::setApplicationName("tst_gui_mainwindow");
-        QSettings().clear();
+        test::clearSettings("tst_gui_mainwindow");
     }
 
     void opensWithDatasetShown()

@@ -14,6 +14,7 @@
 #include "losscurve.h"
 #include "mainwindow.h"
 #include "modeldock.h"
+#include "testsupport.h"
 #include "trainingcontroller.h"
 #include "trainingdock.h"
 
@@ -35,10 +36,7 @@ namespace {
 
 QString scratchDir()
 {
-    const QString base = qEnvironmentVariable("GSN_TEST_TMP", QDir::tempPath() + "/gsn_test_tmp");
-    const QString dir = base + "/gui_studio";
-    QDir().mkpath(dir);
-    return dir;
+    return test::scratchDir("gui_studio");
 }
 
 // A fresh model of `config` as the studio's current model.
@@ -74,16 +72,14 @@ class TestStudio : public QObject {
 public:
     static void initMain()
     {
-        qputenv("XDG_CONFIG_HOME", (scratchDir() + "/config").toLocal8Bit());
+        test::isolateSettings(scratchDir());
         setDefaultSurfaceFormat();
     }
 
 private slots:
     void initTestCase()
     {
-        QCoreApplication::setOrganizationName("gsn-test");
-        QCoreApplication::setApplicationName("tst_gui_studio");
-        QSettings().clear();
+        test::clearSettings("tst_gui_studio");
     }
 
     void defaultModelRunsAtOnce()

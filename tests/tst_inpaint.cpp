@@ -8,6 +8,7 @@
 #include "inpaintstats.h"
 #include "model.h"
 #include "random.h"
+#include "testsupport.h"
 
 #include <QtTest>
 
@@ -19,13 +20,7 @@ namespace {
 
 std::shared_ptr<const Model> makeModel(const QString& kind, int n)
 {
-    if (kind == "dae")
-        return createModel({{"kind", "dae"}, {"sizes", {n, 16}}}, 3);
-    if (kind == "gsn2")
-        return createModel({{"kind", "gsn2"}, {"sizes", {n, 12, 10}}}, 3);
-    if (kind == "gsn3")
-        return createModel({{"kind", "gsn3"}, {"sizes", {n, 12, 10, 8}}}, 3);
-    return createModel({{"kind", "rbm"}, {"sizes", {n, 14}}}, 3);
+    return test::makeSmallModel(kind, n);
 }
 
 std::vector<float> sourceImage(int n, std::uint64_t seed)

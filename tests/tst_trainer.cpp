@@ -7,6 +7,7 @@
 #include "datasets.h"
 #include "error.h"
 #include "parallel.h"
+#include "testsupport.h"
 #include "tinydae.h"
 #include "trainer.h"
 
@@ -25,19 +26,12 @@ using nlohmann::json;
 
 namespace {
 
+using test::readBytes;
+using test::writeBytes;
+
 std::string tempDir()
 {
-    const char* env = std::getenv("GSN_TEST_TMP");
-    std::filesystem::path dir = env && *env ? env : std::filesystem::temp_directory_path() / "gsn-test";
-    dir /= "trainer";
-    std::filesystem::create_directories(dir);
-    return dir.string();
-}
-
-std::string readBytes(const std::string& path)
-{
-    std::ifstream in(path, std::ios::binary);
-    return std::string(std::istreambuf_iterator<char>(in), {});
+    return test::scratchDir("trainer").toStdString();
 }
 
 bool sameBits(const Matrix& a, const Matrix& b)
