@@ -1,5 +1,8 @@
 #include "commandsupport.h"
 
+#include "datasets.h"
+#include "error.h"
+
 namespace gsn::commands {
 
 std::string testSetFor(const nlohmann::json& metadata)
@@ -14,6 +17,35 @@ std::string testSetFor(const nlohmann::json& metadata)
     if (name == "faces")
         return "faces";
     return {};
+}
+
+Dataset loadTestImages(const std::string& dataSpec, int visible, const char* option)
+{
+    if (dataSpec.empty())
+        fail("command line", option, "the checkpoint names no dataset with test images: pass --data SPEC");
+    Dataset data = loadDataset(dataSpec);
+    if (data.dimension() != visible)
+        fail(dataSpec, "image size", "expected " + std::to_string(visible) + " pixels like the model, got " +
+                                         std::to_string(data.width) + "x" + std::to_string(data.height));
+    return data;
+}
+
+long long testIndex(const std::string& value, long long count, const char* option)
+{
+    long long index = -1;
+    if (value.rfind("test:", 0) == 0) {
+        try {
+            std::size_t used = 0;
+            index = std::stoll(value.substr(5), &used);
+            if (used != value.size() - 5)
+                index = -1;
+        } catch (const std::exception&) {
+        }
+    }
+    if (index < 0 || index >= count)
+        fail("command line", option, "expected test:INDEX with INDEX in [0, " + std::to_string(count) + "), got '" +
+                                         value + "'");
+    return index;
 }
 
 std::unique_ptr<QGuiApplication> ensureGuiApp()

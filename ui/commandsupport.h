@@ -1,6 +1,8 @@
 #pragma once
 // Helpers shared by the `gsn` subcommands that render with Qt (sample, inpaint).
 
+#include "dataset.h"
+
 #include <nlohmann/json.hpp>
 
 #include <QGuiApplication>
@@ -17,5 +19,12 @@ std::string testSetFor(const nlohmann::json& metadata);
 // A QGuiApplication for rendering (offscreen unless QT_QPA_PLATFORM says otherwise), or null when
 // one exists already. Keep the returned object alive while rendering.
 std::unique_ptr<QGuiApplication> ensureGuiApp();
+
+// Loads the test images `option` asked for (the dataset `dataSpec`: --data, else testSetFor the
+// checkpoint) and checks they have `visible` pixels like the model. Throws gsn::Error.
+Dataset loadTestImages(const std::string& dataSpec, int visible, const char* option);
+
+// INDEX of an option value "test:INDEX", checked to lie in [0, count). Throws gsn::Error naming `option`.
+long long testIndex(const std::string& value, long long count, const char* option);
 
 } // namespace gsn::commands

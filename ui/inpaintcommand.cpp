@@ -103,23 +103,8 @@ int inpaint(const Args& argv)
     std::string dataName;
     if (imageSpec.rfind("test:", 0) == 0) {
         const std::string dataSpec = args.get("data", testSetFor(ck.metadata));
-        if (dataSpec.empty())
-            fail(kWhere, "--image", "the checkpoint names no dataset with test images: pass --data SPEC");
-        const Dataset data = loadDataset(dataSpec);
-        if (data.dimension() != n)
-            fail(dataSpec, "image size", "expected " + std::to_string(n) + " pixels like the model, got " +
-                                             std::to_string(data.width) + "x" + std::to_string(data.height));
-        long long index = -1;
-        try {
-            std::size_t used = 0;
-            index = std::stoll(imageSpec.substr(5), &used);
-            if (used != imageSpec.size() - 5)
-                index = -1;
-        } catch (const std::exception&) {
-        }
-        if (index < 0 || index >= data.count())
-            fail(kWhere, "--image", "expected test:INDEX with INDEX in [0, " + std::to_string(data.count()) + "), got '" +
-                                        imageSpec + "'");
+        const Dataset data = loadTestImages(dataSpec, n, "--image");
+        const long long index = testIndex(imageSpec, data.count(), "--image");
         for (int c = 0; c < chains; ++c)
             sources.push_back(sourceFromDataset(data, static_cast<int>(args.has("same") ? index : (index + c) % data.count())));
         dataName = data.name;

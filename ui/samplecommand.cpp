@@ -92,14 +92,8 @@ int sample(const Args& argv)
     if (!clamp.empty() && !wantsTest)
         fail(kWhere, "--clamp", "expected --init test:INDEX (the clamped values come from test images)");
     std::optional<Dataset> data;
-    if (wantsTest) {
-        if (dataSpec.empty())
-            fail(kWhere, "--init", "the checkpoint names no dataset with test images: pass --data SPEC");
-        data = loadDataset(dataSpec);
-        if (data->dimension() != n)
-            fail(dataSpec, "image size", "expected " + std::to_string(n) + " pixels like the model, got " +
-                                             std::to_string(data->width) + "x" + std::to_string(data->height));
-    }
+    if (wantsTest)
+        data = loadTestImages(dataSpec, n, "--init");
     int width = 0, height = 0;
     if (data) {
         width = data->width;
@@ -120,17 +114,7 @@ int sample(const Args& argv)
     if (init == "noise" || init == "zeros") {
         inits.assign(static_cast<std::size_t>(chains), init == "noise" ? ChainInit::noise() : ChainInit::zeros());
     } else if (wantsTest) {
-        long long index = -1;
-        try {
-            std::size_t used = 0;
-            index = std::stoll(init.substr(5), &used);
-            if (used != init.size() - 5)
-                index = -1;
-        } catch (const std::exception&) {
-        }
-        if (index < 0 || index >= data->count())
-            fail(kWhere, "--init", "expected test:INDEX with INDEX in [0, " + std::to_string(data->count()) + "), got '" +
-                                       init + "'");
+        const long long index = testIndex(init, data->count(), "--init");
         for (int c = 0; c < chains; ++c) {
             const auto row = data->pixels.row(static_cast<Eigen::Index>((index + c) % data->count()));
             images.emplace_back(row.data(), row.data() + n);
