@@ -28,7 +28,7 @@ const std::map<std::string, Command>& table()
     static const std::map<std::string, Command> commands = {
 #ifdef GSN_HAVE_UI
         {"inpaint", {gsn::commands::inpaint, "gsn inpaint --model FILE --image test:INDEX|IMAGE.png --mask left|right|top|bottom|MASK.png --chains N --steps S [--seed S] [--init noise|zero|source] --out SHEET.png|pdf|svg"}},
-        {"sample", {gsn::commands::sample, "gsn sample --model FILE --chains C --steps S [--every K] [--seed S] [--init noise|zeros|test:INDEX] [--clamp left|right|top|bottom|centre|border|MASK.png] --out FILE.png|pdf|svg|npy"}},
+        {"sample", {gsn::commands::sample, "gsn sample --model FILE --chains C --steps S [--every K] [--seed S] [--init noise|zeros|test:INDEX] [--show mean|sample] [--clamp left|right|top|bottom|centre|border|MASK.png] --out FILE.png|pdf|svg|npy"}},
 #endif
         {"bench", {gsn::commands::bench, "gsn bench [--seconds S] [--threads N]  training and chain throughput of GSN-2 784-1500-1500 (JSON lines)"}},
         {"eval", {gsn::commands::eval, "gsn eval --model FILE|--samples FILE.npy|--baseline mnist-train [--n 10000] [--burnin B] [--thin T] [--seed S] [--binarize]  Parzen log-likelihood (SPEC 4)"}},

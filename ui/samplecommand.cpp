@@ -56,7 +56,7 @@ ClampMask loadMaskPng(const std::string& path, int width, int height)
 int sample(const Args& argv)
 {
     const CliArgs args(argv,
-                       {"model", "chains", "steps", "every", "first", "seed", "init", "clamp", "free", "data", "scale",
+                       {"model", "show", "chains", "steps", "every", "first", "seed", "init", "clamp", "free", "data", "scale",
                         "padding", "colormap", "out"},
                        {"quiet"});
     const std::string modelPath = args.require("model", "a checkpoint FILE.safetensors");
@@ -70,6 +70,10 @@ int sample(const Args& argv)
     const std::string clamp = args.get("clamp");
     const std::string freeStart = args.get("free", "noise");
     const bool quiet = args.has("quiet");
+    const std::string show = args.get("show", "mean");
+    if (show != "mean" && show != "sample")
+        fail(kWhere, "--show", "expected mean (the displayed means) or sample (the fed-back states), got '" + show + "'");
+    const bool showSamples = show == "sample";
     const QString outPath = QString::fromStdString(out);
     const bool npy = QFileInfo(outPath).suffix().toLower() == "npy";
     if (!npy)
@@ -158,14 +162,26 @@ int sample(const Args& argv)
     std::vector<FramePtr> frames;
     frames.reserve(static_cast<std::size_t>(shownCount));
     auto shown = [&](long long s) { return s >= first && (s - first) % every == 0; };
+    set.setRecordSamples(showSamples);
+    // --show sample: the recorded frame carries the fed-back states in place of the means.
+    auto record = [&] {
+        FramePtr frame = set.frame();
+        if (showSamples) {
+            auto copy = std::make_shared<Frame>(*frame);
+            copy->cells = frame->samples;
+            copy->samples = Matrix();
+            frame = std::move(copy);
+        }
+        frames.push_back(std::move(frame));
+    };
     if (shown(0))
-        frames.push_back(set.frame());
+        record();
     const auto started = std::chrono::steady_clock::now();
     auto lastReport = started;
     for (long long s = 1; s <= steps; ++s) {
         set.step();
         if (shown(s))
-            frames.push_back(set.frame());
+            record();
         const auto now = std::chrono::steady_clock::now();
         if (!quiet && (s == steps || now - lastReport > std::chrono::milliseconds(200))) {
             lastReport = now;
