@@ -9,6 +9,7 @@
 #include "datasets.h"
 #include "evaluatedock.h"
 #include "evaluateworker.h"
+#include "npy.h"
 #include "parzen.h"
 #include "parzencurveplot.h"
 #include "trainer.h"
@@ -27,6 +28,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include <algorithm>
 #include <memory>
 
 using namespace gsn;
@@ -186,6 +188,35 @@ private slots:
         QVERIFY2(std::abs(line["mean"].get<double>() - outcome->result.mean) < 1e-9,
                  qPrintable(QString("%1 vs %2").arg(line["mean"].get<double>()).arg(outcome->result.mean)));
         QVERIFY(std::abs(line["stderr"].get<double>() - outcome->result.standardError) < 1e-9);
+    }
+
+    // `gsn sample --show sample` records the fed-back states (binary for a DAE), `--show mean` the means:
+    // what `gsn eval --samples` then scores.
+    void sampleCommandRecordsStatesOrMeans()
+    {
+        const QString gsn = qEnvironmentVariable("GSN_BINARY_DIR") + "/app/gsn";
+        QVERIFY2(QFile::exists(gsn), qPrintable("build the gsn target first: " + gsn));
+        auto run = [&](const QString& show, const QString& out) {
+            QProcess proc;
+            proc.start(gsn, {"sample", "--model", m_checkpoint, "--chains", "2", "--steps", "5", "--first", "1",
+                             "--show", show, "--quiet", "--out", out});
+            proc.waitForFinished(120000);
+            return std::make_pair(proc.exitCode(), QString::fromUtf8(proc.readAllStandardError()));
+        };
+        const QString samplesPath = m_dir + "/states.npy", meansPath = m_dir + "/means.npy";
+        QCOMPARE(run("sample", samplesPath).first, 0);
+        QCOMPARE(run("mean", meansPath).first, 0);
+        const NpyArray states = readNpy(samplesPath.toStdString());
+        const NpyArray means = readNpy(meansPath.toStdString());
+        QCOMPARE(states.shape, (std::vector<int64_t>{2, 5, 28, 28}));
+        QCOMPARE(means.shape, states.shape);
+        const auto binary = [](float v) { return v == 0.0f || v == 1.0f; };
+        QVERIFY(std::all_of(states.values.begin(), states.values.end(), binary));
+        QVERIFY(!std::all_of(means.values.begin(), means.values.end(), binary));
+        const auto [rc, err] = run("both", m_dir + "/bad.npy");
+        QVERIFY(rc != 0);
+        QVERIFY2(err.contains("--show") && err.contains("expected mean"), qPrintable(err));
+        QVERIFY(!QFile::exists(m_dir + "/bad.npy"));
     }
 
     // The baseline button: the first N training images as samples.
