@@ -10,6 +10,7 @@
 #include "checkpoint.h"
 #include "datadock.h"
 #include "defaultmodel.h"
+#include "evaluatedock.h"
 #include "glformat.h"
 #include "losscurve.h"
 #include "mainwindow.h"
@@ -92,6 +93,14 @@ private slots:
         QVERIFY2(window.loadDataset("mnist-test"), qPrintable(window.lastError()));
         QVERIFY2(window.loadDefaultModel(), qPrintable(window.lastError()));
         QCOMPARE(window.currentModel()->model->kind(), std::string("gsn2"));
+        // A model-only export still says how long it was trained (Model dock, sheets' provenance).
+        const Checkpoint shipped = gsn::loadDefaultModel();
+        QCOMPARE(window.currentModel()->epoch, shipped.metadata["trained"]["epochs_completed"].get<int>());
+        QVERIFY(window.currentModel()->epoch >= 10);
+        // The Evaluate dock follows the current model.
+        auto* evaluate = window.findChild<EvaluateDock*>();
+        QVERIFY(evaluate);
+        QCOMPARE(evaluate->model(), window.currentModel()->model);
         window.chains()->startChains();
         // 100 chains from random test digits; moving frames reach the view.
         QTRY_VERIFY_WITH_TIMEOUT(window.chainView()->currentFrame() && window.chainView()->currentFrame()->step > 3,

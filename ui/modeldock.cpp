@@ -50,6 +50,9 @@ StudioModelPtr studioModelFromCheckpoint(Checkpoint checkpoint, const QString& n
         entry->epoch = m["epoch"].get<int>();
     else if (entry->state)
         entry->epoch = entry->state->epoch;
+    else if (m.contains("trained") && m["trained"].is_object() && m["trained"].contains("epochs_completed")
+             && m["trained"]["epochs_completed"].is_number_integer())
+        entry->epoch = m["trained"]["epochs_completed"].get<int>(); // a model-only export (gsn export)
     entry->name = name;
     entry->path = path;
     return entry;
