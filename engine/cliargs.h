@@ -36,4 +36,8 @@ private:
 // Writes a progress line "\r<label> 37% [12/32] <detail>" on stderr (newline when done).
 void progressLine(const std::string& label, long long done, long long total, const std::string& detail = {});
 
+// INDEX of an option value "test:INDEX" (a test image), checked to lie in [0, count).
+// Throws gsn::Error naming `option` ("--init") otherwise.
+long long testImageIndex(const std::string& value, long long count, const char* option);
+
 } // namespace gsn

@@ -28,7 +28,8 @@ namespace {
 constexpr const char* kUsage =
     "gsn eval (--model FILE | --samples FILE.npy | --baseline mnist-train) [--n 10000] [--burnin B] [--thin T]\n"
     "         [--seed S] [--binarize | --binarize-test] [--sigma S | --grid LO,HI,COUNT] [--test-curve] [--valid DATA]\n"
-    "         [--test DATA] [--save-ll FILE.npy]\n"
+    "         [--test DATA] [--save-ll FILE.npy] [--init noise|zeros|test:INDEX]\n"
+    "  --init            where the --model chain starts: uniform noise (default), zeros, or test image INDEX\n"
     "  --binarize        threshold samples, validation and test at 0.5;  --binarize-test: validation and test only\n"
     "  --binarize-stochastic  pixel = 1 with probability = grey level (samples, validation and test; Philox, --seed)\n"
     "  --grid LO,HI,N    sigmas logspace(LO, HI, N) (default -1,0,10);   --sigma S: one fixed sigma, no search\n"
@@ -56,9 +57,10 @@ Matrix samplesFromNpy(const std::string& path)
 }
 
 // 10000 consecutive displayed means of one chain after `burnin` steps, one kept every `thin` steps.
-Matrix samplesFromModel(const Model& model, long long n, long long burnin, long long thin, std::uint64_t seed)
+Matrix samplesFromModel(const Model& model, const ChainInit& init, long long n, long long burnin, long long thin,
+                        std::uint64_t seed)
 {
-    ChainState state = model.startChains(initialState({ChainInit::noise()}, model.visibleSize(), seed));
+    ChainState state = model.startChains(initialState({init}, model.visibleSize(), seed));
     const long long total = burnin + n * thin;
     Matrix out(n, model.visibleSize());
     long long kept = 0;
@@ -112,7 +114,8 @@ void binarizeStochastic(Matrix& m, std::uint64_t seed, std::uint64_t setIndex)
 
 int eval(const Args& args)
 {
-    const CliArgs cli(args, {"model", "samples", "baseline", "n", "burnin", "thin", "seed", "sigma", "grid", "valid", "test", "save-ll"},
+    const CliArgs cli(args, {"model", "samples", "baseline", "n", "burnin", "thin", "seed", "sigma", "grid", "valid", "test", "save-ll",
+                             "init"},
                       {"binarize", "binarize-test", "binarize-stochastic", "test-curve", "help"});
     if (cli.has("help")) {
         std::printf("%s\n", kUsage);
@@ -154,7 +157,23 @@ int eval(const Args& args)
     } else {
         const std::string path = cli.get("model");
         const Checkpoint ck = loadCheckpoint(path);
-        samples = samplesFromModel(*ck.model, n, burnin, thin, seed);
+        const std::string initText = cli.get("init", "noise");
+        ChainInit init = ChainInit::noise();
+        if (initText == "zeros") {
+            init = ChainInit::zeros();
+        } else if (initText.rfind("test:", 0) == 0) {
+            const std::string testSpec = cli.get("test", "mnist-test");
+            const Dataset testSet = loadDataset(testSpec);
+            const long long index = testImageIndex(initText, testSet.count(), "--init");
+            if (testSet.dimension() != ck.model->visibleSize())
+                fail(testSpec, "image size", "expected " + std::to_string(ck.model->visibleSize()) + " pixels like the model");
+            const auto row = testSet.pixels.row(static_cast<Eigen::Index>(index));
+            init = ChainInit::fromImage(std::vector<float>(row.data(), row.data() + row.size()));
+        } else if (initText != "noise") {
+            fail("command line", "--init", "expected noise, zeros or test:INDEX, got '" + initText + "'");
+        }
+        samples = samplesFromModel(*ck.model, init, n, burnin, thin, seed);
+        out["init"] = initText;
         out["source"] = "model:" + path;
         out["kind"] = ck.model->kind();
         out["burnin"] = burnin;

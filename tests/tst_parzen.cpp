@@ -1,8 +1,10 @@
 // Tests of the Parzen-window estimator (engine/parzen.h) against the definition computed directly in
 // double precision, a closed form, the sigma search, the standard error, cancellation and errors.
 
+#include "checkpoint.h"
 #include "datasets.h"
 #include "error.h"
+#include "model.h"
 #include "npy.h"
 #include "parallel.h"
 #include "parzen.h"
@@ -332,6 +334,34 @@ void TestParzen::evalCommand()
     bad.start(gsn, {"eval", "--samples", QString::fromStdString(sPath), "--baseline", "mnist-train"});
     QVERIFY(bad.waitForFinished(60000));
     QCOMPARE(bad.exitCode(), 1);
+
+    // --model: the JSON records where the chain started; with no burn-in, a chain from test image 3
+    // scores differently from one started at zeros; a bad --init is a user error naming the option.
+    const std::string modelPath = (dir + "/dae49.safetensors").toStdString();
+    const auto model = gsn::createModel({{"kind", "dae"}, {"sizes", {49, 12}}}, 5);
+    gsn::saveCheckpoint(modelPath, *model, nullptr, {});
+    const auto runModel = [&](const QString& init) {
+        QProcess p;
+        p.start(gsn, {"eval", "--model", QString::fromStdString(modelPath), "--n", "50", "--burnin", "0", "--init", init,
+                      "--valid", QString::fromStdString(vPath), "--test", QString::fromStdString(tPath)});
+        p.waitForFinished(60000);
+        // The JSON line on success, the message on failure.
+        return std::make_pair(p.exitCode(), p.exitCode() == 0 ? p.readAllStandardOutput() : p.readAllStandardError());
+    };
+    const auto [rcZeros, zeros] = runModel("zeros");
+    QVERIFY2(rcZeros == 0, zeros.constData());
+    const auto [rcTest, fromTest] = runModel("test:3");
+    QVERIFY2(rcTest == 0, fromTest.constData());
+    const QJsonObject zerosOut = QJsonDocument::fromJson(zeros).object();
+    const QJsonObject testOut = QJsonDocument::fromJson(fromTest).object();
+    QCOMPARE(zerosOut["init"].toString(), QString("zeros"));
+    QCOMPARE(testOut["init"].toString(), QString("test:3"));
+    QVERIFY(zerosOut["mean"].toDouble() != testOut["mean"].toDouble());
+    for (const char* wrong : {"test:70", "test:x", "image"}) {
+        const auto [rc, text] = runModel(wrong);
+        QCOMPARE(rc, 1);
+        QVERIFY2(text.contains("--init"), text.constData());
+    }
 }
 
 QTEST_APPLESS_MAIN(TestParzen)

@@ -30,24 +30,6 @@ Dataset loadTestImages(const std::string& dataSpec, int visible, const char* opt
     return data;
 }
 
-long long testIndex(const std::string& value, long long count, const char* option)
-{
-    long long index = -1;
-    if (value.rfind("test:", 0) == 0) {
-        try {
-            std::size_t used = 0;
-            index = std::stoll(value.substr(5), &used);
-            if (used != value.size() - 5)
-                index = -1;
-        } catch (const std::exception&) {
-        }
-    }
-    if (index < 0 || index >= count)
-        fail("command line", option, "expected test:INDEX with INDEX in [0, " + std::to_string(count) + "), got '" +
-                                         value + "'");
-    return index;
-}
-
 std::unique_ptr<QGuiApplication> ensureGuiApp()
 {
     if (QCoreApplication::instance())

@@ -24,7 +24,4 @@ std::unique_ptr<QGuiApplication> ensureGuiApp();
 // checkpoint) and checks they have `visible` pixels like the model. Throws gsn::Error.
 Dataset loadTestImages(const std::string& dataSpec, int visible, const char* option);
 
-// INDEX of an option value "test:INDEX", checked to lie in [0, count). Throws gsn::Error naming `option`.
-long long testIndex(const std::string& value, long long count, const char* option);
-
 } // namespace gsn::commands

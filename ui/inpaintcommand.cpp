@@ -104,7 +104,7 @@ int inpaint(const Args& argv)
     if (imageSpec.rfind("test:", 0) == 0) {
         const std::string dataSpec = args.get("data", testSetFor(ck.metadata));
         const Dataset data = loadTestImages(dataSpec, n, "--image");
-        const long long index = testIndex(imageSpec, data.count(), "--image");
+        const long long index = testImageIndex(imageSpec, data.count(), "--image");
         for (int c = 0; c < chains; ++c)
             sources.push_back(sourceFromDataset(data, static_cast<int>(args.has("same") ? index : (index + c) % data.count())));
         dataName = data.name;

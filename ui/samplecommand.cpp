@@ -118,7 +118,7 @@ int sample(const Args& argv)
     if (init == "noise" || init == "zeros") {
         inits.assign(static_cast<std::size_t>(chains), init == "noise" ? ChainInit::noise() : ChainInit::zeros());
     } else if (wantsTest) {
-        const long long index = testIndex(init, data->count(), "--init");
+        const long long index = testImageIndex(init, data->count(), "--init");
         for (int c = 0; c < chains; ++c) {
             const auto row = data->pixels.row(static_cast<Eigen::Index>((index + c) % data->count()));
             images.emplace_back(row.data(), row.data() + n);
