@@ -58,6 +58,28 @@ Matrix initialState(const std::vector<ChainInit>& inits, int nVisible, std::uint
     return x;
 }
 
+Matrix chainMeans(const Model& model, const ChainInit& init, long long n, long long burnin, long long thin,
+                  std::uint64_t seed, const std::function<void(long long, long long)>& progress,
+                  const std::atomic<bool>* cancel)
+{
+    if (n < 1 || burnin < 0 || thin < 1)
+        fail("chain samples", "count", "expected n >= 1, burn-in >= 0 and thinning >= 1");
+    ChainState state = model.startChains(initialState({init}, model.visibleSize(), seed));
+    const long long total = burnin + n * thin;
+    Matrix out(n, model.visibleSize());
+    long long kept = 0;
+    for (long long step = 1; step <= total; ++step) {
+        if (cancel && cancel->load())
+            return {};
+        model.stepChains(state, seed);
+        if (step > burnin && (step - burnin) % thin == 0)
+            out.row(kept++) = state.mean.row(0);
+        if (progress)
+            progress(step, total);
+    }
+    return out;
+}
+
 // ---------------------------------------------------------------------------------------------
 // ChainSet
 

@@ -51,6 +51,14 @@ Matrix initialState(const std::vector<ChainInit>& inits, int nVisible, std::uint
 // The Philox step used for the start noise; chains never reach it, so it does not overlap their noise.
 inline constexpr std::uint64_t kInitStep = ~std::uint64_t{0};
 
+// Samples for a Parzen evaluation (SPEC 4): the displayed means of ONE chain started at `init`
+// (start noise from initialState, step noise from the model's stepChains with `seed`), kept after
+// `burnin` steps, one every `thin` steps. progress(step, total) after every step (may be empty);
+// returns an empty matrix as soon as *cancel is true. shape = [n, n_visible]
+Matrix chainMeans(const Model& model, const ChainInit& init, long long n, long long burnin, long long thin,
+                  std::uint64_t seed, const std::function<void(long long, long long)>& progress = {},
+                  const std::atomic<bool>* cancel = nullptr);
+
 class ChainSet {
 public:
     // Chains of `model` (not null) for width x height images (width * height == model's n_visible).

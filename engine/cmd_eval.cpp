@@ -56,24 +56,6 @@ Matrix samplesFromNpy(const std::string& path)
     return m;
 }
 
-// 10000 consecutive displayed means of one chain after `burnin` steps, one kept every `thin` steps.
-Matrix samplesFromModel(const Model& model, const ChainInit& init, long long n, long long burnin, long long thin,
-                        std::uint64_t seed)
-{
-    ChainState state = model.startChains(initialState({init}, model.visibleSize(), seed));
-    const long long total = burnin + n * thin;
-    Matrix out(n, model.visibleSize());
-    long long kept = 0;
-    for (long long step = 1; step <= total; ++step) {
-        model.stepChains(state, seed);
-        if (step > burnin && (step - burnin) % thin == 0)
-            out.row(kept++) = state.mean.row(0);
-        if (step % 500 == 0 || step == total)
-            progressLine("chain", step, total, "burn-in " + std::to_string(burnin) + ", thin " + std::to_string(thin));
-    }
-    return out;
-}
-
 std::vector<double> parseGrid(const std::string& text)
 {
     std::stringstream in(text);
@@ -172,7 +154,10 @@ int eval(const Args& args)
         } else if (initText != "noise") {
             fail("command line", "--init", "expected noise, zeros or test:INDEX, got '" + initText + "'");
         }
-        samples = samplesFromModel(*ck.model, init, n, burnin, thin, seed);
+        samples = chainMeans(*ck.model, init, n, burnin, thin, seed, [&](long long step, long long total) {
+            if (step % 500 == 0 || step == total)
+                progressLine("chain", step, total, "burn-in " + std::to_string(burnin) + ", thin " + std::to_string(thin));
+        });
         out["init"] = initText;
         out["source"] = "model:" + path;
         out["kind"] = ck.model->kind();

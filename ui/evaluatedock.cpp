@@ -61,10 +61,17 @@ EvaluateDock::EvaluateDock(QWidget* parent) : QDockWidget(tr("Evaluate"), parent
     m_burnin = spinBox(0, 10'000'000, 100, "evaluateBurnin", body);
     m_thin = spinBox(1, 100'000, 1, "evaluateThin", body);
     m_seed = spinBox(0, 2'000'000'000, 1, "evaluateSeed", body);
+    m_start = spinBox(-1, 9999, -1, "evaluateStart", body);
+    m_start->setSpecialValueText(tr("uniform noise"));
+    m_start->setPrefix(tr("test digit "));
+    m_start->setToolTip(tr("Where the chain starts: uniform noise (the protocol, as gsn eval), or a test digit "
+                           "(gsn eval --init test:INDEX) - a model may have spurious modes that only a start from "
+                           "noise reaches"));
     form->addRow(tr("Samples"), m_samples);
     form->addRow(tr("Burn-in steps"), m_burnin);
     form->addRow(tr("Keep every"), m_thin);
     form->addRow(tr("Seed"), m_seed);
+    form->addRow(tr("Chain starts at"), m_start);
     layout->addLayout(form);
 
     auto* buttons = new QHBoxLayout;
@@ -98,10 +105,11 @@ EvaluateDock::EvaluateDock(QWidget* parent) : QDockWidget(tr("Evaluate"), parent
     m_result->setWordWrap(true);
     layout->addWidget(m_result);
 
-    m_table = new QTableWidget(0, 8, body);
+    m_table = new QTableWidget(0, 9, body);
     m_table->setObjectName(QStringLiteral("evaluateHistory"));
     m_table->setHorizontalHeaderLabels(
-        {tr("When (UTC)"), tr("Model"), tr("Hash"), tr("Epoch"), tr("Samples"), tr("sigma"), tr("Log-lik. ± se"), tr("s")});
+        {tr("When (UTC)"), tr("Model"), tr("Hash"), tr("Epoch"), tr("Start"), tr("Samples"), tr("sigma"),
+         tr("Log-lik. ± se"), tr("s")});
     m_table->setEditTriggers(QAbstractItemView::NoEditTriggers);
     m_table->setSelectionBehavior(QAbstractItemView::SelectRows);
     m_table->verticalHeader()->hide();
@@ -131,6 +139,7 @@ void EvaluateDock::setSampleCount(int samples) { m_samples->setValue(samples); }
 void EvaluateDock::setBurnin(int steps) { m_burnin->setValue(steps); }
 void EvaluateDock::setThinning(int every) { m_thin->setValue(every); }
 void EvaluateDock::setSeed(int seed) { m_seed->setValue(seed); }
+void EvaluateDock::setStartImage(int index) { m_start->setValue(index); }
 int EvaluateDock::sampleCount() const { return m_samples->value(); }
 
 bool EvaluateDock::isRunning() const
@@ -206,6 +215,7 @@ void EvaluateDock::start(EvaluationRequest request)
     request.burnin = m_burnin->value();
     request.thin = m_thin->value();
     request.seed = static_cast<std::uint64_t>(m_seed->value());
+    request.startImage = m_start->value();
     request.sets = m_sets;
     // The previous worker has emitted its last signal (we are not running), so this join is immediate.
     m_worker.reset();
@@ -295,7 +305,7 @@ void EvaluateDock::setRunning(bool running)
     m_baseline->setEnabled(!running);
     m_cancel->setEnabled(running);
     m_open->setEnabled(!running);
-    for (QSpinBox* box : {m_samples, m_burnin, m_thin, m_seed})
+    for (QSpinBox* box : {m_samples, m_burnin, m_thin, m_seed, m_start})
         box->setEnabled(!running);
     m_evaluate->setEnabled(!running && (m_model || !m_checkpointPath.isEmpty()));
 }
@@ -312,6 +322,9 @@ void EvaluateDock::appendHistory(const EvaluationOutcome& o)
     row[QStringLiteral("burnin")] = o.request.model ? static_cast<double>(o.request.burnin) : 0.0;
     row[QStringLiteral("thin")] = o.request.model ? static_cast<double>(o.request.thin) : 0.0;
     row[QStringLiteral("seed")] = static_cast<double>(o.request.seed);
+    row[QStringLiteral("start")] = !o.request.model         ? QStringLiteral("-")
+                                   : o.request.startImage < 0 ? QStringLiteral("noise")
+                                                              : QStringLiteral("test:%1").arg(o.request.startImage);
     row[QStringLiteral("sigma")] = o.result.sigma;
     row[QStringLiteral("mean")] = o.result.mean;
     row[QStringLiteral("stderr")] = o.result.standardError;
@@ -361,20 +374,21 @@ void EvaluateDock::refreshHistoryTable()
     for (int i = 0; i < m_history.size(); ++i) {
         const QJsonObject r = m_history.at(m_history.size() - 1 - i).toObject();  // newest first
         const int epoch = r.value(QStringLiteral("epoch")).toInt(-1);
-        const QString cells[8] = {
+        const QString cells[9] = {
             r.value(QStringLiteral("when")).toString().replace(QLatin1Char('T'), QLatin1Char(' ')).remove(QLatin1Char('Z')),
             r.value(QStringLiteral("model")).toString(),
             r.value(QStringLiteral("hash")).toString().left(8),
             epoch >= 0 ? QString::number(epoch) : QStringLiteral("-"),
+            r.value(QStringLiteral("start")).toString(QStringLiteral("noise")),
             QString::number(r.value(QStringLiteral("samples")).toInteger()),
             QString::number(r.value(QStringLiteral("sigma")).toDouble(), 'g', 4),
             QStringLiteral("%1 ± %2")
                 .arg(r.value(QStringLiteral("mean")).toDouble(), 0, 'f', 2)
                 .arg(r.value(QStringLiteral("stderr")).toDouble(), 0, 'f', 2),
             QString::number(r.value(QStringLiteral("seconds")).toDouble(), 'f', 1)};
-        for (int c = 0; c < 8; ++c) {
+        for (int c = 0; c < 9; ++c) {
             auto* item = new QTableWidgetItem(cells[c]);
-            if (c >= 3)
+            if (c >= 3 && c != 4)
                 item->setTextAlignment(Qt::AlignRight | Qt::AlignVCenter);
             m_table->setItem(i, c, item);
         }

@@ -37,6 +37,8 @@ public:
     void setBurnin(int steps);
     void setThinning(int every);
     void setSeed(int seed);
+    // Where the evaluated chain starts: -1 uniform noise (the protocol), else that test image.
+    void setStartImage(int index);
     int sampleCount() const;
 
     // Where the history is kept (loaded at once, rewritten after every evaluation).
@@ -89,6 +91,7 @@ private:
     QSpinBox* m_burnin = nullptr;
     QSpinBox* m_thin = nullptr;
     QSpinBox* m_seed = nullptr;
+    QSpinBox* m_start = nullptr;
     QPushButton* m_evaluate = nullptr;
     QPushButton* m_baseline = nullptr;
     QPushButton* m_cancel = nullptr;

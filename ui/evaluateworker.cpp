@@ -27,27 +27,6 @@ std::uint64_t fnv1a(std::uint64_t h, const void* data, std::size_t bytes)
 
 } // namespace
 
-Matrix chainSamples(const Model& model, long long n, long long burnin, long long thin, std::uint64_t seed,
-                    const std::function<void(long long, long long)>& progress, const std::atomic<bool>* cancel)
-{
-    if (n < 1 || burnin < 0 || thin < 1)
-        fail("evaluate", "samples", "expected n >= 1, burn-in >= 0 and thinning >= 1");
-    ChainState state = model.startChains(initialState({ChainInit::noise()}, model.visibleSize(), seed));
-    const long long total = burnin + n * thin;
-    Matrix out(n, model.visibleSize());
-    long long kept = 0;
-    for (long long step = 1; step <= total; ++step) {
-        if (cancel && cancel->load())
-            return {};
-        model.stepChains(state, seed);
-        if (step > burnin && (step - burnin) % thin == 0)
-            out.row(kept++) = state.mean.row(0);
-        if (progress)
-            progress(step, total);
-    }
-    return out;
-}
-
 QString modelParameterHash(const Model& model)
 {
     // parameters() is not const in the interface but only hands out references; nothing is written.
@@ -143,8 +122,16 @@ void EvaluateWorker::run()
                          std::to_string(req.model->visibleSize()) + " visible units");
             outcome->modelHash = modelParameterHash(*req.model);
             const QString phase = tr("Sampling one chain (burn-in %1, thin %2)").arg(req.burnin).arg(req.thin);
-            Matrix s = chainSamples(
-                *req.model, req.samples, req.burnin, req.thin, req.seed,
+            ChainInit init = ChainInit::noise();
+            if (req.startImage >= 0) {
+                if (req.startImage >= req.sets.test->rows())
+                    fail("evaluate", "start image", "expected a test image index below " +
+                                                        std::to_string(req.sets.test->rows()));
+                const auto row = req.sets.test->row(req.startImage);
+                init = ChainInit::fromImage(std::vector<float>(row.data(), row.data() + row.size()));
+            }
+            Matrix s = chainMeans(
+                *req.model, init, req.samples, req.burnin, req.thin, req.seed,
                 [&](long long done, long long total) { report(static_cast<int>(500 * done / total), phase); }, &m_cancel);
             if (s.size() == 0) {
                 m_running.store(false);

@@ -38,6 +38,8 @@ struct EvaluationRequest {
     long long burnin = 100;                    // chain steps discarded before the first kept mean
     long long thin = 1;                        // keep one displayed mean every `thin` steps
     std::uint64_t seed = 1;                    // chain noise: Philox(seed, 0, step); start noise as gsn eval
+    int startImage = -1;                       // -1: the chain starts from uniform noise (the protocol); else
+                                               // at this test image (gsn eval --init test:INDEX)
     EvaluationSets sets;                       // empty pointers: loaded by the job
 };
 
@@ -49,13 +51,6 @@ struct EvaluationOutcome {
     QString modelHash;                         // 16 hex digits, FNV-1a of the parameters ("" for the baseline)
     double totalSeconds = 0.0;                 // loading + sampling + Parzen
 };
-
-// The samples of one chain exactly as `gsn eval --model` draws them: start from
-// initialState({noise}, n_visible, seed), step, keep state.mean after `burnin` steps every `thin` steps.
-// progress(done, total) after every step; returns an empty matrix when *cancel became true.
-// shape = [n, n_visible]
-Matrix chainSamples(const Model& model, long long n, long long burnin, long long thin, std::uint64_t seed,
-                    const std::function<void(long long, long long)>& progress, const std::atomic<bool>* cancel);
 
 // FNV-1a (64 bit) of every parameter's name, shape and float bytes, as 16 hex digits.
 QString modelParameterHash(const Model& model);
