@@ -5,6 +5,7 @@
 #include <charconv>
 #include <cstdio>
 #include <sstream>
+#include <utility>
 
 namespace gsn {
 
@@ -118,6 +119,24 @@ void progressLine(const std::string& label, long long done, long long total, con
     if (done >= total)
         std::fputc('\n', stderr);
     std::fflush(stderr);
+}
+
+StepProgress::StepProgress(std::string label, long long total, bool quiet)
+    : m_label(std::move(label)), m_total(total), m_quiet(quiet), m_started(std::chrono::steady_clock::now()),
+      m_last(m_started)
+{
+}
+
+void StepProgress::update(long long done)
+{
+    const auto now = std::chrono::steady_clock::now();
+    if (m_quiet || (done != m_total && now - m_last <= std::chrono::milliseconds(200)))
+        return;
+    m_last = now;
+    const double secs = std::chrono::duration<double>(now - m_started).count();
+    char detail[64];
+    std::snprintf(detail, sizeof detail, "%.0f steps/s", secs > 0 ? done / secs : 0.0);
+    progressLine(m_label, done, m_total, detail);
 }
 
 long long testImageIndex(const std::string& value, long long count, const char* option)

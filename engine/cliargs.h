@@ -2,6 +2,7 @@
 // Command-line arguments of the `gsn` tool: "--name value" options, "--flag" switches, positionals.
 // Parsing is strict: an unknown option or a malformed number is a gsn::Error naming the option.
 
+#include <chrono>
 #include <cstdint>
 #include <map>
 #include <set>
@@ -35,6 +36,22 @@ private:
 
 // Writes a progress line "\r<label> 37% [12/32] <detail>" on stderr (newline when done).
 void progressLine(const std::string& label, long long done, long long total, const std::string& detail = {});
+
+// A progress line for a loop of chain steps: at most five lines a second plus the last, with the
+// steps per second so far as the detail. Silent when `quiet`.
+class StepProgress {
+public:
+    StepProgress(std::string label, long long total, bool quiet);
+    // After step `done` (1-based) of total.
+    void update(long long done);
+
+private:
+    std::string m_label;
+    long long m_total;
+    bool m_quiet;
+    std::chrono::steady_clock::time_point m_started;
+    std::chrono::steady_clock::time_point m_last;
+};
 
 // INDEX of an option value "test:INDEX" (a test image), checked to lie in [0, count).
 // Throws gsn::Error naming `option` ("--init") otherwise.

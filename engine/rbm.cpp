@@ -43,6 +43,18 @@ void sampleBernoulli(const P& p, O&& out, std::vector<Philox>& rng)
     }
 }
 
+// One generator per row of [begin, end): row r draws from Philox(seed, streamOf(r), step).
+template <typename StreamOf>
+std::vector<Philox> rowGenerators(std::uint64_t seed, std::uint64_t step, std::size_t begin, std::size_t end,
+                                  StreamOf streamOf)
+{
+    std::vector<Philox> rng;
+    rng.reserve(end - begin);
+    for (std::size_t r = begin; r < end; ++r)
+        rng.emplace_back(seed, streamOf(r), step);
+    return rng;
+}
+
 // The RBM's parameters as the Gibbs helpers below use them: W [nv, nh], b0 [1, nv], b1 [1, nh].
 struct RbmWeights {
     const Matrix& w;
@@ -211,10 +223,8 @@ double Rbm::lossAndGradient(const Matrix& batch, const NoiseKey& key, std::vecto
     parallelFor(static_cast<std::size_t>(rows), kRowBlock, [&](std::size_t begin, std::size_t end) {
         const auto n = static_cast<Eigen::Index>(end - begin);
         const auto b = static_cast<Eigen::Index>(begin);
-        std::vector<Philox> rng;
-        rng.reserve(end - begin);
-        for (std::size_t r = begin; r < end; ++r)
-            rng.emplace_back(key.seed, key.rowStream[r], key.step);
+        std::vector<Philox> rng =
+            rowGenerators(key.seed, key.step, begin, end, [&](std::size_t r) { return key.rowStream[r]; });
         const auto v0 = batch.middleRows(b, n);
         auto p = ph0.middleRows(b, n);
         p.noalias() = v0 * m_w;
@@ -248,10 +258,8 @@ double Rbm::lossAndGradient(const Matrix& batch, const NoiseKey& key, std::vecto
         parallelFor(static_cast<std::size_t>(chains), kRowBlock, [&](std::size_t begin, std::size_t end) {
             const auto n = static_cast<Eigen::Index>(end - begin);
             const auto b = static_cast<Eigen::Index>(begin);
-            std::vector<Philox> rng;
-            rng.reserve(end - begin);
-            for (std::size_t c = begin; c < end; ++c)
-                rng.emplace_back(key.seed, pcdStream(c), key.step);
+            std::vector<Philox> rng =
+                rowGenerators(key.seed, key.step, begin, end, [&](std::size_t c) { return pcdStream(c); });
             Matrix v = m_pcd.middleRows(b, n);
             Matrix h(n, nh);
             Matrix a(n, nv);
@@ -334,10 +342,7 @@ void Rbm::gibbsSweep(Matrix& v, Matrix& h, Matrix& mean, const std::vector<float
     parallelFor(static_cast<std::size_t>(rows), kRowBlock, [&](std::size_t begin, std::size_t end) {
         const auto n = static_cast<Eigen::Index>(end - begin);
         const auto b = static_cast<Eigen::Index>(begin);
-        std::vector<Philox> rng;
-        rng.reserve(end - begin);
-        for (std::size_t r = begin; r < end; ++r)
-            rng.emplace_back(seed, streams[r], step);
+        std::vector<Philox> rng = rowGenerators(seed, step, begin, end, [&](std::size_t r) { return streams[r]; });
         auto vb = v.middleRows(b, n);
         auto hb = h.middleRows(b, n);
         auto mb = mean.middleRows(b, n);

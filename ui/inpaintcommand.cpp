@@ -18,7 +18,6 @@
 #include <QGuiApplication>
 #include <QSaveFile>
 
-#include <chrono>
 #include <cmath>
 #include <optional>
 
@@ -162,8 +161,7 @@ int inpaint(const Args& argv)
 
     InpaintStats stats(n);
     std::vector<FramePtr> frames{set.frame()};
-    const auto started = std::chrono::steady_clock::now();
-    auto lastReport = started;
+    StepProgress progress("inpaint", steps, quiet);
     for (long long s = 1; s <= steps; ++s) {
         set.step();
         FramePtr f = set.frame();
@@ -171,14 +169,7 @@ int inpaint(const Args& argv)
             stats.add(f->cells);
         if (s % every == 0)
             frames.push_back(std::move(f));
-        const auto now = std::chrono::steady_clock::now();
-        if (!quiet && (s == steps || now - lastReport > std::chrono::milliseconds(200))) {
-            lastReport = now;
-            const double secs = std::chrono::duration<double>(now - started).count();
-            char detail[64];
-            std::snprintf(detail, sizeof detail, "%.0f steps/s", secs > 0 ? s / secs : 0.0);
-            progressLine("inpaint", s, steps, detail);
-        }
+        progress.update(s);
     }
 
     SheetOptions options;

@@ -17,7 +17,6 @@
 #include <QGuiApplication>
 #include <QImage>
 
-#include <chrono>
 #include <cmath>
 #include <memory>
 #include <optional>
@@ -176,20 +175,12 @@ int sample(const Args& argv)
     };
     if (shown(0))
         record();
-    const auto started = std::chrono::steady_clock::now();
-    auto lastReport = started;
+    StepProgress progress("sample", steps, quiet);
     for (long long s = 1; s <= steps; ++s) {
         set.step();
         if (shown(s))
             record();
-        const auto now = std::chrono::steady_clock::now();
-        if (!quiet && (s == steps || now - lastReport > std::chrono::milliseconds(200))) {
-            lastReport = now;
-            const double secs = std::chrono::duration<double>(now - started).count();
-            char detail[64];
-            std::snprintf(detail, sizeof detail, "%.0f steps/s", secs > 0 ? s / secs : 0.0);
-            progressLine("sample", s, steps, detail);
-        }
+        progress.update(s);
     }
 
     if (npy) {
