@@ -7,6 +7,7 @@
 #include "error.h"
 #include "framestaging.h"
 #include "glformat.h"
+#include "testsupport.h"
 
 #include <QMainWindow>
 #include <QSignalSpy>
@@ -100,7 +101,11 @@ int maxCellError(const ChainView& view, const QImage& image, const Frame& frame,
 class TestChainView : public QObject {
     Q_OBJECT
 public:
-    static void initMain() { setDefaultSurfaceFormat(); }
+    static void initMain()
+    {
+        test::keepGlDriverForLeakCheck();
+        setDefaultSurfaceFormat();
+    }
 
 private:
     // A shown view of the given size with a frame taken from the staging buffer.

@@ -66,6 +66,9 @@ int runGsn(const QStringList& args, QString* err)
 
 class TestInpaintWindow : public QObject {
     Q_OBJECT
+public:
+    static void initMain() { test::keepGlDriverForLeakCheck(); }
+
 private slots:
     void liveChainsHoldClampedPixels_data();
     void liveChainsHoldClampedPixels();

@@ -63,6 +63,7 @@ public:
     static void initMain()
     {
         test::isolateSettings(scratchDir());
+        test::keepGlDriverForLeakCheck();
         setDefaultSurfaceFormat();
     }
 

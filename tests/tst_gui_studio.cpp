@@ -74,6 +74,7 @@ public:
     static void initMain()
     {
         test::isolateSettings(scratchDir());
+        test::keepGlDriverForLeakCheck();
         setDefaultSurfaceFormat();
     }
 

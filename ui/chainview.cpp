@@ -53,6 +53,10 @@ ChainView::ChainView(QWidget* parent) : QOpenGLWidget(parent), m_staging(std::ma
 
 ChainView::~ChainView()
 {
+    // The base destructor destroys the context, whose aboutToBeDestroyed would otherwise call
+    // releaseGL on a ChainView that no longer exists (UBSan's vptr check caught it).
+    if (QOpenGLContext* gl = context())
+        disconnect(gl, &QOpenGLContext::aboutToBeDestroyed, this, &ChainView::releaseGL);
     releaseGL();
 }
 
