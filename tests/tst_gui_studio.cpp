@@ -336,6 +336,15 @@ private slots:
         window.modelDock()->raise();
         QTest::qWait(100);
         QVERIFY(window.modelDock()->grab().save(dir + "/model-dock.png"));
+        // The Evaluate dock after evaluating the default model from a test digit.
+        auto* evaluate = window.findChild<EvaluateDock*>();
+        QVERIFY(evaluate);
+        evaluate->setStartImage(0);
+        QSignalSpy evaluated(evaluate, &EvaluateDock::evaluationFinished);
+        evaluate->evaluateModel();
+        QVERIFY(evaluated.wait(600000));
+        QTest::qWait(200);
+        QVERIFY(evaluate->grab().save(dir + "/evaluate.png"));
     }
 };
 
