@@ -23,6 +23,8 @@
 #include <QDir>
 #include <QElapsedTimer>
 #include <QFile>
+#include <QFileInfo>
+#include <QMenu>
 #include <QMessageBox>
 #include <QProgressBar>
 #include <QPushButton>
@@ -211,6 +213,21 @@ private slots:
         QCOMPARE(window.currentModel()->path, path);
         QCOMPARE(window.currentModel()->epoch, 6);
         QVERIFY(chainsAdvance(window.chains()));
+
+        // It is remembered: a new window lists it first under File > Open recent, and the entry opens it.
+        QCOMPARE(window.recentModels().value(0), QFileInfo(path).absoluteFilePath());
+        MainWindow next;
+        QVERIFY(next.loadDataset("mnist-test"));
+        auto* recent = next.findChild<QMenu*>("menuRecent");
+        QVERIFY(recent);
+        QVERIFY(!recent->actions().isEmpty());
+        QAction* first = recent->actions().front();
+        QVERIFY2(first->text().contains("trained.safetensors"), qPrintable(first->text()));
+        QSignalSpy reopened(&next, &MainWindow::modelLoadFinished);
+        first->trigger();
+        QVERIFY(reopened.wait(10000));
+        QCOMPARE(reopened.front().at(1).toBool(), true);
+        QCOMPARE(next.currentModel()->path, QFileInfo(path).absoluteFilePath());
     }
 
     void switchingModelsWhileEverythingRuns()

@@ -48,6 +48,8 @@ public:
     // Loads the embedded default GSN-2 (message and false when missing or unreadable).
     bool loadDefaultModel();
     StudioModelPtr currentModel() const;
+    // Checkpoints opened successfully, newest first (at most 8, kept in QSettings; File > Open recent).
+    QStringList recentModels() const;
 
     ChainView* chainView() const { return m_view; }
     DataDock* dataDock() const { return m_dataDock; }
@@ -88,6 +90,8 @@ private:
     void addStudioMenus();
     void datasetChangedForStudio(std::shared_ptr<const Dataset> dataset);
     void acceptTrainedModel(StudioModelPtr model);
+    void rememberModel(const QString& path);
+    void rebuildRecentMenu();
     void updateChainRate();
 
     ChainView* m_view = nullptr;
@@ -96,6 +100,7 @@ private:
     QActionGroup* m_colorMapGroup = nullptr;
     QString m_lastError;
     ModelDock* m_modelDock = nullptr;
+    QMenu* m_recentMenu = nullptr;
     ChainsDock* m_chainsDock = nullptr;
     TrainingDock* m_trainingDock = nullptr;
     ChainController* m_chains = nullptr;

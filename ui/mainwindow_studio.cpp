@@ -22,6 +22,7 @@
 #include <QMenu>
 #include <QMenuBar>
 #include <QMimeData>
+#include <QSettings>
 #include <QStatusBar>
 #include <QTimer>
 
@@ -63,8 +64,10 @@ void MainWindow::createStudio()
     connect(m_modelDock, &ModelDock::failed, this, &MainWindow::showError);
     connect(m_modelDock, &ModelDock::loadFinished, this, [this](const QString& path, bool ok) {
         const bool installed = ok && currentModel() && currentModel()->path == path;
-        if (installed)
+        if (installed) {
             statusBar()->showMessage(tr("Opened %1").arg(QFileInfo(path).fileName()), 3000);
+            rememberModel(path);
+        }
         emit modelLoadFinished(path, installed);
     });
     connect(m_chains, &ChainController::error, this, &MainWindow::showError);
@@ -99,6 +102,9 @@ void MainWindow::addStudioFileActions(QMenu* file)
     open->setShortcut(QKeySequence::Open);
     QAction* save = file->addAction(tr("&Save model..."), m_modelDock, &ModelDock::saveDialog);
     save->setShortcut(QKeySequence::Save);
+    m_recentMenu = file->addMenu(tr("Open &recent"));
+    m_recentMenu->setObjectName(QStringLiteral("menuRecent"));
+    rebuildRecentMenu();
     file->addAction(tr("Open &default model"), this, &MainWindow::loadDefaultModel);
     file->addSeparator();
     QAction* sheet = file->addAction(tr("&Export sheet..."), this, &MainWindow::exportSheet);
@@ -191,6 +197,46 @@ void MainWindow::openModel(const QString& path)
 {
     statusBar()->showMessage(tr("Loading %1...").arg(QFileInfo(path).fileName()));
     m_modelDock->openFile(path);
+}
+
+QStringList MainWindow::recentModels() const
+{
+    return QSettings().value(QStringLiteral("files/recentModels")).toStringList();
+}
+
+void MainWindow::rememberModel(const QString& path)
+{
+    constexpr int kMaxRecent = 8;
+    QStringList list = recentModels();
+    const QString absolute = QFileInfo(path).absoluteFilePath();
+    list.removeAll(absolute);
+    list.prepend(absolute);
+    while (list.size() > kMaxRecent)
+        list.removeLast();
+    QSettings().setValue(QStringLiteral("files/recentModels"), list);
+    rebuildRecentMenu();
+}
+
+void MainWindow::rebuildRecentMenu()
+{
+    m_recentMenu->clear();
+    const QStringList list = recentModels();
+    for (int i = 0; i < list.size(); ++i) {
+        const QString path = list[i];
+        QAction* action = m_recentMenu->addAction(QStringLiteral("&%1 %2").arg(i + 1).arg(QFileInfo(path).fileName()),
+                                                  this, [this, path] { openModel(path); });
+        action->setToolTip(path);
+        action->setStatusTip(path);
+    }
+    if (list.isEmpty()) {
+        m_recentMenu->addAction(tr("(none yet)"))->setEnabled(false);
+        return;
+    }
+    m_recentMenu->addSeparator();
+    m_recentMenu->addAction(tr("&Clear list"), this, [this] {
+        QSettings().remove(QStringLiteral("files/recentModels"));
+        rebuildRecentMenu();
+    });
 }
 
 bool MainWindow::loadDefaultModel()
