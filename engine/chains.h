@@ -41,6 +41,12 @@ struct ChainInit {
     static ChainInit noise() { return {}; }
     static ChainInit zeros() { return {Kind::Zeros, {}}; }
     static ChainInit fromImage(std::vector<float> pixels) { return {Kind::Image, std::move(pixels)}; }
+    // Row `r` of an image matrix (a dataset's pixels: one image per row).
+    static ChainInit fromRow(const Matrix& images, Eigen::Index r)
+    {
+        const float* row = images.row(r).data();
+        return fromImage(std::vector<float>(row, row + images.cols()));
+    }
 };
 
 // The start matrix for `inits` (one row per chain; shape = [C, nVisible]): uniform noise in (0, 1)

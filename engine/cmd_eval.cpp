@@ -149,8 +149,7 @@ int eval(const Args& args)
             const long long index = testImageIndex(initText, testSet.count(), "--init");
             if (testSet.dimension() != ck.model->visibleSize())
                 fail(testSpec, "image size", "expected " + std::to_string(ck.model->visibleSize()) + " pixels like the model");
-            const auto row = testSet.pixels.row(static_cast<Eigen::Index>(index));
-            init = ChainInit::fromImage(std::vector<float>(row.data(), row.data() + row.size()));
+            init = ChainInit::fromRow(testSet.pixels, static_cast<Eigen::Index>(index));
         } else if (initText != "noise") {
             fail("command line", "--init", "expected noise, zeros or test:INDEX, got '" + initText + "'");
         }

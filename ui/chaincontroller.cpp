@@ -181,8 +181,7 @@ std::vector<ChainInit> ChainController::makeInits() const
     for (int c = 0; c < m_chainCount; ++c) {
         const int index = m_start == ChainStart::TestImage ? std::min(m_imageIndex, n - 1)
                                                            : std::min(n - 1, int(pick.uniform() * float(n)));
-        const float* row = m_data->pixels.row(index).data();
-        inits[std::size_t(c)] = ChainInit::fromImage(std::vector<float>(row, row + m_data->dimension()));
+        inits[std::size_t(c)] = ChainInit::fromRow(m_data->pixels, index);
     }
     return inits;
 }

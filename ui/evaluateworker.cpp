@@ -127,8 +127,7 @@ void EvaluateWorker::run()
                 if (req.startImage >= req.sets.test->rows())
                     fail("evaluate", "start image", "expected a test image index below " +
                                                         std::to_string(req.sets.test->rows()));
-                const auto row = req.sets.test->row(req.startImage);
-                init = ChainInit::fromImage(std::vector<float>(row.data(), row.data() + row.size()));
+                init = ChainInit::fromRow(*req.sets.test, req.startImage);
             }
             Matrix s = chainMeans(
                 *req.model, init, req.samples, req.burnin, req.thin, req.seed,
