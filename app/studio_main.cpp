@@ -2,6 +2,7 @@
 // chains of the given checkpoint (or the embedded default model).
 
 #include "chaincontroller.h"
+#include "chainview.h"
 #include "glformat.h"
 #include "mainwindow.h"
 
@@ -81,7 +82,7 @@ int main(int argc, char** argv)
     if (parser.isSet(screenshotOption)) {
         const QString path = parser.value(screenshotOption);
         QTimer::singleShot(parser.value(delayOption).toInt(), &window, [&window, path] {
-            const bool saved = window.grab().save(path, "PNG");
+            const bool saved = gsn::grabWithChainViews(&window).save(path, "PNG");
             QApplication::exit(saved ? 0 : 1);
         });
     }

@@ -1,5 +1,6 @@
-// Chain view tests (run under Xvfb: QOpenGLWidget needs a real GL context). The view must draw
-// exactly what producers published: framebuffer pixels are compared with the frame's values.
+// Chain view tests (run under Xvfb: the view draws into a native OpenGL window). The view must draw
+// exactly what producers published: framebuffer pixels, and the pixels the window system shows,
+// are compared with the frame's values.
 
 #include "chainview.h"
 #include "colormap.h"
@@ -10,9 +11,11 @@
 #include "testsupport.h"
 
 #include <QMainWindow>
+#include <QScreen>
 #include <QSignalSpy>
 #include <QTest>
 #include <QWheelEvent>
+#include <QWindow>
 
 #include <atomic>
 #include <cmath>
@@ -166,6 +169,16 @@ private slots:
             const QRgb corner = image.pixel(2, 2);
             QCOMPARE(gap, corner);
         }
+        // The screen shows the same: read back what the X server displays where the view is.
+        QTRY_VERIFY(view->framesDrawn() >= 1);
+        const QPoint origin = view->mapToGlobal(QPoint(0, 0));
+        auto screenError = [&] {
+            const QImage shown =
+                view->screen()->grabWindow(0, origin.x(), origin.y(), view->width(), view->height()).toImage();
+            return maxCellError(*view, shown, *frame, ColorMap::Grey, &checked);
+        };
+        QTRY_VERIFY2(screenError() <= 1, qPrintable(QStringLiteral("on screen: largest difference %1").arg(screenError())));
+        QCOMPARE(checked, count * frame->width * frame->height);
     }
 
     void colorMaps_data()
@@ -262,7 +275,9 @@ private slots:
         int checked = 0;
         QVERIFY(maxCellError(*view, image, *view->currentFrame(), ColorMap::Grey, &checked) <= 1);
         QCOMPARE(checked, 4 * 784);
-        // Frame 0 was taken but replaced before any paint: only frame 10 reached the screen.
+        // Frame 0 was taken but replaced before any paint: only frame 10 reaches the screen.
+        QTRY_COMPARE(view->framesDrawn(), 1);
+        QTest::qWait(50);
         QCOMPARE(view->framesDrawn(), 1);
     }
 
@@ -451,6 +466,34 @@ private slots:
         QVERIFY(view->zoom() == std::floor(view->zoom())); // nearest filtering fits to whole zoom factors
     }
 
+    // What the window system delivers goes to the native window the view draws into: it must reach
+    // the view's handlers (Ctrl+click, drag, keys), as the events sent to the widget above do.
+    void nativeWindowInputReachesView()
+    {
+        const Dataset& mnist = dataset("mnist-test");
+        auto view = shownView(600, 500);
+        QVERIFY(view);
+        QWindow* native = view->nativeWindow();
+        QVERIFY(native);
+        QTRY_VERIFY(native->isExposed());
+        view->setColumns(5);
+        view->setFrame(frameFrom(mnist, 0, 12, 1));
+        view->refresh();
+        view->setZoom(3.0);
+        view->setPan(QPointF(10, 10));
+        const QPoint seven = view->cellRect(1, 2).center().toPoint();
+        QTest::mouseClick(native, Qt::LeftButton, Qt::ControlModifier, seven);
+        QCOMPARE(view->filmstripChains(), (std::vector<int>{7}));
+        QTest::mousePress(native, Qt::LeftButton, Qt::NoModifier, QPoint(100, 100));
+        QTest::mouseMove(native, QPoint(140, 80));
+        QTest::mouseRelease(native, Qt::LeftButton, Qt::NoModifier, QPoint(140, 80));
+        QCOMPARE(view->pan(), QPointF(50, -10));
+        QTest::keyClick(native, Qt::Key_Plus);
+        QCOMPARE(view->zoom(), 3.0 * 1.25);
+        QTest::keyClick(native, Qt::Key_Home);
+        QVERIFY(view->fitting());
+    }
+
     // Smooth filtering interpolates between image pixels at high zoom; nearest does not.
     void smoothFilteringInterpolates()
     {
@@ -502,6 +545,12 @@ private slots:
         const QImage image = raw->grabFramebuffer();
         QVERIFY2(raw->glError().isEmpty(), qPrintable(raw->glError()));
         QVERIFY(maxCellError(*raw, image, *frame, ColorMap::Grey, &checked) <= 1);
+        QCOMPARE(checked, 9 * 784);
+        // A screenshot of the whole window has the chains drawn in where the view is.
+        const QImage whole = grabWithChainViews(&window);
+        const QRect where(raw->mapTo(&window, QPoint(0, 0)), raw->size());
+        QVERIFY(QRect(QPoint(0, 0), whole.size()).contains(where));
+        QVERIFY(maxCellError(*raw, whole.copy(where), *frame, ColorMap::Grey, &checked) <= 1);
         QCOMPARE(checked, 9 * 784);
     }
 

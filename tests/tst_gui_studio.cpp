@@ -346,7 +346,7 @@ private slots:
             QVERIFY(trainer.trainingDock()->grab().save(dir + "/training-dock.png"));
         }
         QTest::qWait(2500);
-        QVERIFY(window.grab().save(dir + "/main-window.png"));
+        QVERIFY(grabWithChainViews(&window).save(dir + "/main-window.png"));
         window.chainsDock()->raise();
         QTest::qWait(100);
         QVERIFY(window.chainsDock()->grab().save(dir + "/chains-dock.png"));

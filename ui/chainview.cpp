@@ -1,13 +1,20 @@
 #include "chainview.h"
 
+#include <QCoreApplication>
 #include <QFile>
 #include <QKeyEvent>
 #include <QMouseEvent>
+#include <QOffscreenSurface>
 #include <QOpenGLContext>
+#include <QOpenGLFramebufferObject>
+#include <QOpenGLPaintDevice>
 #include <QOpenGLShaderProgram>
 #include <QPainter>
+#include <QResizeEvent>
 #include <QToolTip>
+#include <QVBoxLayout>
 #include <QWheelEvent>
+#include <QWindow>
 
 #include <algorithm>
 #include <cmath>
@@ -40,11 +47,65 @@ QString shaderSource(const QString& path, bool gles, QString* error)
 
 } // namespace
 
-ChainView::ChainView(QWidget* parent) : QOpenGLWidget(parent), m_staging(std::make_shared<FrameStaging>(1))
+// The native window the view draws into. It forwards input to the view, so the view handles mouse,
+// wheel and keys the same whether they come from the window system or from a test.
+class ChainView::Surface final : public QWindow {
+public:
+    explicit Surface(ChainView* view) : m_view(view)
+    {
+        setSurfaceType(QSurface::OpenGLSurface);
+        setFormat(QSurfaceFormat::defaultFormat());
+    }
+
+protected:
+    bool event(QEvent* event) override
+    {
+        switch (event->type()) {
+        case QEvent::UpdateRequest:
+            m_view->renderToScreen();
+            return true;
+        case QEvent::MouseButtonPress:
+        case QEvent::MouseButtonRelease:
+        case QEvent::MouseButtonDblClick:
+        case QEvent::MouseMove:
+        case QEvent::Wheel:
+        case QEvent::KeyPress:
+        case QEvent::KeyRelease:
+            // Positions are the same in both: the window fills the view.
+            QCoreApplication::sendEvent(m_view, event);
+            return true;
+        case QEvent::DragEnter:
+        case QEvent::DragMove:
+        case QEvent::DragLeave:
+        case QEvent::Drop:
+            // Drops over the chains go to the window the view is in (checkpoints dropped on the studio).
+            QCoreApplication::sendEvent(m_view->window(), event);
+            return true;
+        default: return QWindow::event(event);
+        }
+    }
+
+    void exposeEvent(QExposeEvent*) override
+    {
+        if (isExposed())
+            m_view->renderToScreen();
+    }
+
+private:
+    ChainView* m_view;
+};
+
+ChainView::ChainView(QWidget* parent) : QWidget(parent), m_staging(std::make_shared<FrameStaging>(1))
 {
     setMouseTracking(true);
     setFocusPolicy(Qt::StrongFocus);
     setMinimumSize(160, 120);
+    m_surface = new Surface(this);
+    m_container = QWidget::createWindowContainer(m_surface, this); // takes ownership of the window
+    m_container->setFocusPolicy(Qt::NoFocus);
+    auto* layout = new QVBoxLayout(this);
+    layout->setContentsMargins(0, 0, 0, 0);
+    layout->addWidget(m_container);
     m_refreshTimer.setTimerType(Qt::PreciseTimer);
     m_refreshTimer.setInterval(10); // up to 100 refreshes a second; a vsynced swap limits drawing to the display rate
     connect(&m_refreshTimer, &QTimer::timeout, this, &ChainView::refresh);
@@ -53,11 +114,11 @@ ChainView::ChainView(QWidget* parent) : QOpenGLWidget(parent), m_staging(std::ma
 
 ChainView::~ChainView()
 {
-    // The base destructor destroys the context, whose aboutToBeDestroyed would otherwise call
-    // releaseGL on a ChainView that no longer exists (UBSan's vptr check caught it).
-    if (QOpenGLContext* gl = context())
-        disconnect(gl, &QOpenGLContext::aboutToBeDestroyed, this, &ChainView::releaseGL);
     releaseGL();
+    // The native window calls back into the view: destroy it while the view is still whole.
+    delete m_container;
+    m_container = nullptr;
+    m_surface = nullptr;
 }
 
 void ChainView::setFrame(FramePtr frame)
@@ -82,7 +143,7 @@ void ChainView::refresh()
     m_newFrame = true;
     updateLayout();
     emit frameTaken(m_frame->step);
-    update();
+    scheduleRedraw();
 }
 
 // ---- settings --------------------------------------------------------------------------------------
@@ -94,7 +155,7 @@ void ChainView::setColorMap(ColorMap map)
     m_colorMap = map;
     m_colorDirty = true;
     emit viewChanged();
-    update();
+    scheduleRedraw();
 }
 
 void ChainView::setSmooth(bool smooth)
@@ -105,21 +166,21 @@ void ChainView::setSmooth(bool smooth)
     if (m_fit)
         applyFit(); // nearest filtering fits to whole zoom factors, smooth does not
     emit viewChanged();
-    update();
+    scheduleRedraw();
 }
 
 void ChainView::setPadding(int pixels)
 {
     m_padding = std::clamp(pixels, 0, 16);
     updateLayout();
-    update();
+    scheduleRedraw();
 }
 
 void ChainView::setColumns(int columns)
 {
     m_columns = std::max(0, columns);
     updateLayout();
-    update();
+    scheduleRedraw();
 }
 
 void ChainView::setZoom(double zoom)
@@ -127,7 +188,7 @@ void ChainView::setZoom(double zoom)
     m_zoom = std::clamp(zoom, kMinZoom, kMaxZoom);
     m_fit = false;
     emit viewChanged();
-    update();
+    scheduleRedraw();
 }
 
 void ChainView::setPan(QPointF pan)
@@ -135,7 +196,7 @@ void ChainView::setPan(QPointF pan)
     m_pan = pan;
     m_fit = false;
     emit viewChanged();
-    update();
+    scheduleRedraw();
 }
 
 void ChainView::fitToView()
@@ -143,7 +204,7 @@ void ChainView::fitToView()
     m_fit = true;
     applyFit();
     emit viewChanged();
-    update();
+    scheduleRedraw();
 }
 
 void ChainView::setFilmstrip(bool on)
@@ -155,7 +216,7 @@ void ChainView::setFilmstrip(bool on)
     m_staging->setHistoryDepth(on ? m_filmLength : 1);
     m_history = on ? m_staging->history(m_filmLength) : std::vector<FramePtr>{};
     updateLayout();
-    update();
+    scheduleRedraw();
 }
 
 void ChainView::setFilmstripChains(std::vector<int> chains)
@@ -164,7 +225,7 @@ void ChainView::setFilmstripChains(std::vector<int> chains)
     m_filmChains = std::move(chains);
     updateLayout();
     emit filmstripChainsChanged();
-    update();
+    scheduleRedraw();
 }
 
 void ChainView::setFilmstripLength(int length)
@@ -175,7 +236,7 @@ void ChainView::setFilmstripLength(int length)
         m_history = m_staging->history(m_filmLength);
     }
     updateLayout();
-    update();
+    scheduleRedraw();
 }
 
 // ---- layout ----------------------------------------------------------------------------------------
@@ -338,7 +399,7 @@ void ChainView::fillAtlas()
 
 bool ChainView::buildProgram()
 {
-    const bool gles = context()->isOpenGLES();
+    const bool gles = m_context->isOpenGLES();
     QString error;
     const QString vert = shaderSource(QStringLiteral(":/shaders/chainview.vert"), gles, &error);
     const QString frag = shaderSource(QStringLiteral(":/shaders/chainview.frag"), gles, &error);
@@ -374,12 +435,8 @@ bool ChainView::buildProgram()
 void ChainView::initializeGL()
 {
     initializeOpenGLFunctions();
-    // A widget moved to another window gets a new context: release everything with the old one.
-    connect(context(), &QOpenGLContext::aboutToBeDestroyed, this, &ChainView::releaseGL, Qt::UniqueConnection);
-    m_glError.clear();
-
-    const QSurfaceFormat format = context()->format();
-    const bool gles = context()->isOpenGLES();
+    const QSurfaceFormat format = m_context->format();
+    const bool gles = m_context->isOpenGLES();
     const bool versionOk = gles ? format.majorVersion() >= 3 : format.version() >= qMakePair(3, 3);
     if (!versionOk) {
         m_glError = QStringLiteral("The chain view needs OpenGL 3.3 or OpenGL ES 3.0; this context is %1 %2.%3.")
@@ -419,11 +476,56 @@ void ChainView::initializeGL()
     updateLayout(); // the texture size limit may have changed the layout
 }
 
+bool ChainView::ensureGL()
+{
+    if (!m_context) {
+        m_context = std::make_unique<QOpenGLContext>();
+        m_context->setFormat(QSurfaceFormat::defaultFormat());
+        if (!m_context->create()) {
+            m_glError = QStringLiteral("OpenGL is not available: no OpenGL context could be created "
+                                       "(the chain view needs OpenGL 3.3 or OpenGL ES 3.0).");
+            showGlError();
+            return false;
+        }
+        m_offscreen = std::make_unique<QOffscreenSurface>();
+        m_offscreen->setFormat(m_context->format());
+        m_offscreen->create();
+        if (!makeCurrent()) {
+            m_glError = QStringLiteral("OpenGL is not available: the chain view's context cannot be made current.");
+            showGlError();
+            return false;
+        }
+        initializeGL();
+        if (!m_glError.isEmpty())
+            showGlError();
+    }
+    return m_program != nullptr;
+}
+
+bool ChainView::makeCurrent()
+{
+    if (!m_context)
+        return false;
+    if (m_surface && m_surface->handle() && m_context->makeCurrent(m_surface))
+        return true;
+    return m_offscreen && m_context->makeCurrent(m_offscreen.get());
+}
+
+void ChainView::showGlError()
+{
+    if (m_container)
+        m_container->hide();
+    QWidget::update(); // paintEvent shows the message
+}
+
 void ChainView::releaseGL()
 {
-    if (!m_program && !m_vao.isCreated() && m_atlasTexture == 0)
+    if (!m_context)
         return;
-    makeCurrent();
+    if (!makeCurrent()) {
+        m_context.reset();
+        return;
+    }
     delete m_program;
     m_program = nullptr;
     m_vbo.destroy();
@@ -434,7 +536,9 @@ void ChainView::releaseGL()
         glDeleteTextures(1, &m_colorTexture);
     m_atlasTexture = m_colorTexture = 0;
     m_atlasWidth = m_atlasHeight = 0;
-    doneCurrent();
+    m_context->doneCurrent();
+    m_context.reset();
+    m_offscreen.reset();
 }
 
 void ChainView::uploadColorMap()
@@ -453,26 +557,94 @@ void ChainView::uploadColorMap()
     m_colorDirty = false;
 }
 
-void ChainView::resizeGL(int, int)
+void ChainView::resizeEvent(QResizeEvent* event)
 {
+    QWidget::resizeEvent(event);
     if (m_columns == 0 && !m_filmstrip)
         updateLayout(); // automatic columns follow the widget's aspect ratio
     else if (m_fit)
         applyFit();
+    scheduleRedraw();
 }
 
-void ChainView::paintGL()
+// Seen only when OpenGL failed (the native window covers the widget otherwise).
+void ChainView::paintEvent(QPaintEvent*)
 {
+    if (m_glError.isEmpty())
+        return;
+    QPainter painter(this);
+    painter.fillRect(rect(), kBackground);
+    painter.setPen(Qt::white);
+    painter.drawText(rect().adjusted(12, 12, -12, -12), Qt::AlignCenter | Qt::TextWordWrap, m_glError);
+}
+
+void ChainView::scheduleRedraw()
+{
+    if (m_surface && m_surface->isExposed())
+        m_surface->requestUpdate();
+}
+
+void ChainView::setViewCursor(const QCursor& cursor)
+{
+    setCursor(cursor);
+    if (m_surface)
+        m_surface->setCursor(cursor);
+}
+
+void ChainView::unsetViewCursor()
+{
+    unsetCursor();
+    if (m_surface)
+        m_surface->unsetCursor();
+}
+
+void ChainView::renderToScreen()
+{
+    if (!m_surface || !m_surface->isExposed() || !ensureGL() || !m_context->makeCurrent(m_surface))
+        return;
+    const QSize pixels = m_surface->size() * m_surface->devicePixelRatio();
+    render(pixels, m_context->defaultFramebufferObject());
+    m_context->swapBuffers(m_surface);
+    if (m_newFrame) {
+        ++m_framesDrawn;
+        m_newFrame = false;
+    }
+}
+
+QWindow* ChainView::nativeWindow() const
+{
+    return m_surface;
+}
+
+QImage ChainView::grabFramebuffer()
+{
+    if (!ensureGL() || !makeCurrent())
+        return {};
+    const qreal dpr = m_surface ? m_surface->devicePixelRatio() : devicePixelRatioF();
+    const QSize pixels = size() * dpr;
+    QOpenGLFramebufferObjectFormat format;
+    format.setAttachment(QOpenGLFramebufferObject::CombinedDepthStencil); // QPainter overlays clip with stencil
+    QOpenGLFramebufferObject fbo(pixels.expandedTo(QSize(1, 1)), format);
+    if (!fbo.isValid() || !fbo.bind())
+        return {};
+    render(pixels, fbo.handle());
+    QImage image = fbo.toImage();
+    fbo.release();
+    image.setDevicePixelRatio(dpr);
+    return image;
+}
+
+void ChainView::render(QSize pixels, GLuint fbo)
+{
+    glBindFramebuffer(GL_FRAMEBUFFER, fbo);
+    glViewport(0, 0, pixels.width(), pixels.height());
+    glDisable(GL_BLEND);
+    glDisable(GL_SCISSOR_TEST);
+    glDisable(GL_STENCIL_TEST);
+    glDisable(GL_DEPTH_TEST);
     glClearColor(kBackground.redF(), kBackground.greenF(), kBackground.blueF(), 1.0f);
     glClear(GL_COLOR_BUFFER_BIT);
-    if (!m_program) {
-        QPainter painter(this);
-        painter.setPen(Qt::white);
-        painter.drawText(rect().adjusted(12, 12, -12, -12), Qt::AlignCenter | Qt::TextWordWrap,
-                         m_glError.isEmpty() ? QStringLiteral("OpenGL is not available.") : m_glError);
-        return;
-    }
-    if (!m_frame || m_cellCount == 0)
+    if (!m_program || !m_frame || m_cellCount == 0)
         return;
 
     const int w = cellWidth(), h = cellHeight();
@@ -529,7 +701,9 @@ void ChainView::paintGL()
 
     // Outline the chains selected for the filmstrip (in the gaps around the cells).
     if (!m_filmstrip && !m_filmChains.empty()) {
-        QPainter painter(this);
+        QOpenGLPaintDevice device(pixels);
+        device.setDevicePixelRatio(pixels.width() / std::max(1.0, double(width())));
+        QPainter painter(&device);
         painter.setPen(QPen(QColor(255, 170, 0), 1.0));
         for (int chain : m_filmChains) {
             if (chain >= m_cellCount)
@@ -539,11 +713,6 @@ void ChainView::paintGL()
             painter.drawRect(QRect(int(std::floor(cell.left())) - 1, int(std::floor(cell.top())) - 1,
                                    int(std::ceil(cell.width())) + 1, int(std::ceil(cell.height())) + 1));
         }
-    }
-
-    if (m_newFrame) {
-        ++m_framesDrawn;
-        m_newFrame = false;
     }
 }
 
@@ -562,7 +731,7 @@ void ChainView::wheelEvent(QWheelEvent* event)
     m_pan = pos - anchor * m_zoom;
     m_fit = false;
     emit viewChanged();
-    update();
+    scheduleRedraw();
     event->accept();
 }
 
@@ -573,11 +742,11 @@ void ChainView::mousePressEvent(QMouseEvent* event)
         m_dragMoved = false;
         m_dragStart = event->position();
         m_panStart = m_pan;
-        setCursor(Qt::ClosedHandCursor);
+        setViewCursor(Qt::ClosedHandCursor);
         event->accept();
         return;
     }
-    QOpenGLWidget::mousePressEvent(event);
+    QWidget::mousePressEvent(event);
 }
 
 void ChainView::mouseMoveEvent(QMouseEvent* event)
@@ -587,7 +756,7 @@ void ChainView::mouseMoveEvent(QMouseEvent* event)
         m_pan = m_panStart + (event->position() - m_dragStart);
         m_fit = false;
         emit viewChanged();
-        update();
+        scheduleRedraw();
         return;
     }
     if (const auto info = cellAt(event->position())) {
@@ -611,7 +780,7 @@ void ChainView::mouseReleaseEvent(QMouseEvent* event)
 {
     if (m_dragging) {
         m_dragging = false;
-        unsetCursor();
+        unsetViewCursor();
         // Ctrl+click (no drag) on a grid cell toggles that chain in the filmstrip selection.
         if (!m_dragMoved && !m_filmstrip && (event->modifiers() & Qt::ControlModifier)) {
             if (const auto info = cellAt(event->position())) {
@@ -627,7 +796,7 @@ void ChainView::mouseReleaseEvent(QMouseEvent* event)
         event->accept();
         return;
     }
-    QOpenGLWidget::mouseReleaseEvent(event);
+    QWidget::mouseReleaseEvent(event);
 }
 
 void ChainView::mouseDoubleClickEvent(QMouseEvent* event)
@@ -644,7 +813,7 @@ void ChainView::zoomBy(double factor)
     m_pan = centre - anchor * m_zoom;
     m_fit = false;
     emit viewChanged();
-    update();
+    scheduleRedraw();
 }
 
 void ChainView::keyPressEvent(QKeyEvent* event)
@@ -655,9 +824,23 @@ void ChainView::keyPressEvent(QKeyEvent* event)
     case Qt::Key_Minus: zoomBy(0.8); break;
     case Qt::Key_0:
     case Qt::Key_Home: fitToView(); break;
-    default: QOpenGLWidget::keyPressEvent(event); return;
+    default: QWidget::keyPressEvent(event); return;
     }
     event->accept();
+}
+
+QImage grabWithChainViews(QWidget* widget)
+{
+    QImage image = widget->grab().toImage();
+    QPainter painter(&image);
+    for (ChainView* view : widget->findChildren<ChainView*>()) {
+        if (!view->isVisible() || view->visibleRegion().isEmpty())
+            continue;
+        const QImage drawn = view->grabFramebuffer();
+        if (!drawn.isNull())
+            painter.drawImage(view->mapTo(widget, QPoint(0, 0)), drawn);
+    }
+    return image;
 }
 
 } // namespace gsn

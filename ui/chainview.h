@@ -3,6 +3,13 @@
 // drawn from one R8 texture atlas, updated in place each frame, through GLSL shaders compiled into
 // the binary (":/shaders/chainview.vert|frag"). Producers publish frames into a staging buffer from
 // any thread; the view takes the newest one at its own refresh and never waits for them.
+//
+// The view is a widget hosting a native OpenGL window (QWidget::createWindowContainer) that it draws
+// into directly with its own context. A QOpenGLWidget would render into a framebuffer object that
+// Qt then composes with the rest of the window on every frame; on a software rasteriser that
+// composition alone costs ~10 ms a frame at 1000 x 800 (docs/benchmarks.md). QWidget::grab() does
+// not see the native window: grabFramebuffer() renders the view offscreen, and grabWithChainViews()
+// (below) grabs a whole window with its chain views drawn in.
 
 #include "colormap.h"
 #include "chainframe.h"
@@ -11,20 +18,24 @@
 #include <QOpenGLBuffer>
 #include <QOpenGLExtraFunctions>
 #include <QOpenGLVertexArrayObject>
-#include <QOpenGLWidget>
+#include <QImage>
 #include <QPointF>
 #include <QTimer>
+#include <QWidget>
 
 #include <cstdint>
 #include <memory>
 #include <optional>
 #include <vector>
 
+class QOffscreenSurface;
+class QOpenGLContext;
 class QOpenGLShaderProgram;
+class QWindow;
 
 namespace gsn {
 
-class ChainView : public QOpenGLWidget, protected QOpenGLExtraFunctions {
+class ChainView : public QWidget, protected QOpenGLExtraFunctions {
     Q_OBJECT
 public:
     explicit ChainView(QWidget* parent = nullptr);
@@ -92,6 +103,11 @@ public:
     std::int64_t framesSkipped() const { return m_staging->skippedCount(); }
     // Empty when OpenGL works; otherwise why the view cannot draw (shown in the widget too).
     QString glError() const { return m_glError; }
+    // Renders the view as it is now (settings, frame, size) into an offscreen framebuffer and
+    // returns it, device pixel ratio set; a null image when OpenGL is not available.
+    QImage grabFramebuffer();
+    // The native window the view draws into; its input events are handled by the view.
+    QWindow* nativeWindow() const;
     // Refresh period in ms for taking frames from the staging buffer (default 10).
     void setRefreshInterval(int ms);
 
@@ -108,9 +124,8 @@ signals:
     void filmstripChainsChanged();
 
 protected:
-    void initializeGL() override;
-    void resizeGL(int w, int h) override;
-    void paintGL() override;
+    void resizeEvent(QResizeEvent* event) override;
+    void paintEvent(QPaintEvent* event) override;
     void wheelEvent(QWheelEvent* event) override;
     void mousePressEvent(QMouseEvent* event) override;
     void mouseMoveEvent(QMouseEvent* event) override;
@@ -119,7 +134,23 @@ protected:
     void keyPressEvent(QKeyEvent* event) override;
 
 private:
+    class Surface;
+    friend class Surface;
+
+    // Creates the context and the GL resources on first use; false (and glError set) when that failed.
+    bool ensureGL();
+    // Makes the context current on the native window when it exists, else on an offscreen surface.
+    bool makeCurrent();
+    void initializeGL();
     void releaseGL();
+    void showGlError(); // replaces the native window with the message painted by paintEvent
+    // Draws the view into framebuffer `fbo` of `pixels` size; the context is current.
+    void render(QSize pixels, GLuint fbo);
+    // Draws into the native window and swaps; called for its expose and update-request events.
+    void renderToScreen();
+    void scheduleRedraw();
+    void setViewCursor(const QCursor& cursor);
+    void unsetViewCursor();
     bool buildProgram();
     void updateLayout();
     void applyFit();
@@ -150,6 +181,11 @@ private:
     int m_cellCount = 0;
     std::vector<std::uint8_t> m_atlasBytes; // shape = [gridRows*h, gridColumns*w], grey levels
 
+    Surface* m_surface = nullptr;       // the native window drawn into, owned by m_container
+    QWidget* m_container = nullptr;     // child widget hosting m_surface
+    std::unique_ptr<QOpenGLContext> m_context;
+    std::unique_ptr<QOffscreenSurface> m_offscreen; // for grabs and clean-up while the window is hidden
+
     // GL state (valid between initializeGL and releaseGL).
     QOpenGLShaderProgram* m_program = nullptr;
     QOpenGLVertexArrayObject m_vao;
@@ -174,5 +210,9 @@ private:
     QPointF m_dragStart;
     QPointF m_panStart;
 };
+
+// QWidget::grab() of `widget` with every visible chain view inside it drawn in (grab() alone leaves
+// their native windows' area empty): for screenshots of whole windows.
+QImage grabWithChainViews(QWidget* widget);
 
 } // namespace gsn
