@@ -554,6 +554,30 @@ private slots:
         QCOMPARE(checked, 9 * 784);
     }
 
+    // Without OpenGL the view paints the reason instead of chains, and grabs give a null image.
+    // Runs as the CTest test gui_chainview_nogl (offscreen platform, no display).
+    void withoutOpenGLSaysWhy()
+    {
+        if (!qEnvironmentVariableIsSet("GSN_EXPECT_NO_GL"))
+            QSKIP("runs as gui_chainview_nogl (QT_QPA_PLATFORM=offscreen, no display)");
+        ChainView view;
+        view.resize(400, 300);
+        view.show();
+        view.setFrame(frameFrom(dataset("mnist-test"), 0, 4, 1));
+        view.refresh();
+        QVERIFY(view.grabFramebuffer().isNull());
+        QVERIFY2(view.glError().startsWith("OpenGL is not available"), qPrintable(view.glError()));
+        QCOMPARE(view.framesDrawn(), 0);
+        // The message is painted over the view's background: some pixels are text-coloured.
+        const QImage shown = view.grab().toImage();
+        const QColor background = shown.pixelColor(2, 2);
+        int text = 0;
+        for (int y = 0; y < shown.height(); ++y)
+            for (int x = 0; x < shown.width(); ++x)
+                text += shown.pixelColor(x, y).lightness() > background.lightness() + 100;
+        QVERIFY2(text > 100, qPrintable(QStringLiteral("%1 text pixels").arg(text)));
+    }
+
     void rejectsInvalidFrames()
     {
         auto view = shownView(300, 300);
