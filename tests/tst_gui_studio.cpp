@@ -20,6 +20,10 @@
 #include "trainingdock.h"
 
 #include <QAction>
+#include <QDragEnterEvent>
+#include <QDropEvent>
+#include <QMimeData>
+#include <QWindow>
 #include <QDir>
 #include <QElapsedTimer>
 #include <QFile>
@@ -314,6 +318,44 @@ private slots:
         QCOMPARE(window.currentModel(), before);
         QVERIFY(window.chains()->isRunning());
         QVERIFY(chainsAdvance(window.chains()));
+    }
+
+    // A checkpoint dropped on the chains (the view's native window gets the drop from the window
+    // system) or elsewhere on the window opens; other files are refused.
+    void droppedCheckpointOpens()
+    {
+        const QString path = scratchDir() + "/dropped.safetensors";
+        QFile::remove(path);
+        auto model = createModel({{"kind", "dae"}, {"sizes", {784, 20}}}, 5);
+        saveCheckpoint(path.toStdString(), *model, nullptr, {});
+        MainWindow window;
+        window.show();
+        QVERIFY(QTest::qWaitForWindowExposed(&window));
+        QVERIFY(window.loadDataset("mnist-test"));
+        QWindow* chains = window.chainView()->nativeWindow();
+        QVERIFY(chains);
+        QTRY_VERIFY(chains->isExposed());
+
+        QMimeData text;
+        text.setUrls({QUrl::fromLocalFile(scratchDir() + "/notes.txt")});
+        QDragEnterEvent refused(QPoint(50, 50), Qt::CopyAction, &text, Qt::LeftButton, Qt::NoModifier);
+        refused.setAccepted(false);
+        QCoreApplication::sendEvent(chains, &refused);
+        QVERIFY(!refused.isAccepted());
+
+        QMimeData mime;
+        mime.setUrls({QUrl::fromLocalFile(path)});
+        QDragEnterEvent enter(QPoint(50, 50), Qt::CopyAction, &mime, Qt::LeftButton, Qt::NoModifier);
+        enter.setAccepted(false);
+        QCoreApplication::sendEvent(chains, &enter);
+        QVERIFY(enter.isAccepted());
+        QSignalSpy finished(&window, &MainWindow::modelLoadFinished);
+        QDropEvent drop(QPointF(50, 50), Qt::CopyAction, &mime, Qt::LeftButton, Qt::NoModifier);
+        QCoreApplication::sendEvent(chains, &drop);
+        QVERIFY(finished.wait(10000));
+        QCOMPARE(finished.front().at(0).toString(), path);
+        QVERIFY2(finished.front().at(1).toBool(), qPrintable(window.lastError()));
+        QCOMPARE(window.currentModel()->model->kind(), std::string("dae"));
     }
 
     void screenshots()
