@@ -8,6 +8,7 @@
 #include "chainsdock.h"
 #include "chainview.h"
 #include "checkpoint.h"
+#include "colormap.h"
 #include "datadock.h"
 #include "defaultmodel.h"
 #include "evaluatedock.h"
@@ -24,6 +25,7 @@
 #include <QDropEvent>
 #include <QMimeData>
 #include <QWindow>
+#include <QComboBox>
 #include <QDir>
 #include <QElapsedTimer>
 #include <QFile>
@@ -356,6 +358,86 @@ private slots:
         QCOMPARE(finished.front().at(0).toString(), path);
         QVERIFY2(finished.front().at(1).toBool(), qPrintable(window.lastError()));
         QCOMPARE(window.currentModel()->model->kind(), std::string("dae"));
+    }
+
+    // An image dropped on the chains starts every chain at it: converted to the dataset's size, and
+    // inverted when it is dark-on-light while the dataset is light-on-dark. An unreadable image gets
+    // a message naming the file, and the running chains keep running.
+    void droppedImageStartsChains()
+    {
+        MainWindow window;
+        window.show();
+        QVERIFY(QTest::qWaitForWindowExposed(&window));
+        QVERIFY(window.loadDataset("mnist-test"));
+        QVERIFY(window.setModel(freshModel(smallDae(), "small dae")));
+        const Dataset& mnist = *window.dataDock()->dataset();
+        QWindow* target = window.chainView()->nativeWindow();
+        QTRY_VERIFY(target->isExposed());
+        auto drop = [&](const QString& path) {
+            QMimeData mime;
+            mime.setUrls({QUrl::fromLocalFile(path)});
+            QDragEnterEvent enter(QPoint(40, 40), Qt::CopyAction, &mime, Qt::LeftButton, Qt::NoModifier);
+            enter.setAccepted(false);
+            QCoreApplication::sendEvent(target, &enter);
+            if (!enter.isAccepted())
+                return false;
+            QDropEvent dropped(QPointF(40, 40), Qt::CopyAction, &mime, Qt::LeftButton, Qt::NoModifier);
+            QCoreApplication::sendEvent(target, &dropped);
+            return true;
+        };
+
+        // Test digit 7, drawn like a scan: dark ink on white paper, three times the size, in colour format.
+        const int index = 7;
+        QImage scan(84, 84, QImage::Format_RGB32);
+        for (int y = 0; y < 84; ++y)
+            for (int x = 0; x < 84; ++x) {
+                const int ink = greyLevel(mnist.pixels(index, (y / 3) * 28 + x / 3));
+                scan.setPixel(x, y, qRgb(255 - ink, 255 - ink, 255 - ink));
+            }
+        const QString path = scratchDir() + "/scan.png";
+        QVERIFY(scan.save(path));
+        QSignalSpy finished(&window, &MainWindow::imageStartFinished);
+        QVERIFY(drop(path));
+        QVERIFY(finished.wait(10000));
+        QVERIFY2(finished.front().at(1).toBool(), qPrintable(window.lastError()));
+        QCOMPARE(window.chains()->start(), ChainStart::Image);
+        QVERIFY(window.chains()->startImageOrigin().contains("inverted"));
+        auto* init = window.chainsDock()->findChild<QComboBox*>("chainInit");
+        QVERIFY(init->currentText().startsWith("Image: scan.png"));
+        // The chains were reset (not running) to the image: every chain's step-0 frame is the digit.
+        window.chainView()->refresh();
+        const FramePtr frame = window.chainView()->currentFrame();
+        QVERIFY(frame);
+        QCOMPARE(frame->step, 0);
+        QCOMPARE(frame->chainCount(), window.chains()->chainCount());
+        float worst = 0.0f;
+        for (int c = 0; c < frame->chainCount(); ++c)
+            worst = std::max(worst, (frame->cells.row(c) - mnist.pixels.row(index)).cwiseAbs().maxCoeff());
+        QVERIFY2(worst <= 1.0f / 255 + 1e-4f, qPrintable(QString::number(worst)));
+        // Reset keeps starting from the image.
+        window.chains()->reset();
+        window.chainView()->refresh();
+        QCOMPARE(window.chainView()->currentFrame()->cells.row(3), frame->cells.row(3));
+
+        // Running chains and a broken image.
+        window.chains()->startChains();
+        QVERIFY(chainsAdvance(window.chains()));
+        const QString broken = scratchDir() + "/broken.png";
+        {
+            QFile out(broken);
+            QVERIFY(out.open(QIODevice::WriteOnly));
+            out.write(QByteArray("\x89PNG\r\n\x1a\n") + QByteArray(300, 'x'));
+        }
+        finished.clear();
+        QVERIFY(drop(broken));
+        QVERIFY(finished.wait(10000));
+        QCOMPARE(finished.front().at(1).toBool(), false);
+        QVERIFY2(window.lastError().contains("broken.png") && window.lastError().contains("readable image"),
+                 qPrintable(window.lastError()));
+        QVERIFY(window.chains()->isRunning());
+        QVERIFY(chainsAdvance(window.chains()));
+        // Not an image or a checkpoint: the drop is refused.
+        QVERIFY(!drop(scratchDir() + "/notes.txt"));
     }
 
     void screenshots()

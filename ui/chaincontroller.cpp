@@ -118,6 +118,13 @@ void ChainController::setStart(ChainStart start, int imageIndex)
     m_imageIndex = std::max(0, imageIndex);
 }
 
+void ChainController::setStartImage(std::vector<float> pixels, const QString& origin)
+{
+    m_startImage = std::move(pixels);
+    m_startImageOrigin = origin;
+    emit startImageChanged(origin);
+}
+
 void ChainController::setRate(double stepsPerSecond)
 {
     m_rate = stepsPerSecond;
@@ -173,6 +180,11 @@ std::shared_ptr<const Model> ChainController::samplingModel(std::shared_ptr<cons
 std::vector<ChainInit> ChainController::makeInits() const
 {
     std::vector<ChainInit> inits(std::size_t(m_chainCount), ChainInit::noise());
+    if (m_start == ChainStart::Image) {
+        if (m_startImage.size() == std::size_t(m_width) * std::size_t(m_height))
+            std::fill(inits.begin(), inits.end(), ChainInit::fromImage(m_startImage));
+        return inits;
+    }
     const bool imagesFit = m_data && m_data->count() > 0 && m_data->dimension() == m_width * m_height;
     if (m_start == ChainStart::Noise || !imagesFit)
         return inits;

@@ -29,6 +29,7 @@ enum class ChainStart {
     Noise,        // uniform noise in (0, 1)
     TestImage,    // every chain at one chosen image of the current dataset
     RandomImages, // chain c at a random image of the current dataset (drawn from the seed)
+    Image,        // every chain at the image given by setStartImage (a dropped or opened file)
 };
 
 // The recent frames of the chains (bounded), shared with sheet exports.
@@ -70,6 +71,10 @@ public:
     std::uint64_t seed() const { return m_seed; }
     void setStart(ChainStart start, int imageIndex = 0);
     ChainStart start() const { return m_start; }
+    // The image ChainStart::Image starts every chain at (shape = [height * width], values in [0, 1]),
+    // and where it came from. An image of another size than the chains' starts them from noise.
+    void setStartImage(std::vector<float> pixels, const QString& origin);
+    QString startImageOrigin() const { return m_startImageOrigin; }
     // Target steps per second; <= 0 = as fast as possible. Applies at once.
     void setRate(double stepsPerSecond);
     double rate() const { return m_rate; }
@@ -103,6 +108,8 @@ signals:
     void runningChanged(bool running);
     void chainsReset();
     void error(const QString& message);
+    // setStartImage was given a new image.
+    void startImageChanged(const QString& origin);
 
 private:
     void rebuild(bool keepRunning);
@@ -121,6 +128,8 @@ private:
     std::uint64_t m_resets = 0;               // varies the random test images between resets
     ChainStart m_start = ChainStart::RandomImages;
     int m_imageIndex = 0;
+    std::vector<float> m_startImage;
+    QString m_startImageOrigin;
     double m_rate = 25.0;                     // watchable by default; the dock offers 'fastest'
     double m_hiddenNoise = -1.0;
     double m_corruptionLevel = -1.0;

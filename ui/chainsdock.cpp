@@ -121,6 +121,19 @@ ChainsDock::ChainsDock(ChainController* chains, QWidget* parent) : QDockWidget(t
     connect(m_ownNoise, &QCheckBox::toggled, this, &ChainsDock::applyNoise);
     connect(m_hiddenNoise, &QDoubleSpinBox::valueChanged, this, &ChainsDock::applyNoise);
     connect(m_corruption, &QDoubleSpinBox::valueChanged, this, &ChainsDock::applyNoise);
+    // An image dropped on the window (or set by MainWindow::startChainsFromImage) becomes a start choice.
+    connect(chains, &ChainController::startImageChanged, this, [this](const QString& origin) {
+        int item = m_init->findData(int(ChainStart::Image));
+        if (item < 0) {
+            m_init->addItem(QString(), int(ChainStart::Image));
+            item = m_init->count() - 1;
+        }
+        m_init->setItemText(item, tr("Image: %1").arg(origin));
+        m_init->setItemData(item, origin, Qt::ToolTipRole);
+        const QSignalBlocker block(m_init);
+        m_init->setCurrentIndex(item);
+        m_image->setEnabled(false);
+    });
     connect(chains, &ChainController::runningChanged, this, [this](bool running) {
         m_start->setText(running ? tr("Pause") : tr("Start"));
     });

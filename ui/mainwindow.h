@@ -5,9 +5,11 @@
 #include "colormap.h"
 #include "dataset.h"
 #include "modeldock.h"
+#include "workerreaper.h"
 
 #include <QMainWindow>
 
+#include <cstdint>
 #include <memory>
 
 class QActionGroup;
@@ -45,6 +47,12 @@ public:
     // a worker thread (running chains keep running) and modelLoadFinished tells how it went (a message
     // on failure).
     void openModel(const QString& path);
+    // Starts every chain at an image file (PNG, JPEG, ...; also what dropping an image on the window
+    // does): converted to grey, centre-cropped and scaled to the chains' image size, and inverted when
+    // its border is light while the dataset's images have dark borders (photos of digits on paper).
+    // Read on a worker; imageStartFinished tells how it went (a message on failure; the running
+    // chains keep running).
+    void startChainsFromImage(const QString& path);
     // Loads the embedded default GSN-2 (message and false when missing or unreadable).
     bool loadDefaultModel();
     StudioModelPtr currentModel() const;
@@ -72,6 +80,8 @@ signals:
     void currentModelChanged(std::shared_ptr<const gsn::Model> model, const QString& name, int epoch);
     // An openModel finished: ok when the file's model became the current model.
     void modelLoadFinished(const QString& path, bool ok);
+    // A startChainsFromImage finished: ok when the chains were reset to the image.
+    void imageStartFinished(const QString& path, bool ok);
 
 protected:
     void closeEvent(QCloseEvent* event) override;
@@ -106,6 +116,8 @@ private:
     ChainController* m_chains = nullptr;
     TrainingController* m_training = nullptr;
     QLabel* m_chainRate = nullptr;
+    WorkerReaper m_imageReader;       // decodes images for startChainsFromImage
+    std::uint64_t m_imageReadId = 0;  // the newest request; older results are dropped
 };
 
 } // namespace gsn

@@ -1,5 +1,5 @@
 // MainWindow's studio part: the Model, Chains and Training docks, switching models while chains and a
-// training run go on, sheets from the recorded frames, drag-and-drop of checkpoints. Split from
+// training run go on, sheets from the recorded frames, drag-and-drop of checkpoints and images. Split from
 // mainwindow.cpp (the window frame, view and Data dock) so each file keeps one job.
 
 #include "mainwindow.h"
@@ -9,7 +9,9 @@
 #include "chainview.h"
 #include "datadock.h"
 #include "defaultmodel.h"
+#include "error.h"
 #include "sheetdialog.h"
+#include "sourceimage.h"
 #include "sheetwriter.h"
 #include "trainingcontroller.h"
 #include "trainingdock.h"
@@ -17,7 +19,9 @@
 #include <QAction>
 #include <QDragEnterEvent>
 #include <QDropEvent>
+#include <QFileDialog>
 #include <QFileInfo>
+#include <QImageReader>
 #include <QLabel>
 #include <QMenu>
 #include <QMenuBar>
@@ -35,6 +39,41 @@ namespace {
 bool isCheckpointUrl(const QUrl& url)
 {
     return url.isLocalFile() && url.toLocalFile().endsWith(QStringLiteral(".safetensors"), Qt::CaseInsensitive);
+}
+
+// A local file whose suffix names an image format Qt reads (png, jpg, bmp, ...).
+bool isImageUrl(const QUrl& url)
+{
+    if (!url.isLocalFile())
+        return false;
+    const QByteArray suffix = QFileInfo(url.toLocalFile()).suffix().toLower().toLatin1();
+    return !suffix.isEmpty() && QImageReader::supportedImageFormats().contains(suffix);
+}
+
+// Mean of the outermost ring of pixels of a [height * width] image.
+double borderMean(const float* pixels, int width, int height)
+{
+    double sum = 0.0;
+    int count = 0;
+    for (int y = 0; y < height; ++y)
+        for (int x = 0; x < width; ++x)
+            if (y == 0 || x == 0 || y == height - 1 || x == width - 1) {
+                sum += pixels[y * width + x];
+                ++count;
+            }
+    return count ? sum / count : 0.0;
+}
+
+// True when the dataset's first (up to) 100 images have a dark border on average (MNIST-like).
+bool darkBorders(const Dataset& data)
+{
+    const int n = std::min(data.count(), 100);
+    if (n == 0)
+        return false;
+    double sum = 0.0;
+    for (int i = 0; i < n; ++i)
+        sum += borderMean(data.pixels.row(i).data(), data.width, data.height);
+    return sum / n < 0.5;
 }
 
 } // namespace
@@ -106,6 +145,14 @@ void MainWindow::addStudioFileActions(QMenu* file)
     m_recentMenu->setObjectName(QStringLiteral("menuRecent"));
     rebuildRecentMenu();
     file->addAction(tr("Open &default model"), this, &MainWindow::loadDefaultModel);
+    QAction* image = file->addAction(tr("Start chains from &image..."), this, [this] {
+        const QString path = QFileDialog::getOpenFileName(this, tr("Start chains from image"), QString(),
+                                                          tr("Images (*.png *.jpg *.jpeg *.bmp *.pgm *.gif)"));
+        if (!path.isEmpty())
+            startChainsFromImage(path);
+    });
+    image->setObjectName(QStringLiteral("actionStartFromImage"));
+    image->setShortcut(QKeySequence(tr("Ctrl+I")));
     file->addSeparator();
     QAction* sheet = file->addAction(tr("&Export sheet..."), this, &MainWindow::exportSheet);
     sheet->setObjectName(QStringLiteral("actionExportSheet"));
@@ -197,6 +244,53 @@ void MainWindow::openModel(const QString& path)
 {
     statusBar()->showMessage(tr("Loading %1...").arg(QFileInfo(path).fileName()));
     m_modelDock->openFile(path);
+}
+
+void MainWindow::startChainsFromImage(const QString& path)
+{
+    const std::uint64_t id = ++m_imageReadId;
+    const QString name = QFileInfo(path).fileName();
+    const int width = m_chains->width(), height = m_chains->height();
+    if (!m_chains->model() || width <= 0 || height <= 0) {
+        showError(tr("%1: no model loaded, so there are no chains to start from it").arg(name));
+        emit imageStartFinished(path, false);
+        return;
+    }
+    const std::shared_ptr<const Dataset> data = m_dataDock->dataset();
+    const bool datasetDark = data && data->width == width && data->height == height && darkBorders(*data);
+    statusBar()->showMessage(tr("Reading %1...").arg(name));
+    m_imageReader.joinFinished();
+    m_imageReader.retire([this, id, path, name, width, height, datasetDark] {
+        SourceImage image;
+        QString error;
+        try {
+            QImageReader reader(path);
+            const QImage decoded = reader.read();
+            if (decoded.isNull())
+                fail(path.toStdString(), "image", "expected a readable image: " + reader.errorString().toStdString());
+            image = convertToSource(decoded, width, height, {}, name);
+            if (datasetDark && borderMean(image.pixels.data(), width, height) > 0.5) {
+                image = convertToSource(decoded, width, height, SourceConvert{true}, name);
+                image.origin = tr("%1 (inverted: light background)").arg(name);
+            }
+        } catch (const std::exception& e) {
+            error = QString::fromStdString(e.what());
+        }
+        QMetaObject::invokeMethod(this, [this, id, path, image, error] {
+            if (id != m_imageReadId)
+                return; // superseded by a newer request
+            if (!error.isEmpty() || m_chains->width() != image.width || m_chains->height() != image.height) {
+                showError(error.isEmpty() ? tr("%1: the chains' image size changed while it was read").arg(path) : error);
+                emit imageStartFinished(path, false);
+                return;
+            }
+            m_chains->setStartImage(image.pixels, image.origin);
+            m_chains->setStart(ChainStart::Image);
+            m_chains->reset();
+            statusBar()->showMessage(tr("Chains start from %1").arg(image.origin), 5000);
+            emit imageStartFinished(path, true);
+        }, Qt::QueuedConnection);
+    });
 }
 
 QStringList MainWindow::recentModels() const
@@ -304,17 +398,23 @@ void MainWindow::updateChainRate()
 void MainWindow::dragEnterEvent(QDragEnterEvent* event)
 {
     const QList<QUrl> urls = event->mimeData()->urls();
-    if (urls.size() == 1 && isCheckpointUrl(urls.front()))
+    if (urls.size() == 1 && (isCheckpointUrl(urls.front()) || isImageUrl(urls.front())))
         event->acceptProposedAction();
 }
 
 void MainWindow::dropEvent(QDropEvent* event)
 {
     const QList<QUrl> urls = event->mimeData()->urls();
-    if (urls.size() != 1 || !isCheckpointUrl(urls.front()))
+    if (urls.size() != 1)
         return;
-    event->acceptProposedAction();
-    openModel(urls.front().toLocalFile()); // read on a worker: the drag source is not kept waiting
+    // Both are read on a worker: the drag source is not kept waiting.
+    if (isCheckpointUrl(urls.front())) {
+        event->acceptProposedAction();
+        openModel(urls.front().toLocalFile());
+    } else if (isImageUrl(urls.front())) {
+        event->acceptProposedAction();
+        startChainsFromImage(urls.front().toLocalFile());
+    }
 }
 
 } // namespace gsn
