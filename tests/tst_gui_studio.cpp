@@ -154,6 +154,20 @@ private slots:
         window.findChild<QAction*>("actionChainsRun")->trigger();
         QVERIFY(chains->isRunning());
         QVERIFY(chainsAdvance(chains));
+        // Keys pressed while the chains have the focus (the window system sends them to the view's
+        // native window) reach the window's shortcuts: S steps the paused chains.
+        window.findChild<QAction*>("actionChainsRun")->trigger();
+        QTRY_VERIFY(!chains->isRunning());
+        QWindow* native = window.chainView()->nativeWindow();
+        QVERIFY(QTest::qWaitForWindowExposed(&window));
+        native->requestActivate();
+        QTRY_COMPARE(QGuiApplication::focusWindow(), native);
+        QTest::qWait(50);
+        const std::uint64_t before = chains->steps();
+        QTest::keyClick(native, Qt::Key_S);
+        QTRY_COMPARE(chains->steps(), before + 1);
+        window.findChild<QAction*>("actionChainsRun")->trigger();
+        QVERIFY(chains->isRunning());
 
         // Number of chains: a new set of that size.
         window.chainsDock()->chainCountBox()->setValue(7);
