@@ -1,5 +1,5 @@
 #pragma once
-// Checkpoints as safetensors files (https://github.com/huggingface/safetensors):
+// Checkpoints as safetensors files (https://github.com/huggingface/safetensors; container in safetensors.h):
 //
 //   [8 bytes]  N, the header length, unsigned 64-bit little-endian
 //   [N bytes]  JSON header: { "<tensor>": {"dtype": "F32", "shape": [rows, cols], "data_offsets": [begin, end)},
@@ -12,6 +12,7 @@
 // listed in docs/checkpoint-format.md, with a numpy snippet that reads a checkpoint without project code.
 
 #include "model.h"
+#include "safetensors.h"
 #include "trainer.h"
 
 #include <nlohmann/json.hpp>
@@ -27,7 +28,7 @@ namespace gsn {
 inline constexpr int kCheckpointFormatVersion = 1;
 
 // Largest JSON header accepted (the safetensors reference implementation uses the same cap).
-inline constexpr std::uint64_t kMaxCheckpointHeaderBytes = 100ull * 1024 * 1024;
+inline constexpr std::uint64_t kMaxCheckpointHeaderBytes = kMaxSafetensorsHeaderBytes;
 
 // What a checkpoint holds once loaded and validated.
 struct Checkpoint {

@@ -1,0 +1,84 @@
+#pragma once
+// The safetensors container (https://github.com/huggingface/safetensors) for float32 matrices, shared by
+// model checkpoints (checkpoint.h) and classifiers (classifier.h):
+//
+//   [8 bytes]  N, the header length, unsigned 64-bit little-endian
+//   [N bytes]  JSON header: { "<tensor>": {"dtype": "F32", "shape": [rows, cols], "data_offsets": [begin, end)},
+//                             ..., "__metadata__": { "<key>": "<string>", ... } }
+//   [rest]     the data section: raw little-endian float32 tensors, row-major, offsets relative to its start
+//
+// Writing is atomic (temp file, fsync, rename). Reading checks every header field against the file's
+// size before anything is allocated; every failure is a gsn::Error "<path>: <field>: expected ...".
+
+#include "tensor.h"
+
+#include <nlohmann/json.hpp>
+
+#include <cstdint>
+#include <fstream>
+#include <string>
+#include <vector>
+
+namespace gsn {
+
+// Largest JSON header accepted (the safetensors reference implementation uses the same cap).
+inline constexpr std::uint64_t kMaxSafetensorsHeaderBytes = 100ull * 1024 * 1024;
+
+// A tensor to write: its name and the matrix holding its values.
+struct NamedTensor {
+    std::string name;
+    const Matrix* value;
+};
+
+// Writes `tensors` (in this order; the data section 8-byte aligned) and `metadata` (an object whose
+// values are strings) to `path` atomically. Refuses (gsn::Error, nothing written) a tensor with a value
+// that is not finite.
+void writeSafetensors(const std::string& path, const std::vector<NamedTensor>& tensors, const nlohmann::json& metadata);
+
+// Writes `bytes` to `path` through a temp file in the same folder: write, fsync, rename. A crash or a
+// full disk leaves the previous file untouched.
+void writeFileAtomically(const std::string& path, const std::string& bytes);
+
+// A safetensors file being read. The constructor checks the header length and the JSON, and that
+// __metadata__ is an object of strings; parseTensors() then checks the tensor table. The two steps are
+// separate so a reader can check its metadata first (its errors say more about a foreign file).
+class SafetensorsFile {
+public:
+    // `whatItIs` completes the message for a missing __metadata__, e.g. "a gsn-studio checkpoint".
+    SafetensorsFile(const std::string& path, const std::string& whatItIs);
+
+    const std::string& path() const { return m_path; }
+    // __metadata__ as stored: every value a string.
+    const nlohmann::json& metadata() const { return m_metadata; }
+
+    // Checks every tensor entry: dtype F32, a shape that fits in the file, data_offsets matching the
+    // shape, tensors contiguous and not overlapping, covering the data section exactly.
+    void parseTensors();
+    std::vector<std::string> tensorNames() const;
+    bool contains(const std::string& name) const;
+    // Reads tensor `name`, which must have shape [rows, cols] (`owner` says what expects that shape,
+    // e.g. "the gsn2 model"), and checks its values are finite.
+    void read(const std::string& name, Matrix& out, long long rows, long long cols, const std::string& owner);
+
+private:
+    struct Entry {
+        std::string name;
+        std::vector<std::uint64_t> shape;
+        std::uint64_t begin = 0;
+        std::uint64_t end = 0;
+    };
+    Entry parseEntry(const std::string& name, const nlohmann::json& entry) const;
+
+    std::string m_path;
+    std::ifstream m_in;
+    nlohmann::json m_header;
+    nlohmann::json m_metadata;
+    std::uint64_t m_dataStart = 0;
+    std::uint64_t m_dataSize = 0;
+    std::vector<Entry> m_entries;
+};
+
+// "[rows, cols]"
+std::string shapeText(long long rows, long long cols);
+
+} // namespace gsn
