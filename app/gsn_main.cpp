@@ -31,6 +31,7 @@ const std::map<std::string, Command>& table()
         {"sample", {gsn::commands::sample, "gsn sample --model FILE --chains C --steps S [--every K] [--seed S] [--init noise|zeros|test:INDEX] [--show mean|sample] [--clamp left|right|top|bottom|centre|border|MASK.png] --out FILE.png|pdf|svg|npy"}},
 #endif
         {"bench", {gsn::commands::bench, "gsn bench [--seconds S] [--threads N]  training and chain throughput of GSN-2 784-1500-1500 (JSON lines)"}},
+        {"classify", {gsn::commands::classify, "gsn classify --out FILE.safetensors [--train mnist-train] [--test mnist-test] [--hidden 256] [--epochs 10] [--lr 0.1] [--momentum 0.9] [--seed 1] | --classifier FILE [--test DATASET]  digit classifier (names a chain's class in the studio)"}},
         {"eval", {gsn::commands::eval, "gsn eval --model FILE|--samples FILE.npy|--baseline mnist-train [--n 10000] [--burnin B] [--thin T] [--seed S] [--binarize]  Parzen log-likelihood (SPEC 4)"}},
         {"export", {gsn::commands::exportModel, "gsn export FILE --out MODEL.safetensors   model-only copy (no momentum, not resumable)"}},
         {"info", {gsn::commands::info, "gsn info FILE            what a dataset file or checkpoint holds"}},

@@ -13,6 +13,7 @@ int info(const Args& args);   // gsn info FILE          (cmd_info.cpp)
 int eval(const Args& args);   // gsn eval ...           (cmd_eval.cpp)
 int train(const Args& args);  // gsn train ...          (cmd_train.cpp)
 int bench(const Args& args);  // gsn bench ...          (cmd_bench.cpp)
+int classify(const Args& args); // gsn classify ...     (cmd_classify.cpp)
 
 int exportModel(const Args& args); // gsn export FILE --out MODEL.safetensors (cmd_export.cpp)
 

@@ -225,6 +225,14 @@ bool SafetensorsFile::contains(const std::string& name) const
     return std::any_of(m_entries.begin(), m_entries.end(), [&](const Entry& t) { return t.name == name; });
 }
 
+std::vector<std::uint64_t> SafetensorsFile::shape(const std::string& name) const
+{
+    const auto it = std::find_if(m_entries.begin(), m_entries.end(), [&](const Entry& t) { return t.name == name; });
+    if (it == m_entries.end())
+        fail(m_path, name, "expected the tensor to be present");
+    return it->shape;
+}
+
 void SafetensorsFile::read(const std::string& name, Matrix& out, long long rows, long long cols, const std::string& owner)
 {
     const auto it = std::find_if(m_entries.begin(), m_entries.end(), [&](const Entry& t) { return t.name == name; });

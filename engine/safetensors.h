@@ -56,6 +56,8 @@ public:
     void parseTensors();
     std::vector<std::string> tensorNames() const;
     bool contains(const std::string& name) const;
+    // The stored shape of tensor `name` (after parseTensors: it fits in the file); gsn::Error when absent.
+    std::vector<std::uint64_t> shape(const std::string& name) const;
     // Reads tensor `name`, which must have shape [rows, cols] (`owner` says what expects that shape,
     // e.g. "the gsn2 model"), and checks its values are finite.
     void read(const std::string& name, Matrix& out, long long rows, long long cols, const std::string& owner);

@@ -357,6 +357,11 @@ std::optional<ChainView::CellInfo> ChainView::cellAt(QPointF widgetPos) const
         return std::nullopt;
     info.step = frame->step;
     info.value = frame->cells(info.chain, py * w + px);
+    if (m_classifier && m_classifier->width() == w && m_classifier->height() == h) {
+        // One image: a 784 x 256 product, microseconds.
+        const Matrix p = m_classifier->probabilities(frame->cells.row(info.chain));
+        info.classProbability = p.row(0).maxCoeff(&info.predictedClass);
+    }
     return info;
 }
 
@@ -611,6 +616,11 @@ void ChainView::renderToScreen()
     }
 }
 
+void ChainView::setClassifier(std::shared_ptr<const Classifier> classifier)
+{
+    m_classifier = std::move(classifier);
+}
+
 QWindow* ChainView::nativeWindow() const
 {
     return m_surface;
@@ -763,9 +773,13 @@ void ChainView::mouseMoveEvent(QMouseEvent* event)
         const bool selected =
             std::find(m_filmChains.begin(), m_filmChains.end(), info->chain) != m_filmChains.end();
         QToolTip::showText(event->globalPosition().toPoint(),
-                           tr("chain %1, step %2\npixel (%3, %4) = %5%6")
+                           tr("chain %1, step %2%3\npixel (%4, %5) = %6%7")
                                .arg(info->chain)
                                .arg(info->step)
+                               .arg(info->predictedClass >= 0 ? tr("\nclass %1 (p = %2)")
+                                                                    .arg(info->predictedClass)
+                                                                    .arg(double(info->classProbability), 0, 'f', 2)
+                                                              : QString())
                                .arg(info->pixelX)
                                .arg(info->pixelY)
                                .arg(double(info->value), 0, 'f', 3)

@@ -13,6 +13,7 @@
 
 #include "colormap.h"
 #include "chainframe.h"
+#include "classifier.h"
 #include "framestaging.h"
 
 #include <QOpenGLBuffer>
@@ -96,8 +97,15 @@ public:
         int pixelX = 0;
         int pixelY = 0;
         float value = 0.0f;
+        int predictedClass = -1;        // the classifier's class for the cell's image, -1 without one
+        float classProbability = 0.0f;  // its probability
     };
     std::optional<CellInfo> cellAt(QPointF widgetPos) const;
+
+    // A classifier for the images shown (same image size), or null: hovering then names each cell's
+    // class. Set by the studio for MNIST data (Fashion-MNIST has the same size but other classes).
+    void setClassifier(std::shared_ptr<const Classifier> classifier);
+    std::shared_ptr<const Classifier> classifier() const { return m_classifier; }
 
     std::int64_t framesDrawn() const { return m_framesDrawn; } // new frames that reached the screen
     std::int64_t framesSkipped() const { return m_staging->skippedCount(); }
@@ -204,6 +212,7 @@ private:
             cellCount = -1, atlasSize = -1, background = -1;
     } m_uniforms;
 
+    std::shared_ptr<const Classifier> m_classifier;
     std::int64_t m_framesDrawn = 0;
     bool m_dragging = false;
     bool m_dragMoved = false;

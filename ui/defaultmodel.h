@@ -4,8 +4,11 @@
 // when gsn-studio starts without a file.
 
 #include "checkpoint.h"
+#include "classifier.h"
 
 #include <QString>
+
+#include <memory>
 
 namespace gsn {
 
@@ -21,5 +24,14 @@ Checkpoint loadCheckpointResource(const QString& resource);
 
 // loadCheckpointResource(defaultModelResource()).
 Checkpoint loadDefaultModel();
+
+// The embedded MNIST digit classifier (trained by `gsn classify`, docs/classifier.md), which names a
+// chain's class when hovering over MNIST chains.
+QString defaultClassifierResource();
+// Loads and validates it; null when the binary carries none. Throws gsn::Error for a damaged one.
+std::shared_ptr<const Classifier> loadDefaultClassifier();
+// The classifier that fits `data`: the embedded one for the MNIST datasets (mnist-*; 28 x 28), else null
+// (Fashion-MNIST has the same size but other classes). Loaded once; a damaged one counts as none.
+std::shared_ptr<const Classifier> classifierFor(const Dataset& data);
 
 } // namespace gsn

@@ -351,6 +351,7 @@ bool MainWindow::loadDefaultModel()
 void MainWindow::datasetChangedForStudio(std::shared_ptr<const Dataset> dataset)
 {
     m_chains->setDataset(dataset);
+    m_view->setClassifier(classifierFor(*dataset)); // hovering names MNIST chains' classes
     m_modelDock->setImageSize(dataset->width, dataset->height);
 }
 

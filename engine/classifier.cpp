@@ -1,0 +1,263 @@
+#include "classifier.h"
+
+#include "error.h"
+#include "random.h"
+#include "safetensors.h"
+
+#include <algorithm>
+#include <charconv>
+#include <cmath>
+#include <numeric>
+
+namespace gsn {
+
+using nlohmann::json;
+
+namespace {
+
+constexpr const char* kFormat = "gsn-studio classifier";
+constexpr int kMaxLayerSize = 1 << 16;
+
+void glorot(Matrix& w, Philox& rng)
+{
+    const float a = std::sqrt(6.0f / float(w.rows() + w.cols()));
+    for (Eigen::Index i = 0; i < w.size(); ++i)
+        w.data()[i] = (2.0f * rng.uniform() - 1.0f) * a;
+}
+
+// Row-wise softmax of logits, in place (shifted by each row's maximum).
+void softmaxRows(Matrix& logits)
+{
+    for (Eigen::Index r = 0; r < logits.rows(); ++r) {
+        auto row = logits.row(r);
+        row.array() -= row.maxCoeff();
+        row = row.array().exp().matrix();
+        row /= row.sum();
+    }
+}
+
+void checkImages(const Classifier& c, const Matrix& x)
+{
+    if (x.cols() != c.inputs())
+        fail("classifier", "images", "expected " + std::to_string(c.inputs()) + " pixels per image, got " +
+                                         std::to_string(x.cols()));
+}
+
+int metaInt(const std::string& path, const json& meta, const std::string& key, int min, int max)
+{
+    auto it = meta.find(key);
+    if (it == meta.end())
+        fail(path, "__metadata__." + key, "expected the key to be present");
+    const std::string text = it->get<std::string>();
+    int v = 0;
+    auto [p, ec] = std::from_chars(text.data(), text.data() + text.size(), v);
+    if (ec != std::errc() || p != text.data() + text.size() || v < min || v > max)
+        fail(path, "__metadata__." + key,
+             "expected an integer in [" + std::to_string(min) + ", " + std::to_string(max) + "], got '" +
+                 text.substr(0, 40) + "'");
+    return v;
+}
+
+} // namespace
+
+Classifier::Classifier(int width, int height, int hidden, int classes, std::uint64_t seed)
+    : m_width(width), m_height(height)
+{
+    if (width <= 0 || height <= 0 || hidden <= 0 || classes < 2 || hidden > kMaxLayerSize || classes > kMaxLayerSize)
+        fail("classifier", "sizes",
+             "expected a positive image size, hidden units and at least 2 classes (at most " +
+                 std::to_string(kMaxLayerSize) + " each)");
+    Philox rng(seed, 0, 0);
+    m_w0.resize(inputs(), hidden);
+    m_w1.resize(hidden, classes);
+    glorot(m_w0, rng);
+    glorot(m_w1, rng);
+    m_b0 = Matrix::Zero(1, hidden);
+    m_b1 = Matrix::Zero(1, classes);
+}
+
+Matrix Classifier::probabilities(const Matrix& x) const
+{
+    checkImages(*this, x);
+    Matrix h = (x * m_w0).rowwise() + m_b0.row(0);
+    h = h.cwiseMax(0.0f);
+    Matrix p = (h * m_w1).rowwise() + m_b1.row(0);
+    softmaxRows(p);
+    return p;
+}
+
+std::vector<int> Classifier::predict(const Matrix& x) const
+{
+    const Matrix p = probabilities(x);
+    std::vector<int> out(std::size_t(p.rows()));
+    for (Eigen::Index r = 0; r < p.rows(); ++r)
+        p.row(r).maxCoeff(&out[std::size_t(r)]);
+    return out;
+}
+
+double Classifier::loss(const Matrix& x, const std::vector<int>& labels, std::array<Matrix, 4>* gradients) const
+{
+    checkImages(*this, x);
+    if (labels.size() != std::size_t(x.rows()) || x.rows() == 0)
+        fail("classifier", "labels", "expected one label per image");
+    Matrix h = (x * m_w0).rowwise() + m_b0.row(0);
+    h = h.cwiseMax(0.0f);
+    Matrix p = (h * m_w1).rowwise() + m_b1.row(0);
+    softmaxRows(p);
+    const double n = double(x.rows());
+    double sum = 0.0;
+    for (Eigen::Index r = 0; r < p.rows(); ++r) {
+        const int label = labels[std::size_t(r)];
+        if (label < 0 || label >= classes())
+            fail("classifier", "labels", "expected labels in [0, " + std::to_string(classes()) + ")");
+        sum -= std::log(std::max(double(p(r, label)), 1e-30));
+    }
+    if (gradients) {
+        Matrix& d = p; // dLoss/dlogits = (p - onehot) / N
+        for (Eigen::Index r = 0; r < d.rows(); ++r)
+            d(r, labels[std::size_t(r)]) -= 1.0f;
+        d /= float(n);
+        auto& [gw0, gb0, gw1, gb1] = *gradients;
+        gw1.noalias() = h.transpose() * d;
+        gb1 = d.colwise().sum();
+        Matrix dh = d * m_w1.transpose();
+        dh = dh.cwiseProduct((h.array() > 0.0f).cast<float>().matrix());
+        gw0.noalias() = x.transpose() * dh;
+        gb0 = dh.colwise().sum();
+    }
+    return sum / n;
+}
+
+double trainClassifier(Classifier& classifier, const Dataset& train, const ClassifierTraining& training,
+                       const std::function<void(int, double)>& progress, const std::atomic<bool>* cancel)
+{
+    if (train.labels.size() != std::size_t(train.count()) || train.count() == 0)
+        fail(train.name, "labels", "expected a labelled dataset to train a classifier on");
+    if (train.width != classifier.width() || train.height != classifier.height())
+        fail(train.name, "image size",
+             "expected " + std::to_string(classifier.width()) + "x" + std::to_string(classifier.height()) +
+                 " like the classifier, got " + std::to_string(train.width) + "x" + std::to_string(train.height));
+    if (training.epochs < 1 || training.batchSize < 1 || !(training.learningRate > 0) || training.momentum < 0 ||
+        training.momentum >= 1)
+        fail("classifier training", "options", "expected epochs >= 1, batch >= 1, learning rate > 0, momentum in [0, 1)");
+    std::array<Matrix*, 4> params = classifier.parameters();
+    std::array<Matrix, 4> velocity, grads;
+    for (std::size_t i = 0; i < 4; ++i)
+        velocity[i] = Matrix::Zero(params[i]->rows(), params[i]->cols());
+    const int n = train.count();
+    std::vector<int> order(static_cast<std::size_t>(n));
+    double meanLoss = 0.0;
+    Matrix x;
+    std::vector<int> labels;
+    for (int epoch = 0; epoch < training.epochs; ++epoch) {
+        std::iota(order.begin(), order.end(), 0);
+        Philox shuffle(training.seed, std::uint64_t{1} << 63, std::uint64_t(epoch));
+        for (int i = n - 1; i > 0; --i)
+            std::swap(order[std::size_t(i)], order[std::size_t(shuffle.next32() % std::uint32_t(i + 1))]);
+        double lossSum = 0.0;
+        int batches = 0;
+        for (int begin = 0; begin < n; begin += training.batchSize) {
+            if (cancel && cancel->load())
+                return batches ? lossSum / batches : meanLoss;
+            const int rows = std::min(training.batchSize, n - begin);
+            x.resize(rows, train.dimension());
+            labels.resize(std::size_t(rows));
+            for (int r = 0; r < rows; ++r) {
+                const int idx = order[std::size_t(begin + r)];
+                x.row(r) = train.pixels.row(idx);
+                labels[std::size_t(r)] = train.labels[std::size_t(idx)];
+            }
+            lossSum += classifier.loss(x, labels, &grads);
+            ++batches;
+            for (std::size_t i = 0; i < 4; ++i) {
+                velocity[i] = float(training.momentum) * velocity[i] - float(training.learningRate) * grads[i];
+                *params[i] += velocity[i];
+            }
+        }
+        meanLoss = lossSum / batches;
+        if (!std::isfinite(meanLoss))
+            fail("classifier training", "loss", "expected a finite loss; lower the learning rate");
+        if (progress)
+            progress(epoch + 1, meanLoss);
+    }
+    return meanLoss;
+}
+
+double classifierAccuracy(const Classifier& classifier, const Dataset& data)
+{
+    if (data.labels.size() != std::size_t(data.count()) || data.count() == 0)
+        fail(data.name, "labels", "expected a labelled dataset to score the classifier on");
+    if (data.width != classifier.width() || data.height != classifier.height())
+        fail(data.name, "image size", "expected the classifier's image size");
+    long long right = 0;
+    constexpr int kBlock = 1000;
+    for (int begin = 0; begin < data.count(); begin += kBlock) {
+        const int rows = std::min(kBlock, data.count() - begin);
+        const std::vector<int> predicted = classifier.predict(data.pixels.middleRows(begin, rows));
+        for (int r = 0; r < rows; ++r)
+            right += predicted[std::size_t(r)] == data.labels[std::size_t(begin + r)];
+    }
+    return double(right) / data.count();
+}
+
+void saveClassifier(const std::string& path, const Classifier& classifier)
+{
+    const auto params = classifier.parameters();
+    const std::vector<NamedTensor> tensors = {{"W0", params[0]}, {"b0", params[1]}, {"W1", params[2]}, {"b1", params[3]}};
+    json meta = json::object();
+    meta["format"] = kFormat;
+    meta["format_version"] = std::to_string(kClassifierFormatVersion);
+    meta["width"] = std::to_string(classifier.width());
+    meta["height"] = std::to_string(classifier.height());
+    meta["classes"] = std::to_string(classifier.classes());
+    for (auto it = classifier.info.begin(); it != classifier.info.end(); ++it)
+        meta[it.key()] = it.value().is_string() ? it.value().get<std::string>() : it.value().dump();
+    writeSafetensors(path, tensors, meta);
+}
+
+Classifier loadClassifier(const std::string& path)
+{
+    SafetensorsFile file(path, "a gsn-studio classifier");
+    const json& meta = file.metadata();
+    auto format = meta.find("format");
+    if (format == meta.end() || format->get<std::string>() != kFormat)
+        fail(path, "__metadata__.format", std::string("expected \"") + kFormat + "\"");
+    const int version = metaInt(path, meta, "format_version", 0, 1 << 30);
+    if (version != kClassifierFormatVersion)
+        fail(path, "__metadata__.format_version",
+             "expected \"" + std::to_string(kClassifierFormatVersion) + "\", got \"" + std::to_string(version) + "\"");
+    const int width = metaInt(path, meta, "width", 1, kMaxLayerSize);
+    const int height = metaInt(path, meta, "height", 1, kMaxLayerSize);
+    const int classes = metaInt(path, meta, "classes", 2, kMaxLayerSize);
+    if (std::int64_t(width) * height > kMaxLayerSize)
+        fail(path, "__metadata__.width", "expected width x height <= " + std::to_string(kMaxLayerSize));
+    file.parseTensors();
+    for (const std::string& name : file.tensorNames())
+        if (name != "W0" && name != "b0" && name != "W1" && name != "b1")
+            fail(path, name, "expected only the classifier's tensors (W0, b0, W1, b1)");
+    // The hidden size is b0's length (its shape was checked against the file by parseTensors).
+    const std::vector<std::uint64_t> b0 = file.shape("b0");
+    if (b0.size() != 2 || b0[0] != 1 || b0[1] < 1 || b0[1] > std::uint64_t(kMaxLayerSize))
+        fail(path, "b0.shape", "expected [1, hidden] with 1 <= hidden <= " + std::to_string(kMaxLayerSize) + ", got " +
+                                   json(b0).dump());
+    const int hidden = int(b0[1]);
+    Classifier c(width, height, hidden, classes, 0);
+    const auto params = c.parameters();
+    const std::string owner = "a classifier of " + std::to_string(width) + "x" + std::to_string(height) + " images, " +
+                              std::to_string(hidden) + " hidden units and " + std::to_string(classes) + " classes";
+    file.read("W0", *params[0], width * height, hidden, owner);
+    file.read("b0", *params[1], 1, hidden, owner);
+    file.read("W1", *params[2], hidden, classes, owner);
+    file.read("b1", *params[3], 1, classes, owner);
+    for (auto it = meta.begin(); it != meta.end(); ++it) {
+        if (it.key() == "format" || it.key() == "format_version" || it.key() == "width" || it.key() == "height" ||
+            it.key() == "classes")
+            continue;
+        const std::string text = it.value().get<std::string>();
+        json decoded = json::parse(text, nullptr, false);
+        c.info[it.key()] = decoded.is_discarded() ? json(text) : decoded;
+    }
+    return c;
+}
+
+} // namespace gsn
