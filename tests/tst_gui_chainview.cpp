@@ -5,6 +5,7 @@
 #include "chainview.h"
 #include "colormap.h"
 #include "datasets.h"
+#include "defaultmodel.h"
 #include "error.h"
 #include "framestaging.h"
 #include "glformat.h"
@@ -430,6 +431,25 @@ private slots:
         QVERIFY(!view->cellAt(view->cellRect(2, 3).center()).has_value());         // past the last chain
         const QRectF a = view->cellRect(0, 0);
         QVERIFY(!view->cellAt(QPointF(a.right() + 3, a.center().y())).has_value()); // in the padding
+        QCOMPARE(info->predictedClass, -1); // no classifier yet
+
+        // With the embedded MNIST classifier, hovering names each digit's class: the test labels of
+        // these 12 digits (the classifier gets 98 % of the test set right; these 12 are all right).
+        const auto classifier = loadDefaultClassifier();
+        QVERIFY(classifier);
+        view->setClassifier(classifier);
+        for (int chain = 0; chain < 12; ++chain) {
+            const auto cell = view->cellAt(view->cellRect(chain / 5, chain % 5).center());
+            QVERIFY(cell.has_value());
+            QCOMPARE(cell->predictedClass, mnist.labels[std::size_t(chain)]);
+            QVERIFY(cell->classProbability > 0.5f && cell->classProbability <= 1.0f);
+        }
+        // A classifier for another image size is not applied (faces are 25 x 25).
+        view->setFrame(frameFrom(dataset("faces"), 0, 4, 43));
+        view->refresh();
+        const auto face = view->cellAt(view->cellRect(0, 0).center());
+        QVERIFY(face.has_value());
+        QCOMPARE(face->predictedClass, -1);
     }
 
     void wheelZoomKeepsPointUnderCursor()

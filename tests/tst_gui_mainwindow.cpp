@@ -147,8 +147,10 @@ private slots:
         window.show();
         QVERIFY(QTest::qWaitForWindowExposed(&window));
         QVERIFY(window.loadDataset("mnist-test"));
+        QVERIFY(window.chainView()->classifier()); // MNIST: hovering names digits' classes
         QVERIFY2(window.loadDataset(spec), qPrintable(window.lastError()));
         QCOMPARE(window.dataDock()->dataset()->count(), count);
+        QVERIFY(!window.chainView()->classifier()); // Fashion-MNIST and faces: the digit classifier does not apply
         window.chainView()->refresh();
         QCOMPARE(window.chainView()->currentFrame()->width, width);
         window.chainView()->grabFramebuffer();
