@@ -3,6 +3,7 @@
 #include "chains.h"
 #include "chainview.h"
 #include "checkpoint.h"
+#include "defaultmodel.h"
 #include "error.h"
 #include "greyimage.h"
 #include "inpaintcommand.h"
@@ -298,6 +299,7 @@ bool InpaintWindow::openModel(const QString& path)
 void InpaintWindow::setDataset(std::shared_ptr<const Dataset> dataset)
 {
     m_dataset = std::move(dataset);
+    m_view->setClassifier(m_dataset ? classifierFor(*m_dataset) : nullptr); // hovering names MNIST digits
 }
 
 bool InpaintWindow::setSource(const SourceImage& source)
