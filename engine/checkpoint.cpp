@@ -27,34 +27,15 @@ std::string sizesText(const std::vector<int>& sizes)
 
 // ---- reading -------------------------------------------------------------------------------------------
 
-std::string metaString(const std::string& path, const json& meta, const std::string& key)
+json metaJson(const SafetensorsFile& file, const std::string& key, json::value_t type)
 {
-    auto it = meta.find(key);
-    if (it == meta.end())
-        fail(path, "__metadata__." + key, "expected the key to be present");
-    return it->get<std::string>(); // every value was checked to be a string
-}
-
-json metaJson(const std::string& path, const json& meta, const std::string& key, json::value_t type)
-{
-    const std::string text = metaString(path, meta, key);
+    const std::string& path = file.path();
+    const std::string text = file.metaString(key);
     json value = json::parse(text, nullptr, false);
     const char* what = type == json::value_t::object ? "a JSON-encoded object" : "a JSON-encoded array";
     if (value.is_discarded() || value.type() != type)
         fail(path, "__metadata__." + key, std::string("expected ") + what + ", got '" + text.substr(0, 60) + "'");
     return value;
-}
-
-template <typename T>
-T metaInteger(const std::string& path, const json& meta, const std::string& key, T min)
-{
-    const std::string text = metaString(path, meta, key);
-    T v{};
-    auto [p, ec] = std::from_chars(text.data(), text.data() + text.size(), v);
-    if (ec != std::errc() || p != text.data() + text.size() || v < min)
-        fail(path, "__metadata__." + key,
-             "expected an integer >= " + std::to_string(min) + " as a string, got '" + text.substr(0, 40) + "'");
-    return v;
 }
 
 double fieldNumber(const std::string& path, const json& obj, const std::string& objName, const std::string& key)
@@ -141,18 +122,14 @@ Checkpoint loadCheckpoint(const std::string& path, const ModelFactory& factory)
     SafetensorsFile file(path, "a gsn-studio checkpoint");
     const json& meta = file.metadata();
     Checkpoint ck;
-    ck.metadata = json::object();
-    for (auto it = meta.begin(); it != meta.end(); ++it) {
-        json decoded = json::parse(it.value().get<std::string>(), nullptr, false);
-        ck.metadata[it.key()] = decoded.is_discarded() ? it.value() : decoded;
-    }
-    const std::string version = metaString(path, meta, "format_version");
+    ck.metadata = file.decodedMetadata();
+    const std::string version = file.metaString("format_version");
     if (version != std::to_string(kCheckpointFormatVersion))
         fail(path, "__metadata__.format_version",
              "expected \"" + std::to_string(kCheckpointFormatVersion) + "\", got \"" + version + "\"");
-    const std::string kind = metaString(path, meta, "kind");
-    json config = metaJson(path, meta, "config", json::value_t::object);
-    const json sizes = metaJson(path, meta, "sizes", json::value_t::array);
+    const std::string kind = file.metaString("kind");
+    json config = metaJson(file, "config", json::value_t::object);
+    const json sizes = metaJson(file, "sizes", json::value_t::array);
     if (!config.contains("kind"))
         config["kind"] = kind;
     try {
@@ -201,7 +178,7 @@ Checkpoint loadCheckpoint(const std::string& path, const ModelFactory& factory)
             s.velocity.emplace_back();
             load("momentum." + p.name, s.velocity.back(), p.value->rows(), p.value->cols());
         }
-        const json training = metaJson(path, meta, "training", json::value_t::object);
+        const json training = metaJson(file, "training", json::value_t::object);
         const double batchSize = fieldNumber(path, training, "training", "batch_size");
         if (batchSize < 1 || batchSize != std::floor(batchSize) || batchSize > 1e9)
             fail(path, "__metadata__.training.batch_size", "expected a positive integer");
@@ -215,10 +192,10 @@ Checkpoint loadCheckpoint(const std::string& path, const ModelFactory& factory)
         if (s.learningRate < 0 || s.momentum < 0 || s.momentum >= 1 || s.decay <= 0)
             fail(path, "__metadata__.training",
                  "expected learning_rate >= 0, momentum in [0, 1), lr_decay > 0, got " + training.dump());
-        s.epoch = metaInteger<int>(path, meta, "epoch", 0);
-        s.batch = metaInteger<int>(path, meta, "batch", 0);
-        s.step = metaInteger<std::uint64_t>(path, meta, "step", 0);
-        s.seed = metaInteger<std::uint64_t>(path, meta, "seed", 0);
+        s.epoch = file.metaInteger<int>("epoch", 0);
+        s.batch = file.metaInteger<int>("batch", 0);
+        s.step = file.metaInteger<std::uint64_t>("step", 0);
+        s.seed = file.metaInteger<std::uint64_t>("seed", 0);
     }
     return ck;
 }

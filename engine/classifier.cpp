@@ -5,7 +5,6 @@
 #include "safetensors.h"
 
 #include <algorithm>
-#include <charconv>
 #include <cmath>
 #include <numeric>
 
@@ -43,19 +42,24 @@ void checkImages(const Classifier& c, const Matrix& x)
                                          std::to_string(x.cols()));
 }
 
-int metaInt(const std::string& path, const json& meta, const std::string& key, int min, int max)
+// Hidden activations and class probabilities of the images (shape = [N, inputs]).
+void forward(const Matrix& x, const Matrix& w0, const Matrix& b0, const Matrix& w1, const Matrix& b1, Matrix& h,
+             Matrix& p)
 {
-    auto it = meta.find(key);
-    if (it == meta.end())
-        fail(path, "__metadata__." + key, "expected the key to be present");
-    const std::string text = it->get<std::string>();
-    int v = 0;
-    auto [p, ec] = std::from_chars(text.data(), text.data() + text.size(), v);
-    if (ec != std::errc() || p != text.data() + text.size() || v < min || v > max)
-        fail(path, "__metadata__." + key,
-             "expected an integer in [" + std::to_string(min) + ", " + std::to_string(max) + "], got '" +
-                 text.substr(0, 40) + "'");
-    return v;
+    h = ((x * w0).rowwise() + b0.row(0)).cwiseMax(0.0f);
+    p = (h * w1).rowwise() + b1.row(0);
+    softmaxRows(p);
+}
+
+// A dataset the classifier can learn from or be scored on: labelled, the classifier's image size.
+void checkLabelled(const Classifier& c, const Dataset& data, const char* purpose)
+{
+    if (data.labels.size() != std::size_t(data.count()) || data.count() == 0)
+        fail(data.name, "labels", std::string("expected a labelled dataset to ") + purpose);
+    if (data.width != c.width() || data.height != c.height())
+        fail(data.name, "image size",
+             "expected " + std::to_string(c.width()) + "x" + std::to_string(c.height()) + " like the classifier, got " +
+                 std::to_string(data.width) + "x" + std::to_string(data.height));
 }
 
 } // namespace
@@ -79,10 +83,8 @@ Classifier::Classifier(int width, int height, int hidden, int classes, std::uint
 Matrix Classifier::probabilities(const Matrix& x) const
 {
     checkImages(*this, x);
-    Matrix h = (x * m_w0).rowwise() + m_b0.row(0);
-    h = h.cwiseMax(0.0f);
-    Matrix p = (h * m_w1).rowwise() + m_b1.row(0);
-    softmaxRows(p);
+    Matrix h, p;
+    forward(x, m_w0, m_b0, m_w1, m_b1, h, p);
     return p;
 }
 
@@ -100,10 +102,8 @@ double Classifier::loss(const Matrix& x, const std::vector<int>& labels, std::ar
     checkImages(*this, x);
     if (labels.size() != std::size_t(x.rows()) || x.rows() == 0)
         fail("classifier", "labels", "expected one label per image");
-    Matrix h = (x * m_w0).rowwise() + m_b0.row(0);
-    h = h.cwiseMax(0.0f);
-    Matrix p = (h * m_w1).rowwise() + m_b1.row(0);
-    softmaxRows(p);
+    Matrix h, p;
+    forward(x, m_w0, m_b0, m_w1, m_b1, h, p);
     const double n = double(x.rows());
     double sum = 0.0;
     for (Eigen::Index r = 0; r < p.rows(); ++r) {
@@ -131,12 +131,7 @@ double Classifier::loss(const Matrix& x, const std::vector<int>& labels, std::ar
 double trainClassifier(Classifier& classifier, const Dataset& train, const ClassifierTraining& training,
                        const std::function<void(int, double)>& progress, const std::atomic<bool>* cancel)
 {
-    if (train.labels.size() != std::size_t(train.count()) || train.count() == 0)
-        fail(train.name, "labels", "expected a labelled dataset to train a classifier on");
-    if (train.width != classifier.width() || train.height != classifier.height())
-        fail(train.name, "image size",
-             "expected " + std::to_string(classifier.width()) + "x" + std::to_string(classifier.height()) +
-                 " like the classifier, got " + std::to_string(train.width) + "x" + std::to_string(train.height));
+    checkLabelled(classifier, train, "train a classifier on");
     if (training.epochs < 1 || training.batchSize < 1 || !(training.learningRate > 0) || training.momentum < 0 ||
         training.momentum >= 1)
         fail("classifier training", "options", "expected epochs >= 1, batch >= 1, learning rate > 0, momentum in [0, 1)");
@@ -185,10 +180,7 @@ double trainClassifier(Classifier& classifier, const Dataset& train, const Class
 
 double classifierAccuracy(const Classifier& classifier, const Dataset& data)
 {
-    if (data.labels.size() != std::size_t(data.count()) || data.count() == 0)
-        fail(data.name, "labels", "expected a labelled dataset to score the classifier on");
-    if (data.width != classifier.width() || data.height != classifier.height())
-        fail(data.name, "image size", "expected the classifier's image size");
+    checkLabelled(classifier, data, "score the classifier on");
     long long right = 0;
     constexpr int kBlock = 1000;
     for (int begin = 0; begin < data.count(); begin += kBlock) {
@@ -222,13 +214,13 @@ Classifier loadClassifier(const std::string& path)
     auto format = meta.find("format");
     if (format == meta.end() || format->get<std::string>() != kFormat)
         fail(path, "__metadata__.format", std::string("expected \"") + kFormat + "\"");
-    const int version = metaInt(path, meta, "format_version", 0, 1 << 30);
+    const int version = file.metaInteger<int>("format_version", 0);
     if (version != kClassifierFormatVersion)
         fail(path, "__metadata__.format_version",
              "expected \"" + std::to_string(kClassifierFormatVersion) + "\", got \"" + std::to_string(version) + "\"");
-    const int width = metaInt(path, meta, "width", 1, kMaxLayerSize);
-    const int height = metaInt(path, meta, "height", 1, kMaxLayerSize);
-    const int classes = metaInt(path, meta, "classes", 2, kMaxLayerSize);
+    const int width = file.metaInteger<int>("width", 1, kMaxLayerSize);
+    const int height = file.metaInteger<int>("height", 1, kMaxLayerSize);
+    const int classes = file.metaInteger<int>("classes", 2, kMaxLayerSize);
     if (std::int64_t(width) * height > kMaxLayerSize)
         fail(path, "__metadata__.width", "expected width x height <= " + std::to_string(kMaxLayerSize));
     file.parseTensors();
@@ -249,14 +241,9 @@ Classifier loadClassifier(const std::string& path)
     file.read("b0", *params[1], 1, hidden, owner);
     file.read("W1", *params[2], hidden, classes, owner);
     file.read("b1", *params[3], 1, classes, owner);
-    for (auto it = meta.begin(); it != meta.end(); ++it) {
-        if (it.key() == "format" || it.key() == "format_version" || it.key() == "width" || it.key() == "height" ||
-            it.key() == "classes")
-            continue;
-        const std::string text = it.value().get<std::string>();
-        json decoded = json::parse(text, nullptr, false);
-        c.info[it.key()] = decoded.is_discarded() ? json(text) : decoded;
-    }
+    c.info = file.decodedMetadata();
+    for (const char* key : {"format", "format_version", "width", "height", "classes"})
+        c.info.erase(key); // the file's own fields, not what it was trained on
     return c;
 }
 

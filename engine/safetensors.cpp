@@ -184,6 +184,24 @@ SafetensorsFile::SafetensorsFile(const std::string& path, const std::string& wha
     }
 }
 
+json SafetensorsFile::decodedMetadata() const
+{
+    json decoded = json::object();
+    for (auto it = m_metadata.begin(); it != m_metadata.end(); ++it) {
+        json value = json::parse(it.value().get<std::string>(), nullptr, false);
+        decoded[it.key()] = value.is_discarded() ? it.value() : value;
+    }
+    return decoded;
+}
+
+std::string SafetensorsFile::metaString(const std::string& key) const
+{
+    auto it = m_metadata.find(key);
+    if (it == m_metadata.end())
+        fail(m_path, "__metadata__." + key, "expected the key to be present");
+    return it->get<std::string>(); // every value was checked to be a string
+}
+
 void SafetensorsFile::parseTensors()
 {
     m_entries.clear();

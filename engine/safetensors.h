@@ -10,12 +10,15 @@
 // Writing is atomic (temp file, fsync, rename). Reading checks every header field against the file's
 // size before anything is allocated; every failure is a gsn::Error "<path>: <field>: expected ...".
 
+#include "error.h"
 #include "tensor.h"
 
 #include <nlohmann/json.hpp>
 
+#include <charconv>
 #include <cstdint>
 #include <fstream>
+#include <limits>
 #include <string>
 #include <vector>
 
@@ -50,6 +53,13 @@ public:
     const std::string& path() const { return m_path; }
     // __metadata__ as stored: every value a string.
     const nlohmann::json& metadata() const { return m_metadata; }
+    // __metadata__ with each value that holds JSON decoded (other strings kept as they are).
+    nlohmann::json decodedMetadata() const;
+    // The string under `key`; gsn::Error "<path>: __metadata__.<key>: expected the key to be present".
+    std::string metaString(const std::string& key) const;
+    // The integer written as a string under `key`, in [min, max]; gsn::Error naming the key otherwise.
+    template <typename T>
+    T metaInteger(const std::string& key, T min, T max = std::numeric_limits<T>::max()) const;
 
     // Checks every tensor entry: dtype F32, a shape that fits in the file, data_offsets matching the
     // shape, tensors contiguous and not overlapping, covering the data section exactly.
@@ -79,6 +89,22 @@ private:
     std::uint64_t m_dataSize = 0;
     std::vector<Entry> m_entries;
 };
+
+template <typename T>
+T SafetensorsFile::metaInteger(const std::string& key, T min, T max) const
+{
+    const std::string text = metaString(key);
+    T v{};
+    auto [p, ec] = std::from_chars(text.data(), text.data() + text.size(), v);
+    if (ec != std::errc() || p != text.data() + text.size() || v < min || v > max) {
+        const std::string range = max == std::numeric_limits<T>::max()
+                                      ? ">= " + std::to_string(min)
+                                      : "in [" + std::to_string(min) + ", " + std::to_string(max) + "]";
+        throw Error(errorMessage(m_path, "__metadata__." + key,
+                                 "expected an integer " + range + " as a string, got '" + text.substr(0, 40) + "'"));
+    }
+    return v;
+}
 
 // "[rows, cols]"
 std::string shapeText(long long rows, long long cols);

@@ -1,7 +1,8 @@
 #pragma once
-// Set-up shared by the test executables: scratch folders, raw file bytes, isolated settings for
+// Set-up shared by the test executables: scratch folders, cached datasets, raw file bytes, isolated settings for
 // GUI tests, and the small models of every kind the inpainting tests clamp.
 
+#include "datasets.h"
 #include "model.h"
 
 #include <QCoreApplication>
@@ -15,6 +16,7 @@
 
 #include <fstream>
 #include <iterator>
+#include <map>
 #include <memory>
 #include <string>
 
@@ -27,6 +29,17 @@ inline QString scratchDir(const QString& name)
     const QString dir = base + "/" + name;
     QDir().mkpath(dir);
     return dir;
+}
+
+// A registry dataset (datasets.h), loaded once per test run; a failure to load throws (setup.sh
+// fetches the data, so that is a test failure).
+inline const Dataset& cachedDataset(const std::string& name)
+{
+    static std::map<std::string, Dataset> cache;
+    auto it = cache.find(name);
+    if (it == cache.end())
+        it = cache.emplace(name, loadDataset(name)).first;
+    return it->second;
 }
 
 // Whole file as bytes (empty when unreadable).

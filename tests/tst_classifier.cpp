@@ -17,15 +17,6 @@ using namespace gsn;
 
 namespace {
 
-const Dataset& mnist(const std::string& name)
-{
-    static std::map<std::string, Dataset> cache;
-    auto it = cache.find(name);
-    if (it == cache.end())
-        it = cache.emplace(name, loadDataset(name)).first;
-    return it->second;
-}
-
 std::string scratch(const std::string& file)
 {
     return (test::scratchDir("classifier") + "/").toStdString() + file;
@@ -88,8 +79,8 @@ private slots:
     // (chance is 10 %); the same seed gives bit-identical parameters.
     void trainsOnMnist()
     {
-        const Dataset train = mnist("mnist-train").slice(0, 10000, "-10k");
-        const Dataset test = mnist("mnist-test").slice(0, 2000, "-2k");
+        const Dataset train = test::cachedDataset("mnist-train").slice(0, 10000, "-10k");
+        const Dataset test = test::cachedDataset("mnist-test").slice(0, 2000, "-2k");
         ClassifierTraining options;
         options.hidden = 64;
         options.epochs = 3;
@@ -131,7 +122,7 @@ private slots:
         const Classifier c = loadClassifier(std::string(GSN_SOURCE_DIR) + "/resources/mnist-classifier.safetensors");
         QCOMPARE(c.width(), 28);
         QCOMPARE(c.classes(), 10);
-        const double accuracy = classifierAccuracy(c, mnist("mnist-test"));
+        const double accuracy = classifierAccuracy(c, test::cachedDataset("mnist-test"));
         QVERIFY2(accuracy >= 0.98, qPrintable(QString::number(accuracy)));
         QCOMPARE(c.info.value("test_accuracy", 0.0), accuracy); // what the file says is what it does
     }
@@ -141,7 +132,7 @@ private slots:
         QVERIFY_THROWS_EXCEPTION(Error, Classifier(28, 28, 0, 10, 1));
         QVERIFY_THROWS_EXCEPTION(Error, Classifier(28, 28, 10, 1, 1));
         Classifier c(28, 28, 8, 10, 1);
-        const Dataset& faces = mnist("faces");
+        const Dataset& faces = test::cachedDataset("faces");
         QVERIFY_THROWS_EXCEPTION(Error, trainClassifier(c, faces, {})); // unlabelled, 25 x 25
         QVERIFY_THROWS_EXCEPTION(Error, c.probabilities(faces.pixels.topRows(2)));
     }

@@ -26,16 +26,6 @@ using namespace gsn;
 
 namespace {
 
-// Loads a registry dataset once per test run; failing to load is a test failure (setup.sh fetches them).
-const Dataset& dataset(const std::string& name)
-{
-    static std::map<std::string, Dataset> cache;
-    auto it = cache.find(name);
-    if (it == cache.end())
-        it = cache.emplace(name, loadDataset(name)).first;
-    return it->second;
-}
-
 // Frame of rows [first, first+count) of a dataset.
 FramePtr frameFrom(const Dataset& data, int first, int count, std::int64_t step)
 {
@@ -50,7 +40,7 @@ FramePtr frameFrom(const Dataset& data, int first, int count, std::int64_t step)
 // Real LFW faces resampled (bilinear) to 48 x 48, the TFD image size.
 FramePtr faces48(int count)
 {
-    const Dataset& faces = dataset("faces");
+    const Dataset& faces = test::cachedDataset("faces");
     auto frame = std::make_shared<Frame>();
     frame->width = frame->height = 48;
     frame->cells.resize(count, 48 * 48);
@@ -146,7 +136,7 @@ private slots:
         QFETCH(int, columns);
         QFETCH(double, zoom);
         QFETCH(int, padding);
-        const FramePtr frame = source == "faces48" ? faces48(count) : frameFrom(dataset(source.toStdString()), 0, count, 7);
+        const FramePtr frame = source == "faces48" ? faces48(count) : frameFrom(test::cachedDataset(source.toStdString()), 0, count, 7);
         auto view = shownView(900, 700);
         QVERIFY(view);
         view->setColumns(columns);
@@ -192,7 +182,7 @@ private slots:
     void colorMaps()
     {
         QFETCH(int, map);
-        const FramePtr frame = frameFrom(dataset("mnist-test"), 100, 20, 3);
+        const FramePtr frame = frameFrom(test::cachedDataset("mnist-test"), 100, 20, 3);
         auto view = shownView(600, 400);
         QVERIFY(view);
         view->setColumns(5);
@@ -250,7 +240,7 @@ private slots:
     // Ten frames published between two refreshes: the view draws the newest and counts nine skipped.
     void stagingSkipsAllButNewest()
     {
-        const Dataset& mnist = dataset("mnist-test");
+        const Dataset& mnist = test::cachedDataset("mnist-test");
         auto view = shownView(400, 300);
         QVERIFY(view);
         view->setRefreshInterval(1000000); // refreshes only when the test asks
@@ -286,7 +276,7 @@ private slots:
     // accounted for: published = taken + skipped (+ one still pending).
     void stagingUnderConcurrentProducer()
     {
-        const Dataset& mnist = dataset("mnist-test");
+        const Dataset& mnist = test::cachedDataset("mnist-test");
         FrameStaging staging(4);
         std::atomic<bool> done{false};
         constexpr int kFrames = 5000;
@@ -324,7 +314,7 @@ private slots:
     // view skipped), and hovering names the chain and step.
     void filmstripShowsConsecutiveSteps()
     {
-        const Dataset& mnist = dataset("mnist-test");
+        const Dataset& mnist = test::cachedDataset("mnist-test");
         auto view = shownView(900, 400);
         QVERIFY(view);
         view->setRefreshInterval(1000000);
@@ -367,7 +357,7 @@ private slots:
     // Ctrl+click toggles a chain in the filmstrip selection; a plain click or a drag does not.
     void ctrlClickSelectsFilmstripChains()
     {
-        const Dataset& mnist = dataset("mnist-test");
+        const Dataset& mnist = test::cachedDataset("mnist-test");
         auto view = shownView(600, 500);
         QVERIFY(view);
         view->setColumns(5);
@@ -412,7 +402,7 @@ private slots:
 
     void hoverNamesChainAndStep()
     {
-        const Dataset& mnist = dataset("mnist-test");
+        const Dataset& mnist = test::cachedDataset("mnist-test");
         auto view = shownView(600, 500);
         QVERIFY(view);
         view->setColumns(5);
@@ -445,7 +435,7 @@ private slots:
             QVERIFY(cell->classProbability > 0.5f && cell->classProbability <= 1.0f);
         }
         // A classifier for another image size is not applied (faces are 25 x 25).
-        view->setFrame(frameFrom(dataset("faces"), 0, 4, 43));
+        view->setFrame(frameFrom(test::cachedDataset("faces"), 0, 4, 43));
         view->refresh();
         const auto face = view->cellAt(view->cellRect(0, 0).center());
         QVERIFY(face.has_value());
@@ -454,7 +444,7 @@ private slots:
 
     void wheelZoomKeepsPointUnderCursor()
     {
-        const Dataset& mnist = dataset("mnist-test");
+        const Dataset& mnist = test::cachedDataset("mnist-test");
         auto view = shownView(600, 500);
         QVERIFY(view);
         view->setFrame(frameFrom(mnist, 0, 16, 0));
@@ -490,7 +480,7 @@ private slots:
     // the view's handlers (Ctrl+click, drag, keys), as the events sent to the widget above do.
     void nativeWindowInputReachesView()
     {
-        const Dataset& mnist = dataset("mnist-test");
+        const Dataset& mnist = test::cachedDataset("mnist-test");
         auto view = shownView(600, 500);
         QVERIFY(view);
         QWindow* native = view->nativeWindow();
@@ -517,7 +507,7 @@ private slots:
     // Smooth filtering interpolates between image pixels at high zoom; nearest does not.
     void smoothFilteringInterpolates()
     {
-        const Dataset& mnist = dataset("mnist-test");
+        const Dataset& mnist = test::cachedDataset("mnist-test");
         auto view = shownView(400, 400);
         QVERIFY(view);
         const FramePtr frame = frameFrom(mnist, 0, 1, 0);
@@ -543,7 +533,7 @@ private slots:
     // then and draws correctly again in the new context.
     void survivesContextChange()
     {
-        const Dataset& mnist = dataset("mnist-test");
+        const Dataset& mnist = test::cachedDataset("mnist-test");
         const FramePtr frame = frameFrom(mnist, 50, 9, 5);
         auto view = shownView(400, 400);
         QVERIFY(view);
@@ -583,7 +573,7 @@ private slots:
         ChainView view;
         view.resize(400, 300);
         view.show();
-        view.setFrame(frameFrom(dataset("mnist-test"), 0, 4, 1));
+        view.setFrame(frameFrom(test::cachedDataset("mnist-test"), 0, 4, 1));
         view.refresh();
         QVERIFY(view.grabFramebuffer().isNull());
         QVERIFY2(view.glError().startsWith("OpenGL is not available"), qPrintable(view.glError()));
