@@ -270,7 +270,8 @@ void MainWindow::startChainsFromImage(const QString& path)
                 fail(path.toStdString(), "image", "expected a readable image: " + reader.errorString().toStdString());
             image = convertToSource(decoded, width, height, {}, name);
             if (datasetDark && borderMean(image.pixels.data(), width, height) > 0.5) {
-                image = convertToSource(decoded, width, height, SourceConvert{true}, name);
+                for (float& v : image.pixels)
+                    v = 1.0f - v; // as SourceConvert::invert does
                 image.origin = tr("%1 (inverted: light background)").arg(name);
             }
         } catch (const std::exception& e) {
@@ -377,6 +378,7 @@ void MainWindow::exportSheet()
     case ChainStart::Noise: provenance.source = QStringLiteral("noise"); break;
     case ChainStart::TestImage: provenance.source = QStringLiteral("one test image"); break;
     case ChainStart::RandomImages: provenance.source = QStringLiteral("random test images"); break;
+    case ChainStart::Image: provenance.source = tr("image %1").arg(m_chains->startImageOrigin()); break;
     }
     if (m_chains->showSamples())
         provenance.extra.emplace_back(QStringLiteral("Shown"), QStringLiteral("sampled state"));
