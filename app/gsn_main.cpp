@@ -3,6 +3,7 @@
 #include "commands.h"
 #include "error.h"
 #include "modelmath.h"
+#include "modelregistry.h"
 #ifdef GSN_HAVE_UI
 #include "samplecommand.h" // ui/: renders sheets with Qt
 #include "inpaintcommand.h"
@@ -20,8 +21,15 @@ namespace {
 
 struct Command {
     std::function<int(const gsn::commands::Args&)> run;
-    const char* usage;
+    std::string usage;
 };
+
+// "gsn train --model dae|gsn2|gsn3|rbm ...": the kinds come from the registry.
+std::string trainUsage()
+{
+    return "gsn train --model " + gsn::kindList(gsn::kindNames(gsn::trainableImageKinds()), "|", "|") +
+           " --data mnist|fashion|faces|PATH --out FILE.safetensors [...]";
+}
 
 const std::map<std::string, Command>& table()
 {
@@ -35,7 +43,7 @@ const std::map<std::string, Command>& table()
         {"eval", {gsn::commands::eval, "gsn eval --model FILE|--samples FILE.npy|--baseline mnist-train [--n 10000] [--burnin B] [--thin T] [--seed S] [--binarize]  Parzen log-likelihood (SPEC 4)"}},
         {"export", {gsn::commands::exportModel, "gsn export FILE --out MODEL.safetensors   model-only copy (no momentum, not resumable)"}},
         {"info", {gsn::commands::info, "gsn info FILE            what a dataset file or checkpoint holds"}},
-        {"train", {gsn::commands::train, "gsn train --model dae|gsn2|gsn3|rbm --data mnist|fashion|faces|PATH --out FILE.safetensors [...]"}},
+        {"train", {gsn::commands::train, trainUsage()}},
     };
     return commands;
 }
@@ -44,7 +52,11 @@ int usage(FILE* out)
 {
     std::fprintf(out, "usage: gsn COMMAND [options]\n\ncommands:\n");
     for (const auto& [name, cmd] : table())
-        std::fprintf(out, "  %s\n", cmd.usage);
+        std::fprintf(out, "  %s\n", cmd.usage.c_str());
+    std::fprintf(out, "\nmodel kinds (gsn train takes those for images):\n");
+    for (const gsn::ModelKind& kind : gsn::modelKinds())
+        std::fprintf(out, "  %-10s %-7s %s: %s\n", kind.name.c_str(), gsn::dataKindName(kind.capabilities.data),
+                     kind.label.c_str(), kind.description.c_str());
     return out == stderr ? 2 : 0;
 }
 

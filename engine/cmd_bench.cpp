@@ -8,6 +8,7 @@
 #include "error.h"
 #include "gsnk.h"
 #include "modelmath.h"
+#include "modelregistry.h"
 #include "parallel.h"
 
 #include <nlohmann/json.hpp>
@@ -105,8 +106,8 @@ int bench(const Args& args)
     }
 
     const Dataset data = loadDataset(cli.get("data", "mnist-train"));
-    const nlohmann::json config = {{"kind", "gsn2"}, {"sizes", {data.dimension(), 1500, 1500}}, {"walkback", 4}};
-    GsnK model(config, 1234);
+    // The studio's default model: GSN-2 with its registry defaults (1500-1500 hidden units, walkback 4).
+    GsnK model(modelKind("gsn2").defaultConfig(data.dimension()), 1234);
     const int batch = 100;
     const int usable = std::min(data.count(), 6000) / batch * batch;
     if (usable < batch)
@@ -139,7 +140,7 @@ int bench(const Args& args)
         oneBatch(); // warm-up: allocations, BLAS buffers
         trainRate = rate(seconds, oneBatch);
         const double gflops = trainRate.perSecond * model.trainMacsPerExample() * 2.0 / 1e9;
-        emit({{"bench", "train"}, {"model", "gsn2"}, {"sizes", model.layerSizes()}, {"walkback", model.walkback()},
+        emit({{"bench", "train"}, {"model", model.kind()}, {"sizes", model.layerSizes()}, {"walkback", model.walkback()},
               {"batch", batch}, {"threads", threads}, {"train_examples_per_s", trainRate.perSecond},
               {"train_examples_per_cpu_s", trainRate.perCpuSecond}, {"gflops", gflops},
               {"flop_per_example", model.trainMacsPerExample() * 2.0}});

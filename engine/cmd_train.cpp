@@ -6,8 +6,10 @@
 #include "commands.h"
 #include "datasets.h"
 #include "error.h"
+#include "modelregistry.h"
 #include "trainer.h"
 
+#include <algorithm>
 #include <atomic>
 #include <chrono>
 #include <cmath>
@@ -18,11 +20,15 @@
 namespace gsn::commands {
 namespace {
 
-constexpr const char* kUsage =
-    "gsn train --model dae|gsn2|gsn3|rbm --data mnist|fashion|faces|PATH --out FILE.safetensors\n"
-    "          [--hidden 1500,1500] [--epochs N] [--examples N] [--batch 100] [--lr 0.25] [--momentum 0.5]\n"
-    "          [--decay 0.995] [--noise 0.4] [--walkback K] [--cd-k K] [--pcd] [--seed S]\n"
-    "          [--trainset train|trainfull] [--resume FILE]";
+// The usage text; --model lists the kinds `gsn train` accepts (the registry's trainable image kinds).
+std::string usage()
+{
+    return "gsn train --model " + kindList(kindNames(trainableImageKinds()), "|", "|") +
+           " --data mnist|fashion|faces|PATH --out FILE.safetensors\n"
+           "          [--hidden 1500,1500] [--epochs N] [--examples N] [--batch 100] [--lr 0.25] [--momentum 0.5]\n"
+           "          [--decay 0.995] [--noise 0.4] [--walkback K] [--cd-k K] [--pcd] [--seed S]\n"
+           "          [--trainset train|trainfull] [--resume FILE]";
+}
 
 // Set by SIGINT; the trainer checks it before every batch. A lock-free atomic store is async-signal-safe.
 std::atomic<bool> g_cancel{false};
@@ -101,45 +107,50 @@ Dataset loadTrainingData(const std::string& data, const std::string& trainset, l
     return all.slice(0, static_cast<int>(examples), "[0:" + std::to_string(examples) + "]");
 }
 
+// "dae, gsn2, gsn3 or rbm": the kinds `gsn train` accepts, for messages.
+std::string trainKinds()
+{
+    return kindList(kindNames(trainableImageKinds()));
+}
+
+// The model config from --model, --hidden and the options of the kind. An option applies to the kinds
+// whose default config has its field (modelregistry.h); unset options keep the kind's defaults.
 nlohmann::json modelConfig(const CliArgs& cli, int visible)
 {
-    const std::string kind = cli.require("model", "dae, gsn2, gsn3 or rbm");
-    nlohmann::json config{{"kind", kind}};
-    std::vector<int> sizes{visible};
-    auto corruption = [&] {
-        return nlohmann::json{{"type", "salt-and-pepper"}, {"level", cli.getDouble("noise", 0.4)}};
-    };
-    if (kind == "dae") {
-        sizes.push_back(cli.getIntList("hidden", {2000}).at(0));
-        if (cli.getIntList("hidden", {2000}).size() != 1)
-            fail("command line", "--hidden", "expected one size for a dae");
-        config["corruption"] = corruption();
-        config["walkback"] = cli.getInt("walkback", 1, 1, 1000);
-    } else if (kind == "gsn2" || kind == "gsn3") {
-        const std::size_t k = kind == "gsn2" ? 2 : 3;
-        const std::vector<int> hidden = cli.getIntList("hidden", std::vector<int>(k, 1500));
-        if (hidden.size() != k)
-            fail("command line", "--hidden", "expected " + std::to_string(k) + " comma-separated sizes for " + kind);
-        sizes.insert(sizes.end(), hidden.begin(), hidden.end());
-        config["corruption"] = corruption();
-        if (cli.has("walkback"))
-            config["walkback"] = cli.getInt("walkback", 0, 1, 1000);
-    } else if (kind == "rbm") {
-        const std::vector<int> hidden = cli.getIntList("hidden", {500});
-        if (hidden.size() != 1)
-            fail("command line", "--hidden", "expected one size for an rbm");
-        sizes.push_back(hidden[0]);
-        for (const char* flag : {"noise", "walkback"})
-            if (cli.has(flag))
-                fail("command line", std::string("--") + flag, "expected only with dae, gsn2 or gsn3");
-        config["cd_k"] = cli.getInt("cd-k", 1, 1, 1000);
-        config["persistent"] = cli.has("pcd");
-    } else {
-        fail("command line", "--model", "expected dae, gsn2, gsn3 or rbm, got '" + kind + "'");
+    const std::string name = cli.require("model", trainKinds());
+    const std::vector<const ModelKind*> offered = trainableImageKinds();
+    const auto found = std::find_if(offered.begin(), offered.end(), [&](const ModelKind* k) { return k->name == name; });
+    if (found == offered.end())
+        fail("command line", "--model", "expected " + trainKinds() + ", got '" + name + "'");
+    const ModelKind& kind = **found;
+    const auto layers = static_cast<std::size_t>(kind.capabilities.hiddenLayers);
+    const std::vector<int> hidden = cli.getIntList("hidden", kind.defaultHidden);
+    if (hidden.size() != layers)
+        fail("command line", "--hidden",
+             layers == 1 ? "expected one size for " + name
+                         : "expected " + std::to_string(layers) + " comma-separated sizes for " + name);
+    // Option -> the config field it sets. --pcd before --cd-k: with both on a kind that takes neither,
+    // the message names --pcd.
+    static const std::pair<const char*, const char*> kOptions[] = {
+        {"noise", "corruption"}, {"walkback", "walkback"}, {"pcd", "persistent"}, {"cd-k", "cd_k"}};
+    for (const auto& [flag, field] : kOptions) {
+        if (!cli.has(flag) || kind.defaults.contains(field))
+            continue;
+        const auto takers = modelKindsWhere([&, field = field](const ModelKind& k) {
+            return std::find(offered.begin(), offered.end(), &k) != offered.end() && k.defaults.contains(field);
+        });
+        fail("command line", std::string("--") + flag,
+             "expected only with " + std::string(takers.size() == 1 ? "--model " : "") + kindList(kindNames(takers)));
     }
-    if (kind != "rbm" && (cli.has("cd-k") || cli.has("pcd")))
-        fail("command line", cli.has("pcd") ? "--pcd" : "--cd-k", "expected only with --model rbm");
-    config["sizes"] = sizes;
+    nlohmann::json config = kind.defaultConfig(visible, hidden);
+    if (config.contains("corruption"))
+        config["corruption"]["level"] = cli.getDouble("noise", kind.defaults.at("corruption").at("level").get<double>());
+    if (config.contains("walkback"))
+        config["walkback"] = cli.getInt("walkback", kind.defaults.at("walkback").get<long long>(), 1, 1000);
+    if (config.contains("cd_k"))
+        config["cd_k"] = cli.getInt("cd-k", kind.defaults.at("cd_k").get<long long>(), 1, 1000);
+    if (config.contains("persistent"))
+        config["persistent"] = cli.has("pcd");
     return config;
 }
 
@@ -152,7 +163,7 @@ int train(const Args& args)
                        "walkback", "cd-k", "seed", "trainset", "resume", "out"},
                       {"pcd"});
     if (!cli.positionals().empty())
-        fail("command line", cli.positionals().front(), std::string("unexpected argument; usage:\n") + kUsage);
+        fail("command line", cli.positionals().front(), std::string("unexpected argument; usage:\n") + usage());
 
     std::unique_ptr<Model> model;
     TrainState state;
@@ -192,7 +203,7 @@ int train(const Args& args)
         std::fprintf(stderr, "resuming %s after %d epochs and %d batches (step %llu)\n", from.c_str(), state.epoch,
                      state.batch, static_cast<unsigned long long>(state.step));
     } else {
-        cli.require("model", "dae, gsn2, gsn3 or rbm");
+        cli.require("model", trainKinds());
         info.datasetSpec = cli.require("data", "mnist, fashion, faces or a file path");
         info.trainSet = cli.get("trainset", "train");
         if (info.trainSet != "train" && info.trainSet != "trainfull")
@@ -203,7 +214,7 @@ int train(const Args& args)
         TrainOptions options;
         options.seed = seed;
         options.batchSize = static_cast<int>(cli.getInt("batch", 100, 1, 1 << 20));
-        options.learningRate = cli.getDouble("lr", model->kind() == "rbm" ? 0.1 : 0.25);
+        options.learningRate = cli.getDouble("lr", modelKind(model->kind()).defaultLearningRate);
         options.momentum = cli.getDouble("momentum", 0.5);
         options.decay = cli.getDouble("decay", 0.995);
         state = TrainState::start(*model, options);

@@ -36,7 +36,7 @@ class Model {
 public:
     virtual ~Model() = default;
 
-    // "dae", "dae-gauss", "gsn2", "gsn3", "rbm"
+    // The name of the row of its kind in the registry (modelregistry.h), e.g. "gsn2".
     virtual std::string kind() const = 0;
     // [n_visible, h1, h2, ...]
     virtual std::vector<int> layerSizes() const = 0;
@@ -65,8 +65,8 @@ public:
 namespace gsn {
 
 // Builds a model (parameters initialised as SPEC 2.2 says, from `seed`) from a config as returned
-// by Model::config(); config["kind"] selects the class. Throws gsn::Error naming the bad field.
-// Implemented in modelfactory.cpp.
+// by Model::config(); config["kind"] selects the registry row (modelregistry.h) whose factory builds
+// it. Throws gsn::Error naming the bad field (an unknown kind: the registered ones).
 std::unique_ptr<Model> createModel(const nlohmann::json& config, std::uint64_t seed);
 
 } // namespace gsn

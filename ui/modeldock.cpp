@@ -1,6 +1,7 @@
 #include "modeldock.h"
 
 #include "error.h"
+#include "modelregistry.h"
 
 #include <QComboBox>
 #include <QDoubleSpinBox>
@@ -25,6 +26,15 @@ QString sizesText(const std::vector<int>& sizes)
     for (int s : sizes)
         parts << QString::number(s);
     return parts.join(QStringLiteral("-"));
+}
+
+// "1500,1500": hidden sizes as the form's field shows them.
+QString hiddenText(const std::vector<int>& sizes)
+{
+    QStringList parts;
+    for (int s : sizes)
+        parts << QString::number(s);
+    return parts.join(QLatin1Char(','));
 }
 
 } // namespace
@@ -91,12 +101,11 @@ ModelDock::ModelDock(QWidget* parent) : QDockWidget(tr("Model"), parent)
     auto* form = new QFormLayout;
     m_kind = new QComboBox(body);
     m_kind->setObjectName(QStringLiteral("newKind"));
-    m_kind->addItem(tr("GSN-2"), QStringLiteral("gsn2"));
-    m_kind->addItem(tr("GSN-3"), QStringLiteral("gsn3"));
-    m_kind->addItem(tr("DAE (GSN-1)"), QStringLiteral("dae"));
-    m_kind->addItem(tr("RBM (CD-1)"), QStringLiteral("rbm"));
+    // The registry's kinds for images, in its order (the default kind first).
+    for (const ModelKind* kind : trainableImageKinds())
+        m_kind->addItem(tr(kind->label.c_str()), QString::fromStdString(kind->name));
     form->addRow(tr("Kind"), m_kind);
-    m_hidden = new QLineEdit(QStringLiteral("1500,1500"), body);
+    m_hidden = new QLineEdit(hiddenText(trainableImageKinds().front()->defaultHidden), body);
     m_hidden->setObjectName(QStringLiteral("newHidden"));
     m_hidden->setToolTip(tr("Hidden layer sizes, comma separated (the visible size is the dataset's)"));
     form->addRow(tr("Hidden sizes"), m_hidden);
@@ -142,13 +151,13 @@ ModelDock::ModelDock(QWidget* parent) : QDockWidget(tr("Model"), parent)
 
 void ModelDock::kindChanged()
 {
-    const QString kind = m_kind->currentData().toString();
-    const bool gsn = kind.startsWith(QStringLiteral("gsn"));
-    m_hiddenNoise->setEnabled(gsn);
-    m_corruption->setEnabled(kind != QStringLiteral("rbm"));
-    m_corruptionLevel->setEnabled(kind != QStringLiteral("rbm"));
-    m_walkback->setEnabled(kind != QStringLiteral("rbm"));
-    const int layers = kind == QStringLiteral("gsn3") ? 3 : kind == QStringLiteral("gsn2") ? 2 : 1;
+    // A field is enabled when the kind's default config has it; the layer count is the kind's.
+    const ModelKind& kind = modelKind(m_kind->currentData().toString().toStdString());
+    m_hiddenNoise->setEnabled(kind.defaults.contains("hidden_noise"));
+    m_corruption->setEnabled(kind.defaults.contains("corruption"));
+    m_corruptionLevel->setEnabled(kind.defaults.contains("corruption"));
+    m_walkback->setEnabled(kind.defaults.contains("walkback"));
+    const int layers = kind.capabilities.hiddenLayers;
     QStringList sizes = m_hidden->text().split(QLatin1Char(','), Qt::SkipEmptyParts);
     const QString fill = sizes.isEmpty() ? QStringLiteral("1500") : sizes.front().trimmed();
     while (sizes.size() < layers)
@@ -156,7 +165,7 @@ void ModelDock::kindChanged()
     while (sizes.size() > layers)
         sizes.removeLast();
     m_hidden->setText(sizes.join(QLatin1Char(',')));
-    m_walkback->setValue(gsn ? 2 * layers : 1);
+    m_walkback->setValue(kind.defaults.value("walkback", m_walkback->minimum()));
 }
 
 void ModelDock::setImageSize(int width, int height)
@@ -175,7 +184,7 @@ void ModelDock::setNewModelForm(const QString& kind, const QString& hiddenSizes)
 
 nlohmann::json ModelDock::newModelConfig() const
 {
-    const std::string kind = m_kind->currentData().toString().toStdString();
+    const ModelKind& kind = modelKind(m_kind->currentData().toString().toStdString());
     nlohmann::json sizes = nlohmann::json::array({m_width * m_height});
     for (const QString& part : m_hidden->text().split(QLatin1Char(','), Qt::SkipEmptyParts)) {
         bool ok = false;
@@ -185,13 +194,15 @@ nlohmann::json ModelDock::newModelConfig() const
                                                   part.trimmed().toStdString() + "'");
         sizes.push_back(n);
     }
-    nlohmann::json config = {{"kind", kind}, {"sizes", sizes}};
-    if (kind != "rbm") {
+    // The kind's defaults, with the fields the form offers for it (those it enabled) taken from the form.
+    nlohmann::json config = kind.defaultConfig(m_width * m_height);
+    config["sizes"] = sizes;
+    if (config.contains("corruption"))
         config["corruption"] = {{"type", m_corruption->currentData().toString().toStdString()},
                                 {"level", m_corruptionLevel->value()}};
+    if (config.contains("walkback"))
         config["walkback"] = m_walkback->value();
-    }
-    if (kind == "gsn2" || kind == "gsn3")
+    if (config.contains("hidden_noise"))
         config["hidden_noise"] = m_hiddenNoise->value();
     return config;
 }

@@ -49,7 +49,7 @@ public:
 
     // The config "New" would create from the form (n_visible = the image size). Throws gsn::Error.
     nlohmann::json newModelConfig() const;
-    // Form access for tests and the command line: kind ("dae", "gsn2", "gsn3", "rbm"), hidden sizes
+    // Form access for tests and the command line: kind (a registry name, e.g. "gsn2"), hidden sizes
     // ("1500,1500").
     void setNewModelForm(const QString& kind, const QString& hiddenSizes);
 
