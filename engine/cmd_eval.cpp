@@ -48,7 +48,8 @@ Matrix samplesFromNpy(const std::string& path)
     // The header's dimensions are the file's word: multiply them checked (issue 12: an overflow here was UB).
     std::int64_t d = a.shape.back();
     if (a.shape.size() > 2 && __builtin_mul_overflow(a.shape[a.shape.size() - 2], a.shape.back(), &d))
-        fail(path, "shape", "expected an image size h x w that fits in 64 bits");
+        fail(path, "shape", "expected an image size h x w that fits in 64 bits, got " +
+                                std::to_string(a.shape[a.shape.size() - 2]) + " x " + std::to_string(a.shape.back()));
     if (d <= 0 || a.values.empty())
         fail(path, "shape", "expected a non-empty array");
     const std::int64_t rows = static_cast<std::int64_t>(a.values.size()) / d;
