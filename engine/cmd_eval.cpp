@@ -10,15 +10,17 @@
 #include "commands.h"
 #include "datasets.h"
 #include "error.h"
+#include "evalprotocol.h"
 #include "npy.h"
 #include "parzen.h"
-#include "random.h"
 
 #include <nlohmann/json.hpp>
 
+#include <algorithm>
 #include <chrono>
 #include <cmath>
 #include <cstdio>
+#include <memory>
 #include <sstream>
 #include <string>
 
@@ -43,7 +45,11 @@ Matrix samplesFromNpy(const std::string& path)
     const NpyArray a = readNpy(path);
     if (a.shape.size() < 2)
         fail(path, "shape", "expected [M, d] or [..., h, w], got " + std::to_string(a.shape.size()) + " dimension(s)");
-    const std::int64_t d = a.shape.size() == 2 ? a.shape[1] : a.shape[a.shape.size() - 1] * a.shape[a.shape.size() - 2];
+    // The header's dimensions are the file's word: multiply them checked (issue 12: an overflow here was UB).
+    std::int64_t d = a.shape.back();
+    if (a.shape.size() > 2 && __builtin_mul_overflow(a.shape[a.shape.size() - 2], a.shape.back(), &d))
+        fail(path, "shape", "expected an image size h x w that fits in 64 bits, got " +
+                                std::to_string(a.shape[a.shape.size() - 2]) + " x " + std::to_string(a.shape.back()));
     if (d <= 0 || a.values.empty())
         fail(path, "shape", "expected a non-empty array");
     const std::int64_t rows = static_cast<std::int64_t>(a.values.size()) / d;
@@ -76,22 +82,6 @@ std::vector<double> parseGrid(const std::string& text)
     return logSpace(v[0], v[1], static_cast<int>(v[2]));
 }
 
-void binarize(Matrix& m)
-{
-    m = (m.array() > 0.5f).cast<float>();
-}
-
-// Stochastic binarisation: pixel = 1 with probability equal to its grey level, row r of the set drawing
-// from Philox(seed, r, setIndex) so each set gets its own streams.
-void binarizeStochastic(Matrix& m, std::uint64_t seed, std::uint64_t setIndex)
-{
-    for (Eigen::Index r = 0; r < m.rows(); ++r) {
-        Philox rng(seed, static_cast<std::uint64_t>(r), setIndex);
-        for (Eigen::Index c = 0; c < m.cols(); ++c)
-            m(r, c) = rng.uniform() < m(r, c) ? 1.0f : 0.0f;
-    }
-}
-
 } // namespace
 
 int eval(const Args& args)
@@ -108,128 +98,142 @@ int eval(const Args& args)
         fail("command line", "--model/--samples/--baseline", "expected exactly one of them\nusage: " + std::string(kUsage));
     if (cli.has("sigma") && cli.has("grid"))
         fail("command line", "--sigma", "expected either --sigma or --grid, not both");
-    const long long n = cli.getInt("n", 10000, 1, 10'000'000);
-    const long long burnin = cli.getInt("burnin", 100, 0, 100'000'000);
-    const long long thin = cli.getInt("thin", 1, 1, 100'000);
-    const auto seed = static_cast<std::uint64_t>(cli.getInt("seed", 1, 0, (1LL << 62)));
+    ParzenProtocolOptions options;
+    const long long n = cli.getInt("n", options.samples, 1, 10'000'000);
+    options.burnin = cli.getInt("burnin", options.burnin, 0, 100'000'000);
+    options.thin = cli.getInt("thin", options.thin, 1, 100'000);
+    options.seed = static_cast<std::uint64_t>(cli.getInt("seed", static_cast<long long>(options.seed), 0, (1LL << 62)));
     const bool binary = cli.has("binarize");
     const bool binaryTest = binary || cli.has("binarize-test");  // --binarize-test: validation and test only
     const bool stochastic = cli.has("binarize-stochastic");
     if (stochastic && binaryTest)
         fail("command line", "--binarize-stochastic", "expected it alone, not with --binarize or --binarize-test");
+    options.binarize = binary       ? ParzenBinarize::All
+                       : binaryTest ? ParzenBinarize::Evaluation
+                       : stochastic ? ParzenBinarize::Stochastic
+                                    : ParzenBinarize::None;
+    options.testCurve = cli.has("test-curve");
     const auto t0 = std::chrono::steady_clock::now();
 
     nlohmann::json out;
-    Matrix samples;
+    Matrix given;                     // --baseline / --samples: the kernel centres' source rows
+    std::unique_ptr<Model> model;     // --model
+    std::string initText;
     if (cli.has("baseline")) {
         const std::string name = cli.get("baseline");
-        const Dataset data = loadDataset(name);
+        Dataset data = loadDataset(name);
         if (data.count() < n)
             fail(name, "rows", "expected at least " + std::to_string(n) + " images, got " + std::to_string(data.count()));
-        samples = data.pixels.topRows(n);  // the protocol: the FIRST n training images
+        given = std::move(data.pixels);  // the protocol: the FIRST n training images
+        options.samples = n;
         out["source"] = "baseline:" + name;
         out["sample_rows"] = "[0, " + std::to_string(n) + ")";
     } else if (cli.has("samples")) {
         const std::string path = cli.get("samples");
-        samples = samplesFromNpy(path);
-        if (samples.rows() > n)
-            samples = samples.topRows(n).eval();
+        given = samplesFromNpy(path);
+        options.samples = std::min<long long>(n, given.rows());  // a file with fewer rows is used whole
         out["source"] = "samples:" + path;
-        out["sample_rows"] = "[0, " + std::to_string(samples.rows()) + ")";
+        out["sample_rows"] = "[0, " + std::to_string(options.samples) + ")";
     } else {
         const std::string path = cli.get("model");
-        const Checkpoint ck = loadCheckpoint(path);
-        const std::string initText = cli.get("init", "noise");
-        ChainInit init = ChainInit::noise();
+        Checkpoint ck = loadCheckpoint(path);
+        model = std::move(ck.model);
+        options.samples = n;
+        initText = cli.get("init", "noise");
         if (initText == "zeros") {
-            init = ChainInit::zeros();
-        } else if (initText.rfind("test:", 0) == 0) {
-            const std::string testSpec = cli.get("test", "mnist-test");
-            const Dataset testSet = loadDataset(testSpec);
-            const long long index = testImageIndex(initText, testSet.count(), "--init");
-            if (testSet.dimension() != ck.model->visibleSize())
-                fail(testSpec, "image size", "expected " + std::to_string(ck.model->visibleSize()) + " pixels like the model");
-            init = ChainInit::fromRow(testSet.pixels, static_cast<Eigen::Index>(index));
-        } else if (initText != "noise") {
+            options.init = ChainInit::zeros();
+        } else if (initText.rfind("test:", 0) != 0 && initText != "noise") {
             fail("command line", "--init", "expected noise, zeros or test:INDEX, got '" + initText + "'");
         }
-        samples = chainMeans(*ck.model, init, n, burnin, thin, seed, [&](long long step, long long total) {
-            if (step % 500 == 0 || step == total)
-                progressLine("chain", step, total, "burn-in " + std::to_string(burnin) + ", thin " + std::to_string(thin));
-        });
         out["init"] = initText;
         out["source"] = "model:" + path;
-        out["kind"] = ck.model->kind();
-        out["burnin"] = burnin;
-        out["thin"] = thin;
-        out["seed"] = seed;
+        out["kind"] = model->kind();
+        out["burnin"] = options.burnin;
+        out["thin"] = options.thin;
+        out["seed"] = options.seed;
         out["chains"] = 1;
     }
 
-    Matrix valid = loadDataset(cli.get("valid", "mnist-valid")).pixels;
-    if (valid.rows() > 1000)
-        valid = valid.topRows(1000).eval();  // SPEC 4: the first 1000 rows of train[50000:60000]
-    Matrix test = loadDataset(cli.get("test", "mnist-test")).pixels;
-    if (binary)
-        binarize(samples);
-    if (binaryTest) {
-        binarize(valid);
-        binarize(test);
+    const std::string testSpec = cli.get("test", "mnist-test");
+    const Matrix test = loadDataset(testSpec).pixels;
+    if (model && initText.rfind("test:", 0) == 0) {
+        const long long index = testImageIndex(initText, test.rows(), "--init");
+        if (test.cols() != model->visibleSize())
+            fail(testSpec, "image size", "expected " + std::to_string(model->visibleSize()) + " pixels like the model");
+        options.init = ChainInit::fromRow(test, static_cast<Eigen::Index>(index));
     }
-    if (stochastic) {
-        binarizeStochastic(samples, seed, 0);
-        binarizeStochastic(valid, seed, 1);
-        binarizeStochastic(test, seed, 2);
-    }
-    const double loadSeconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+    const Matrix valid = loadDataset(cli.get("valid", "mnist-valid")).pixels;
+    options.validationRows = std::min<long long>(options.validationRows, valid.rows());  // a smaller --valid set is used whole
 
-    std::vector<double> grid = cli.has("grid") ? parseGrid(cli.get("grid")) : defaultSigmaGrid();
+    if (cli.has("grid"))
+        options.sigmas = parseGrid(cli.get("grid"));
     if (cli.has("sigma")) {
         const double s = cli.getDouble("sigma", 0.0);
         if (!(s > 0.0) || !std::isfinite(s))
             fail("command line", "--sigma", "expected a number > 0, got " + cli.get("sigma"));
-        grid = {s};
+        options.sigmas = {s};
     }
+    const std::vector<double>& grid = options.sigmas;
 
-    // One progress line per percent (blocks finish ~100 times a second).
+    // Progress: chain steps every 500 steps; Parzen points one line per percent (blocks finish ~100 times a
+    // second) over validation then test points, as one range; the test curve its own range.
     int lastPercent = -1;
-    const auto progress = [&lastPercent](long long done, long long total) {
+    const auto parzenLine = [&lastPercent](long long done, long long total) {
         const int percent = static_cast<int>(100 * done / total);
         if (percent != lastPercent || done == total) {
             lastPercent = percent;
             progressLine("parzen", done, total);
         }
     };
-    const auto result = parzenEvaluate(samples, valid, test, grid, progress);
-    if (!result)
+    const long long parzenTotal = options.validationRows + test.rows();
+    const std::string chainDetail = "burn-in " + std::to_string(options.burnin) + ", thin " + std::to_string(options.thin);
+    const ProtocolProgress progress = [&](ProtocolPhase phase, long long done, long long total) {
+        switch (phase) {
+        case ProtocolPhase::Sampling:
+            if (done % 500 == 0 || done == total)
+                progressLine("chain", done, total, chainDetail);
+            break;
+        case ProtocolPhase::Validation:
+            parzenLine(done, parzenTotal);
+            break;
+        case ProtocolPhase::Test:
+            parzenLine(options.validationRows + done, parzenTotal);
+            break;
+        case ProtocolPhase::TestCurve:
+            parzenLine(done, total);
+            break;
+        }
+    };
+    const double loadSeconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+    const ParzenProtocolResult protocol = model ? runParzenProtocol(*model, valid, test, options, progress)
+                                                : runParzenProtocol(given, valid, test, options, progress);
+    if (protocol.cancelled)
         fail("eval", "", "cancelled");
+    const ParzenResult& result = protocol.parzen;
 
-    out["sigma"] = result->sigma;
-    out["mean"] = result->mean;
-    out["stderr"] = result->standardError;
+    out["sigma"] = result.sigma;
+    out["mean"] = result.mean;
+    out["stderr"] = result.standardError;
     nlohmann::json curve = nlohmann::json::array();
-    for (const auto& [s, m] : result->curve)
+    for (const auto& [s, m] : result.curve)
         curve.push_back({s, m});
     out["curve"] = curve;
-    out["seconds"] = result->seconds;
-    out["samples"] = samples.rows();
-    out["validation"] = valid.rows();
-    out["test"] = test.rows();
+    out["seconds"] = result.seconds;
+    out["samples"] = protocol.samples->rows();
+    out["validation"] = protocol.validationRows;
+    out["test"] = protocol.testRows;
     out["binarize"] = binary ? "all" : binaryTest ? "validation and test" : stochastic ? "all, stochastic" : "none";
     out["sigma_from"] = cli.has("sigma") ? "fixed" : "validation";
 
-    if (cli.has("test-curve")) {
+    if (options.testCurve) {
         // The same grid on the test set (sigma chosen on test: a variant for investigations, not the protocol).
-        const auto ll = parzenLogDensity(samples, test, grid, progress);
         nlohmann::json tc = nlohmann::json::array();
-        int best = 0;
         std::vector<double> means;
-        for (int k = 0; k < static_cast<int>(grid.size()); ++k) {
-            const MeanAndError me = meanAndStandardError(ll->col(k));
-            tc.push_back({grid[k], me.mean, me.standardError});
-            means.push_back(me.mean);
+        for (const ParzenTestPoint& p : protocol.testCurve) {
+            tc.push_back({p.sigma, p.mean, p.standardError});
+            means.push_back(p.mean);
         }
-        best = argmaxIndex(means);
+        const int best = argmaxIndex(means);
         out["test_curve"] = tc;
         out["test_best_sigma"] = grid[best];
         out["test_best_mean"] = means[best];
@@ -238,7 +242,7 @@ int eval(const Args& args)
 
     if (cli.has("save-ll")) {
         // Per-digit test log-likelihoods at the chosen sigma, for other summaries (e.g. other standard errors).
-        const std::vector<float> ll(result->testLogDensity.data(), result->testLogDensity.data() + result->testLogDensity.size());
+        const std::vector<float> ll(result.testLogDensity.data(), result.testLogDensity.data() + result.testLogDensity.size());
         writeNpy(cli.get("save-ll"), ll.data(), {static_cast<std::int64_t>(ll.size())});
         out["saved_ll"] = cli.get("save-ll");
     }
@@ -248,13 +252,13 @@ int eval(const Args& args)
     std::fprintf(stderr,
                  "Parzen log-likelihood %.2f +- %.2f nats (std/sqrt(N), N = %lld test digits), sigma %.4f chosen on %lld "
                  "validation rows from %zu widths; %lld samples%s; %.2f s (+ %.2f s loading%s)\n",
-                 result->mean, result->standardError, (long long)test.rows(), result->sigma, (long long)valid.rows(),
-                 grid.size(), (long long)samples.rows(),
+                 result.mean, result.standardError, protocol.testRows, result.sigma, protocol.validationRows,
+                 grid.size(), (long long)protocol.samples->rows(),
                  binary       ? ", all binarised at 0.5"
                  : binaryTest ? ", validation and test binarised at 0.5"
                  : stochastic ? ", all binarised stochastically"
                               : "",
-                 result->seconds, loadSeconds,
+                 result.seconds, loadSeconds + protocol.samplingSeconds,
                  cli.has("model") ? " and sampling" : "");
     return 0;
 }

@@ -1,9 +1,9 @@
 #include "evaluateworker.h"
 
-#include "chains.h"
 #include "checkpoint.h"
 #include "datasets.h"
 #include "error.h"
+#include "evalprotocol.h"
 
 #include <chrono>
 #include <cstring>
@@ -12,8 +12,6 @@
 namespace gsn {
 
 namespace {
-
-constexpr long long kValidationRows = 1000;  // SPEC 4: the first 1000 rows of train[50000:60000]
 
 std::uint64_t fnv1a(std::uint64_t h, const void* data, std::size_t bytes)
 {
@@ -94,12 +92,17 @@ void EvaluateWorker::run()
             req.model = std::shared_ptr<const Model>(std::move(ck.model));
         }
         const bool baseline = !req.model;
-        const int parzenStart = baseline ? 0 : 500;
+        ParzenProtocolOptions options;
+        options.samples = req.samples;
+        options.burnin = req.burnin;
+        options.thin = req.thin;
+        options.seed = req.seed;
         report(0, tr("Loading MNIST validation and test digits"));
         if (!req.sets.validation) {
+            // Only the rows the protocol scores are kept for later jobs.
             Matrix valid = loadDataset("mnist-valid").pixels;
-            if (valid.rows() > kValidationRows)
-                valid = valid.topRows(kValidationRows).eval();
+            if (valid.rows() > options.validationRows)
+                valid = valid.topRows(options.validationRows).eval();
             req.sets.validation = std::make_shared<const Matrix>(std::move(valid));
         }
         if (!req.sets.test)
@@ -110,49 +113,57 @@ void EvaluateWorker::run()
             return;
         }
 
+        // Sampling takes the first half of the bar for a model; Parzen the rest (all of it for the baseline).
+        const int parzenStart = baseline ? 0 : 500;
+        const long long parzenTotal = options.validationRows + req.sets.test->rows();
+        const QString samplingPhase = tr("Sampling one chain (burn-in %1, thin %2)").arg(req.burnin).arg(req.thin);
+        const QString parzenPhase = tr("Parzen windows: %1 samples").arg(req.samples);
+        const auto parzenReport = [&](long long done) {
+            report(parzenStart + static_cast<int>((1000 - parzenStart) * done / parzenTotal), parzenPhase);
+        };
+        const ProtocolProgress progress = [&](ProtocolPhase phase, long long done, long long total) {
+            switch (phase) {
+            case ProtocolPhase::Sampling:
+                report(static_cast<int>(500 * done / total), samplingPhase);
+                break;
+            case ProtocolPhase::Validation:
+                parzenReport(done);
+                break;
+            case ProtocolPhase::Test:
+                parzenReport(options.validationRows + done);
+                break;
+            case ProtocolPhase::TestCurve:  // not requested here
+                break;
+            }
+        };
+
+        ParzenProtocolResult result;
         if (baseline) {
             const Dataset train = loadDataset("mnist-train");
             if (train.count() < req.samples)
                 fail("mnist-train", "rows", "expected at least " + std::to_string(req.samples) + " images");
-            outcome->samples = std::make_shared<const Matrix>(train.pixels.topRows(req.samples));
+            result = runParzenProtocol(train.pixels, *req.sets.validation, *req.sets.test, options, progress, &m_cancel);
         } else {
             if (req.model->visibleSize() != req.sets.test->cols())
                 fail("evaluate", "model",
                      "expected a model of MNIST digits (" + std::to_string(req.sets.test->cols()) + " pixels), got " +
                          std::to_string(req.model->visibleSize()) + " visible units");
             outcome->modelHash = modelParameterHash(*req.model);
-            const QString phase = tr("Sampling one chain (burn-in %1, thin %2)").arg(req.burnin).arg(req.thin);
-            ChainInit init = ChainInit::noise();
             if (req.startImage >= 0) {
                 if (req.startImage >= req.sets.test->rows())
                     fail("evaluate", "start image", "expected a test image index below " +
                                                         std::to_string(req.sets.test->rows()));
-                init = ChainInit::fromRow(*req.sets.test, req.startImage);
+                options.init = ChainInit::fromRow(*req.sets.test, req.startImage);
             }
-            Matrix s = chainMeans(
-                *req.model, init, req.samples, req.burnin, req.thin, req.seed,
-                [&](long long done, long long total) { report(static_cast<int>(500 * done / total), phase); }, &m_cancel);
-            if (s.size() == 0) {
-                m_running.store(false);
-                emit cancelled();
-                return;
-            }
-            outcome->samples = std::make_shared<const Matrix>(std::move(s));
+            result = runParzenProtocol(*req.model, *req.sets.validation, *req.sets.test, options, progress, &m_cancel);
         }
-
-        const QString phase = tr("Parzen windows: %1 samples").arg(outcome->samples->rows());
-        auto result = parzenEvaluate(
-            *outcome->samples, *req.sets.validation, *req.sets.test, defaultSigmaGrid(),
-            [&](long long done, long long total) {
-                report(parzenStart + static_cast<int>((1000 - parzenStart) * done / total), phase);
-            },
-            &m_cancel);
-        if (!result) {
+        if (result.cancelled) {
             m_running.store(false);
             emit cancelled();
             return;
         }
-        outcome->result = std::move(*result);
+        outcome->samples = std::move(result.samples);
+        outcome->result = std::move(result.parzen);
         outcome->totalSeconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
         report(1000, tr("Done"));
         m_running.store(false);

@@ -1,11 +1,11 @@
 #pragma once
 // One Parzen evaluation (SPEC 4) on its own std::thread, reported to the GUI through queued signals.
 //
-// The job: (load the MNIST validation and test sets unless given) -> samples = `samples` consecutive
-// displayed means of ONE chain of the model after `burnin` steps, one kept every `thin` steps (the
-// same procedure as `gsn eval --model`), or the first `samples` MNIST training images for the
-// baseline -> gsn::parzenEvaluate. The thread is owned by the worker: cancel() only sets a flag
-// (checked every chain step and every Parzen block), the destructor cancels and joins. Nothing here
+// The job: (load the checkpoint, and the MNIST validation and test sets, unless given) ->
+// gsn::runParzenProtocol (engine/evalprotocol.h, the procedure `gsn eval` runs) on ONE chain of the model
+// (`samples` means after `burnin` steps, one every `thin` steps) or on the first `samples` MNIST training
+// images for the baseline. The thread is owned by the worker: cancel() only sets a flag (checked every
+// chain step and every Parzen block), the destructor cancels and joins. Nothing here
 // ever blocks the GUI thread on the engine, except that join, which follows a cancel.
 
 #include "model.h"
@@ -24,7 +24,8 @@ namespace gsn {
 
 // The evaluation sets, loaded once and shared by later jobs.
 struct EvaluationSets {
-    std::shared_ptr<const Matrix> validation;  // shape = [1000, 784]: first 1000 rows of mnist-valid
+    std::shared_ptr<const Matrix> validation;  // shape = [V, 784]: the first V rows of mnist-valid, V =
+                                               // ParzenProtocolOptions::validationRows
     std::shared_ptr<const Matrix> test;        // shape = [10000, 784]: mnist-test
 };
 
