@@ -135,6 +135,7 @@ void ChainView::frameStaged()
 void ChainView::refresh()
 {
     ++m_refreshCount;
+    m_refreshTimer.stop(); // a refresh held back for the interval is this one
     m_sinceRefresh.restart();
     FramePtr frame = m_staging->takeNewest();
     if (!frame)
