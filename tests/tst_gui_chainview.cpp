@@ -310,6 +310,57 @@ private slots:
         QCOMPARE(history.front()->step, std::int64_t(kFrames - 4));
     }
 
+    // No polling: while no frame arrives the view neither looks into the staging buffer nor draws;
+    // a frame (from any thread) is taken and drawn without anyone calling refresh(), a burst costs
+    // one refresh, and settings and resizes redraw.
+    void drawsOnlyWhenSomethingChanges()
+    {
+        const Dataset& mnist = test::cachedDataset("mnist-test");
+        auto view = shownView(400, 300);
+        QVERIFY(view);
+        QSignalSpy taken(view.get(), &ChainView::frameTaken);
+        view->setFrame(frameFrom(mnist, 0, 6, 1));
+        QTRY_COMPARE(view->framesDrawn(), 1);
+        QCOMPARE(taken.count(), 1);
+        QTest::qWait(50); // let the expose and update requests of showing settle
+        std::int64_t paints = view->paintCount();
+        const std::int64_t refreshes = view->refreshCount();
+        QVERIFY(paints >= 1);
+        QTest::qWait(300);
+        QCOMPARE(view->paintCount(), paints);
+        QCOMPARE(view->refreshCount(), refreshes);
+
+        view->setFrame(frameFrom(mnist, 6, 6, 2));
+        QTRY_COMPARE(view->framesDrawn(), 2);
+        QVERIFY(view->paintCount() > paints);
+        QCOMPARE(view->currentFrame()->step, 2);
+        QCOMPARE(view->refreshCount(), refreshes + 1);
+
+        // Fifty frames from a producer thread while the GUI thread is busy: one notification, one
+        // refresh, the newest frame drawn.
+        QTest::qWait(50);
+        const std::int64_t before = view->refreshCount();
+        std::thread producer([&] {
+            for (int i = 0; i < 50; ++i)
+                view->setFrame(frameFrom(mnist, i, 6, 100 + i));
+        });
+        producer.join();
+        QTRY_COMPARE(view->currentFrame()->step, 149);
+        QTRY_COMPARE(view->framesDrawn(), 3);
+        QTest::qWait(50);
+        QCOMPARE(view->refreshCount(), before + 1);
+        QCOMPARE(view->framesSkipped(), 49);
+
+        // Settings and resizes redraw though no frame arrives.
+        paints = view->paintCount();
+        view->setColorMap(ColorMap::Viridis);
+        QTRY_VERIFY(view->paintCount() > paints);
+        paints = view->paintCount();
+        view->resize(420, 320);
+        QTRY_VERIFY(view->paintCount() > paints);
+        QCOMPARE(view->framesDrawn(), 3);
+    }
+
     // Filmstrip: rows are the selected chains, columns consecutive published frames (even ones the
     // view skipped), and hovering names the chain and step.
     void filmstripShowsConsecutiveSteps()

@@ -1,14 +1,11 @@
 #include "chainview.h"
 
 #include <QCoreApplication>
-#include <QFile>
 #include <QKeyEvent>
 #include <QMouseEvent>
 #include <QOffscreenSurface>
 #include <QOpenGLContext>
 #include <QOpenGLFramebufferObject>
-#include <QOpenGLPaintDevice>
-#include <QOpenGLShaderProgram>
 #include <QPainter>
 #include <QResizeEvent>
 #include <QToolTip>
@@ -27,23 +24,6 @@ constexpr double kMinZoom = 0.05;
 constexpr double kMaxZoom = 64.0;
 constexpr int kFitMargin = 8;          // widget pixels kept free around the content in fit mode
 constexpr int kMaxFilmLength = 64;
-constexpr int kDefaultFilmChains = 10; // rows shown when no chains are selected for the filmstrip
-const QColor kBackground(46, 48, 54);
-
-// Shader sources are written for GLSL 3.30 core; an OpenGL ES 3 context gets the ES header instead.
-QString shaderSource(const QString& path, bool gles, QString* error)
-{
-    QFile file(path);
-    if (!file.open(QIODevice::ReadOnly)) {
-        *error = QStringLiteral("%1: cannot open the shader resource").arg(path);
-        return {};
-    }
-    QString source = QString::fromUtf8(file.readAll());
-    if (gles)
-        source.replace(QStringLiteral("#version 330 core"),
-                       QStringLiteral("#version 300 es\nprecision highp float;\nprecision highp int;"));
-    return source;
-}
 
 } // namespace
 
@@ -106,14 +86,20 @@ ChainView::ChainView(QWidget* parent) : QWidget(parent), m_staging(std::make_sha
     auto* layout = new QVBoxLayout(this);
     layout->setContentsMargins(0, 0, 0, 0);
     layout->addWidget(m_container);
+    // No polling: the staging buffer notifies once per take (from the producer's thread, so the call
+    // is queued to the GUI thread), and a single-shot timer holds back a frame that arrives within the
+    // refresh interval of the last take: up to 100 takes a second, none while nothing arrives.
     m_refreshTimer.setTimerType(Qt::PreciseTimer);
-    m_refreshTimer.setInterval(10); // up to 100 refreshes a second; a vsynced swap limits drawing to the display rate
+    m_refreshTimer.setSingleShot(true);
     connect(&m_refreshTimer, &QTimer::timeout, this, &ChainView::refresh);
-    m_refreshTimer.start();
+    m_sinceRefresh.start();
+    m_staging->setNotify([this] { QMetaObject::invokeMethod(this, &ChainView::frameStaged, Qt::QueuedConnection); });
 }
 
 ChainView::~ChainView()
 {
+    // After this no producer thread calls into the view; updates already queued die with the QObject.
+    m_staging->setNotify({});
     releaseGL();
     // The native window calls back into the view: destroy it while the view is still whole.
     delete m_container;
@@ -129,11 +115,28 @@ void ChainView::setFrame(FramePtr frame)
 
 void ChainView::setRefreshInterval(int ms)
 {
-    m_refreshTimer.setInterval(std::max(1, ms));
+    m_refreshInterval = std::max(1, ms);
+    m_sinceRefresh.restart();
+    if (m_refreshTimer.isActive())
+        m_refreshTimer.start(m_refreshInterval);
+}
+
+void ChainView::frameStaged()
+{
+    if (m_refreshTimer.isActive())
+        return; // a refresh is already due; it takes whatever is newest then
+    const qint64 wait = m_refreshInterval - m_sinceRefresh.elapsed();
+    if (wait <= 0)
+        refresh();
+    else
+        m_refreshTimer.start(int(wait));
 }
 
 void ChainView::refresh()
 {
+    ++m_refreshCount;
+    m_refreshTimer.stop(); // a refresh held back for the interval is this one
+    m_sinceRefresh.restart();
     FramePtr frame = m_staging->takeNewest();
     if (!frame)
         return;
@@ -153,7 +156,7 @@ void ChainView::setColorMap(ColorMap map)
     if (map == m_colorMap)
         return;
     m_colorMap = map;
-    m_colorDirty = true;
+    m_renderer.setColorMap(map);
     emit viewChanged();
     scheduleRedraw();
 }
@@ -251,56 +254,35 @@ int ChainView::cellHeight() const
     return m_frame ? m_frame->height : 0;
 }
 
-QSizeF ChainView::contentSize() const
-{
-    if (m_gridColumns == 0 || m_gridRows == 0)
-        return {};
-    return {double(m_gridColumns) * (cellWidth() + m_padding) - m_padding,
-            double(m_gridRows) * (cellHeight() + m_padding) - m_padding};
-}
-
 void ChainView::updateLayout()
 {
-    const int oldColumns = m_gridColumns, oldRows = m_gridRows;
-    m_gridColumns = m_gridRows = m_cellCount = 0;
-    if (!m_frame) {
-        m_atlasDirty = true;
-        return;
+    const int oldColumns = m_layout.columns(), oldRows = m_layout.rows();
+    ChainGridLayout::Input input;
+    if (m_frame) {
+        input.mode = m_filmstrip ? ChainGridLayout::Mode::Filmstrip : ChainGridLayout::Mode::Grid;
+        input.chainCount = m_frame->chainCount();
+        input.cellWidth = m_frame->width;
+        input.cellHeight = m_frame->height;
+        input.padding = m_padding;
+        input.columns = m_columns;
+        input.viewport = QSizeF(width(), height());
+        input.filmstripChains = m_filmChains;
+        input.historyFrames = int(m_history.size());
+        input.maxTextureSize = m_renderer.maxTextureSize();
     }
-    const int w = m_frame->width, h = m_frame->height;
-    const int maxColumns = std::max(1, int(m_maxTextureSize) / w);
-    const int maxRows = std::max(1, int(m_maxTextureSize) / h);
-    if (m_filmstrip) {
-        const int chains = m_filmChains.empty() ? std::min(m_frame->chainCount(), kDefaultFilmChains)
-                                                : int(m_filmChains.size());
-        m_gridRows = std::min(chains, maxRows);
-        m_gridColumns = std::min(std::max(1, int(m_history.size())), maxColumns);
-        m_cellCount = m_gridRows * m_gridColumns;
-    } else {
-        const int count = m_frame->chainCount();
-        int columns = m_columns;
-        if (columns == 0) {
-            // Columns that make the grid's aspect ratio closest to the widget's.
-            const double aspect = height() > 0 ? double(width()) / height() : 1.0;
-            columns = int(std::lround(std::sqrt(count * aspect * (h + m_padding) / double(w + m_padding))));
-        }
-        columns = std::clamp(columns, 1, std::max(1, count));
-        // Very many chains could still exceed the texture size: widen the grid, then cut off.
-        const int minColumns = (count + maxRows - 1) / maxRows;
-        m_gridColumns = std::clamp(std::max(columns, minColumns), 1, maxColumns);
-        m_gridRows = std::min((count + m_gridColumns - 1) / m_gridColumns, maxRows);
-        m_cellCount = std::min(count, m_gridColumns * m_gridRows);
-    }
+    m_layout = ChainGridLayout(std::move(input));
     m_atlasDirty = true;
+    if (!m_frame)
+        return;
     if (m_fit)
         applyFit();
-    if (oldColumns != m_gridColumns || oldRows != m_gridRows)
+    if (oldColumns != m_layout.columns() || oldRows != m_layout.rows())
         emit viewChanged();
 }
 
 void ChainView::applyFit()
 {
-    const QSizeF content = contentSize();
+    const QSizeF content = m_layout.contentSize();
     if (content.isEmpty() || width() <= 0 || height() <= 0)
         return;
     const double availableW = std::max(1, width() - 2 * kFitMargin);
@@ -316,47 +298,39 @@ void ChainView::applyFit()
 
 QRectF ChainView::cellRect(int row, int column) const
 {
-    const double x = column * (cellWidth() + m_padding);
-    const double y = row * (cellHeight() + m_padding);
-    return {m_pan.x() + x * m_zoom, m_pan.y() + y * m_zoom, cellWidth() * m_zoom, cellHeight() * m_zoom};
+    const QRectF cell = m_layout.cellRect(row, column);
+    return {m_pan.x() + cell.x() * m_zoom, m_pan.y() + cell.y() * m_zoom, cell.width() * m_zoom,
+            cell.height() * m_zoom};
+}
+
+const Frame* ChainView::sourceFrame(const ChainGridLayout::Source& source) const
+{
+    if (!m_filmstrip)
+        return m_frame.get();
+    return source.frame < int(m_history.size()) ? m_history[std::size_t(source.frame)].get() : nullptr;
 }
 
 std::optional<ChainView::CellInfo> ChainView::cellAt(QPointF widgetPos) const
 {
-    if (!m_frame || m_gridColumns == 0)
+    if (!m_frame)
         return std::nullopt;
-    const double cx = (widgetPos.x() - m_pan.x()) / m_zoom;
-    const double cy = (widgetPos.y() - m_pan.y()) / m_zoom;
+    const auto hit = m_layout.cellAt((widgetPos - m_pan) / m_zoom);
+    if (!hit)
+        return std::nullopt;
+    const auto source = m_layout.source(hit->row, hit->column);
+    const Frame* frame = source ? sourceFrame(*source) : nullptr;
     const int w = cellWidth(), h = cellHeight();
-    const int column = int(std::floor(cx / (w + m_padding)));
-    const int row = int(std::floor(cy / (h + m_padding)));
-    if (column < 0 || row < 0 || column >= m_gridColumns || row >= m_gridRows)
-        return std::nullopt;
-    const int px = int(std::floor(cx - column * (w + m_padding)));
-    const int py = int(std::floor(cy - row * (h + m_padding)));
-    if (px >= w || py >= h)
+    // A history frame from before a dataset switch may have another size or fewer chains.
+    if (!frame || source->chain >= frame->chainCount() || frame->width != w || frame->height != h)
         return std::nullopt;
     CellInfo info;
-    info.row = row;
-    info.column = column;
-    info.pixelX = px;
-    info.pixelY = py;
-    const Frame* frame = nullptr;
-    if (m_filmstrip) {
-        if (column >= int(m_history.size()))
-            return std::nullopt;
-        frame = m_history[column].get();
-        info.chain = m_filmChains.empty() ? row : m_filmChains[row];
-    } else {
-        info.chain = row * m_gridColumns + column;
-        if (info.chain >= m_cellCount)
-            return std::nullopt;
-        frame = m_frame.get();
-    }
-    if (!frame || info.chain >= frame->chainCount() || frame->width != w || frame->height != h)
-        return std::nullopt;
+    info.chain = source->chain;
+    info.row = hit->row;
+    info.column = hit->column;
+    info.pixelX = hit->pixelX;
+    info.pixelY = hit->pixelY;
     info.step = frame->step;
-    info.value = frame->cells(info.chain, py * w + px);
+    info.value = frame->cells(info.chain, info.pixelY * w + info.pixelX);
     if (m_classifier && m_classifier->width() == w && m_classifier->height() == h) {
         // One image: a 784 x 256 product, microseconds.
         const Matrix p = m_classifier->probabilities(frame->cells.row(info.chain));
@@ -365,32 +339,21 @@ std::optional<ChainView::CellInfo> ChainView::cellAt(QPointF widgetPos) const
     return info;
 }
 
-// Fills m_atlasBytes with the cells in grid order; tile (column, row) starts at (column*w, row*h).
+// Fills m_atlasBytes with the cells in layout order; tile (column, row) starts at (column*w, row*h).
 void ChainView::fillAtlas()
 {
     const int w = cellWidth(), h = cellHeight();
-    const int atlasW = m_gridColumns * w;
-    const int atlasH = m_gridRows * h;
+    const int atlasW = m_layout.columns() * w;
+    const int atlasH = m_layout.rows() * h;
     m_atlasBytes.assign(std::size_t(atlasW) * atlasH, 0);
-    for (int row = 0; row < m_gridRows; ++row) {
-        for (int column = 0; column < m_gridColumns; ++column) {
-            const Frame* frame = nullptr;
-            int chain = 0;
-            if (m_filmstrip) {
-                if (column >= int(m_history.size()))
-                    continue;
-                frame = m_history[column].get();
-                chain = m_filmChains.empty() ? row : m_filmChains[row];
-            } else {
-                chain = row * m_gridColumns + column;
-                if (chain >= m_cellCount)
-                    continue;
-                frame = m_frame.get();
-            }
+    for (int row = 0; row < m_layout.rows(); ++row) {
+        for (int column = 0; column < m_layout.columns(); ++column) {
+            const auto source = m_layout.source(row, column);
+            const Frame* frame = source ? sourceFrame(*source) : nullptr;
             // A history frame from before a dataset switch may have another size: leave it blank.
-            if (!frame || chain < 0 || chain >= frame->chainCount() || frame->width != w || frame->height != h)
+            if (!frame || source->chain >= frame->chainCount() || frame->width != w || frame->height != h)
                 continue;
-            const float* src = frame->cells.row(chain).data();
+            const float* src = frame->cells.row(source->chain).data();
             for (int y = 0; y < h; ++y) {
                 std::uint8_t* dst = m_atlasBytes.data() + std::size_t(row * h + y) * atlasW + std::size_t(column) * w;
                 for (int x = 0; x < w; ++x)
@@ -401,85 +364,6 @@ void ChainView::fillAtlas()
 }
 
 // ---- OpenGL ----------------------------------------------------------------------------------------
-
-bool ChainView::buildProgram()
-{
-    const bool gles = m_context->isOpenGLES();
-    QString error;
-    const QString vert = shaderSource(QStringLiteral(":/shaders/chainview.vert"), gles, &error);
-    const QString frag = shaderSource(QStringLiteral(":/shaders/chainview.frag"), gles, &error);
-    if (!error.isEmpty()) {
-        m_glError = error;
-        return false;
-    }
-    auto program = std::make_unique<QOpenGLShaderProgram>();
-    if (!program->addShaderFromSourceCode(QOpenGLShader::Vertex, vert)
-        || !program->addShaderFromSourceCode(QOpenGLShader::Fragment, frag)) {
-        m_glError = QStringLiteral("chain view shaders: %1").arg(program->log().trimmed());
-        return false;
-    }
-    program->bindAttributeLocation("a_content", 0);
-    if (!program->link()) {
-        m_glError = QStringLiteral("chain view shaders: link: %1").arg(program->log().trimmed());
-        return false;
-    }
-    m_uniforms.scale = program->uniformLocation("u_scale");
-    m_uniforms.offset = program->uniformLocation("u_offset");
-    m_uniforms.atlas = program->uniformLocation("u_atlas");
-    m_uniforms.colormap = program->uniformLocation("u_colormap");
-    m_uniforms.cellSize = program->uniformLocation("u_cellSize");
-    m_uniforms.padding = program->uniformLocation("u_padding");
-    m_uniforms.grid = program->uniformLocation("u_grid");
-    m_uniforms.cellCount = program->uniformLocation("u_cellCount");
-    m_uniforms.atlasSize = program->uniformLocation("u_atlasSize");
-    m_uniforms.background = program->uniformLocation("u_background");
-    m_program = program.release();
-    return true;
-}
-
-void ChainView::initializeGL()
-{
-    initializeOpenGLFunctions();
-    const QSurfaceFormat format = m_context->format();
-    const bool gles = m_context->isOpenGLES();
-    const bool versionOk = gles ? format.majorVersion() >= 3 : format.version() >= qMakePair(3, 3);
-    if (!versionOk) {
-        m_glError = QStringLiteral("The chain view needs OpenGL 3.3 or OpenGL ES 3.0; this context is %1 %2.%3.")
-                        .arg(gles ? QStringLiteral("OpenGL ES") : QStringLiteral("OpenGL"))
-                        .arg(format.majorVersion())
-                        .arg(format.minorVersion());
-        return;
-    }
-    if (!buildProgram())
-        return;
-
-    glGetIntegerv(GL_MAX_TEXTURE_SIZE, &m_maxTextureSize);
-    m_vao.create();
-    QOpenGLVertexArrayObject::Binder binder(&m_vao);
-    m_vbo.create();
-    m_vbo.bind();
-    m_vbo.setUsagePattern(QOpenGLBuffer::DynamicDraw);
-    m_vbo.allocate(8 * sizeof(GLfloat));
-    glEnableVertexAttribArray(0);
-    glVertexAttribPointer(0, 2, GL_FLOAT, GL_FALSE, 2 * sizeof(GLfloat), nullptr);
-    m_vbo.release();
-
-    glGenTextures(1, &m_atlasTexture);
-    glGenTextures(1, &m_colorTexture);
-    glBindTexture(GL_TEXTURE_2D, m_colorTexture);
-    glTexParameteri(GL_TEXTURE_2D, GL_TEXTURE_MIN_FILTER, GL_NEAREST);
-    glTexParameteri(GL_TEXTURE_2D, GL_TEXTURE_MAG_FILTER, GL_NEAREST);
-    glTexParameteri(GL_TEXTURE_2D, GL_TEXTURE_WRAP_S, GL_CLAMP_TO_EDGE);
-    glTexParameteri(GL_TEXTURE_2D, GL_TEXTURE_WRAP_T, GL_CLAMP_TO_EDGE);
-    glTexImage2D(GL_TEXTURE_2D, 0, GL_RGBA8, 256, 1, 0, GL_RGBA, GL_UNSIGNED_BYTE, nullptr);
-    glBindTexture(GL_TEXTURE_2D, m_atlasTexture);
-    glTexParameteri(GL_TEXTURE_2D, GL_TEXTURE_WRAP_S, GL_CLAMP_TO_EDGE);
-    glTexParameteri(GL_TEXTURE_2D, GL_TEXTURE_WRAP_T, GL_CLAMP_TO_EDGE);
-    glBindTexture(GL_TEXTURE_2D, 0);
-    m_atlasWidth = m_atlasHeight = 0;
-    m_atlasDirty = m_colorDirty = true;
-    updateLayout(); // the texture size limit may have changed the layout
-}
 
 bool ChainView::ensureGL()
 {
@@ -495,25 +379,34 @@ bool ChainView::ensureGL()
         m_offscreen = std::make_unique<QOffscreenSurface>();
         m_offscreen->setFormat(m_context->format());
         m_offscreen->create();
+        // The renderer's resources go with the context, whoever destroys it. unique_ptr::reset has
+        // already cleared m_context when the signal comes, hence the captured pointer.
+        QOpenGLContext* context = m_context.get();
+        connect(context, &QOpenGLContext::aboutToBeDestroyed, this,
+                [this, context] { m_renderer.release(makeCurrent(context)); }, Qt::DirectConnection);
         if (!makeCurrent()) {
             m_glError = QStringLiteral("OpenGL is not available: the chain view's context cannot be made current.");
             showGlError();
             return false;
         }
-        initializeGL();
-        if (!m_glError.isEmpty())
+        if (!m_renderer.initialize(m_context.get())) {
+            m_glError = m_renderer.error();
             showGlError();
+        }
+        updateLayout(); // the texture size limit may have changed the layout
     }
-    return m_program != nullptr;
+    return m_renderer.initialized();
 }
 
-bool ChainView::makeCurrent()
+bool ChainView::makeCurrent(QOpenGLContext* context)
 {
-    if (!m_context)
+    if (!context)
+        context = m_context.get();
+    if (!context)
         return false;
-    if (m_surface && m_surface->handle() && m_context->makeCurrent(m_surface))
+    if (m_surface && m_surface->handle() && context->makeCurrent(m_surface))
         return true;
-    return m_offscreen && m_context->makeCurrent(m_offscreen.get());
+    return m_offscreen && context->makeCurrent(m_offscreen.get());
 }
 
 void ChainView::showGlError()
@@ -525,41 +418,9 @@ void ChainView::showGlError()
 
 void ChainView::releaseGL()
 {
-    if (!m_context)
-        return;
-    if (!makeCurrent()) {
-        m_context.reset();
-        return;
-    }
-    delete m_program;
-    m_program = nullptr;
-    m_vbo.destroy();
-    m_vao.destroy();
-    if (m_atlasTexture)
-        glDeleteTextures(1, &m_atlasTexture);
-    if (m_colorTexture)
-        glDeleteTextures(1, &m_colorTexture);
-    m_atlasTexture = m_colorTexture = 0;
-    m_atlasWidth = m_atlasHeight = 0;
-    m_context->doneCurrent();
+    // Destroying the context releases the renderer's resources (aboutToBeDestroyed, above).
     m_context.reset();
     m_offscreen.reset();
-}
-
-void ChainView::uploadColorMap()
-{
-    const ColorTable& table = colorTable(m_colorMap);
-    std::array<std::uint8_t, 256 * 4> rgba{};
-    for (int i = 0; i < 256; ++i) {
-        rgba[i * 4 + 0] = table[i][0];
-        rgba[i * 4 + 1] = table[i][1];
-        rgba[i * 4 + 2] = table[i][2];
-        rgba[i * 4 + 3] = 255;
-    }
-    glBindTexture(GL_TEXTURE_2D, m_colorTexture);
-    glPixelStorei(GL_UNPACK_ALIGNMENT, 1);
-    glTexSubImage2D(GL_TEXTURE_2D, 0, 0, 0, 256, 1, GL_RGBA, GL_UNSIGNED_BYTE, rgba.data());
-    m_colorDirty = false;
 }
 
 void ChainView::resizeEvent(QResizeEvent* event)
@@ -578,7 +439,7 @@ void ChainView::paintEvent(QPaintEvent*)
     if (m_glError.isEmpty())
         return;
     QPainter painter(this);
-    painter.fillRect(rect(), kBackground);
+    painter.fillRect(rect(), ChainRenderer::kBackground);
     painter.setPen(Qt::white);
     painter.drawText(rect().adjusted(12, 12, -12, -12), Qt::AlignCenter | Qt::TextWordWrap, m_glError);
 }
@@ -610,6 +471,7 @@ void ChainView::renderToScreen()
     const QSize pixels = m_surface->size() * m_surface->devicePixelRatio();
     render(pixels, m_context->defaultFramebufferObject());
     m_context->swapBuffers(m_surface);
+    ++m_paintCount;
     if (m_newFrame) {
         ++m_framesDrawn;
         m_newFrame = false;
@@ -646,84 +508,22 @@ QImage ChainView::grabFramebuffer()
 
 void ChainView::render(QSize pixels, GLuint fbo)
 {
-    glBindFramebuffer(GL_FRAMEBUFFER, fbo);
-    glViewport(0, 0, pixels.width(), pixels.height());
-    glDisable(GL_BLEND);
-    glDisable(GL_SCISSOR_TEST);
-    glDisable(GL_STENCIL_TEST);
-    glDisable(GL_DEPTH_TEST);
-    glClearColor(kBackground.redF(), kBackground.greenF(), kBackground.blueF(), 1.0f);
-    glClear(GL_COLOR_BUFFER_BIT);
-    if (!m_program || !m_frame || m_cellCount == 0)
-        return;
-
-    const int w = cellWidth(), h = cellHeight();
-    const int atlasW = m_gridColumns * w, atlasH = m_gridRows * h;
-    glBindTexture(GL_TEXTURE_2D, m_atlasTexture);
-    if (m_atlasDirty) {
+    if (m_atlasDirty && !m_layout.empty()) {
         fillAtlas();
-        glPixelStorei(GL_UNPACK_ALIGNMENT, 1);
-        if (atlasW != m_atlasWidth || atlasH != m_atlasHeight) {
-            // Storage is (re)allocated only when the layout changes; every frame updates it in place.
-            glTexImage2D(GL_TEXTURE_2D, 0, GL_R8, atlasW, atlasH, 0, GL_RED, GL_UNSIGNED_BYTE, nullptr);
-            m_atlasWidth = atlasW;
-            m_atlasHeight = atlasH;
-        }
-        glTexSubImage2D(GL_TEXTURE_2D, 0, 0, 0, atlasW, atlasH, GL_RED, GL_UNSIGNED_BYTE, m_atlasBytes.data());
+        m_renderer.uploadAtlas(m_atlasBytes.data(), m_layout.columns() * cellWidth(), m_layout.rows() * cellHeight());
         m_atlasDirty = false;
     }
-    const GLint filter = m_smooth ? GL_LINEAR : GL_NEAREST;
-    glTexParameteri(GL_TEXTURE_2D, GL_TEXTURE_MIN_FILTER, filter);
-    glTexParameteri(GL_TEXTURE_2D, GL_TEXTURE_MAG_FILTER, filter);
-    if (m_colorDirty)
-        uploadColorMap();
-
-    const QSizeF content = contentSize();
-    const GLfloat quad[8] = {0.0f, 0.0f, GLfloat(content.width()), 0.0f,
-                             0.0f, GLfloat(content.height()), GLfloat(content.width()), GLfloat(content.height())};
-    const double viewW = std::max(1, width()), viewH = std::max(1, height());
-
-    m_program->bind();
-    m_program->setUniformValue(m_uniforms.scale, QVector2D(float(2.0 * m_zoom / viewW), float(-2.0 * m_zoom / viewH)));
-    m_program->setUniformValue(m_uniforms.offset,
-                               QVector2D(float(2.0 * m_pan.x() / viewW - 1.0), float(1.0 - 2.0 * m_pan.y() / viewH)));
-    m_program->setUniformValue(m_uniforms.atlas, 0);
-    m_program->setUniformValue(m_uniforms.colormap, 1);
-    m_program->setUniformValue(m_uniforms.cellSize, QVector2D(float(w), float(h)));
-    m_program->setUniformValue(m_uniforms.padding, float(m_padding));
-    glUniform2i(m_uniforms.grid, m_gridColumns, m_gridRows);
-    m_program->setUniformValue(m_uniforms.cellCount, m_cellCount);
-    m_program->setUniformValue(m_uniforms.atlasSize, QVector2D(float(atlasW), float(atlasH)));
-    m_program->setUniformValue(m_uniforms.background,
-                               QVector3D(kBackground.redF(), kBackground.greenF(), kBackground.blueF()));
-    glActiveTexture(GL_TEXTURE0);
-    glBindTexture(GL_TEXTURE_2D, m_atlasTexture);
-    glActiveTexture(GL_TEXTURE1);
-    glBindTexture(GL_TEXTURE_2D, m_colorTexture);
-    glActiveTexture(GL_TEXTURE0);
-
-    QOpenGLVertexArrayObject::Binder binder(&m_vao);
-    m_vbo.bind();
-    m_vbo.write(0, quad, sizeof(quad));
-    m_vbo.release();
-    glDrawArrays(GL_TRIANGLE_STRIP, 0, 4);
-    m_program->release();
-
+    ChainRenderer::View view;
+    view.size = QSizeF(width(), height());
+    view.zoom = m_zoom;
+    view.pan = m_pan;
+    view.smooth = m_smooth;
     // Outline the chains selected for the filmstrip (in the gaps around the cells).
-    if (!m_filmstrip && !m_filmChains.empty()) {
-        QOpenGLPaintDevice device(pixels);
-        device.setDevicePixelRatio(pixels.width() / std::max(1.0, double(width())));
-        QPainter painter(&device);
-        painter.setPen(QPen(QColor(255, 170, 0), 1.0));
-        for (int chain : m_filmChains) {
-            if (chain >= m_cellCount)
-                continue;
-            // An aliased 1-pixel QRect outline covers columns x .. x+w: one pixel outside the cell all round.
-            const QRectF cell = cellRect(chain / m_gridColumns, chain % m_gridColumns);
-            painter.drawRect(QRect(int(std::floor(cell.left())) - 1, int(std::floor(cell.top())) - 1,
-                                   int(std::ceil(cell.width())) + 1, int(std::ceil(cell.height())) + 1));
-        }
+    for (int chain : m_filmChains) {
+        if (const auto cell = m_layout.gridCellOf(chain))
+            view.outlines.push_back(cellRect(cell->row, cell->column));
     }
+    m_renderer.render(pixels, fbo, m_layout, view);
 }
 
 // ---- interaction -----------------------------------------------------------------------------------

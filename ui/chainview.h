@@ -2,7 +2,13 @@
 // The live chain view: a grid of C chains (or a filmstrip of consecutive steps of selected chains)
 // drawn from one R8 texture atlas, updated in place each frame, through GLSL shaders compiled into
 // the binary (":/shaders/chainview.vert|frag"). Producers publish frames into a staging buffer from
-// any thread; the view takes the newest one at its own refresh and never waits for them.
+// any thread; the staging buffer notifies the view, which takes the newest frame (at most once per
+// refresh interval) and never waits for them. Nothing runs while no frame arrives: the view redraws
+// only for a new frame, a resize or expose, or a change of its settings.
+//
+// Three parts: ChainGridLayout (chaingrid.h) places the cells and says what each shows, for drawing
+// and hovering alike; ChainRenderer (chainrenderer.h) owns the GL resources and draws; this widget
+// holds the frames, the settings, the context and the native window, and handles input.
 //
 // The view is a widget hosting a native OpenGL window (QWidget::createWindowContainer) that it draws
 // into directly with its own context. A QOpenGLWidget would render into a framebuffer object that
@@ -13,12 +19,12 @@
 
 #include "colormap.h"
 #include "chainframe.h"
+#include "chaingrid.h"
+#include "chainrenderer.h"
 #include "classifier.h"
 #include "framestaging.h"
 
-#include <QOpenGLBuffer>
-#include <QOpenGLExtraFunctions>
-#include <QOpenGLVertexArrayObject>
+#include <QElapsedTimer>
 #include <QImage>
 #include <QPointF>
 #include <QTimer>
@@ -31,18 +37,17 @@
 
 class QOffscreenSurface;
 class QOpenGLContext;
-class QOpenGLShaderProgram;
 class QWindow;
 
 namespace gsn {
 
-class ChainView : public QWidget, protected QOpenGLExtraFunctions {
+class ChainView : public QWidget {
     Q_OBJECT
 public:
     explicit ChainView(QWidget* parent = nullptr);
     ~ChainView() override;
 
-    // Thread-safe: publishes a frame into the staging buffer; it is drawn at the next refresh.
+    // Thread-safe: publishes a frame into the staging buffer; the view takes and draws it soon after.
     void setFrame(FramePtr frame);
     // The staging buffer, for producers that outlive a call into the view (keep the shared_ptr).
     std::shared_ptr<FrameStaging> staging() const { return m_staging; }
@@ -84,8 +89,8 @@ public:
     int filmstripLength() const { return m_filmLength; }
 
     // Layout of what is drawn: grid columns and rows, and one cell's rectangle in widget coordinates.
-    int gridColumns() const { return m_gridColumns; }
-    int gridRows() const { return m_gridRows; }
+    int gridColumns() const { return m_layout.columns(); }
+    int gridRows() const { return m_layout.rows(); }
     QRectF cellRect(int row, int column) const;
 
     // The cell under a widget position: chain index, step, grid row and column, and the image pixel.
@@ -108,6 +113,8 @@ public:
     std::shared_ptr<const Classifier> classifier() const { return m_classifier; }
 
     std::int64_t framesDrawn() const { return m_framesDrawn; } // new frames that reached the screen
+    std::int64_t paintCount() const { return m_paintCount; }   // renders to the screen, for any reason
+    std::int64_t refreshCount() const { return m_refreshCount; } // refresh() calls (looks into the staging buffer)
     std::int64_t framesSkipped() const { return m_staging->skippedCount(); }
     // Empty when OpenGL works; otherwise why the view cannot draw (shown in the widget too).
     QString glError() const { return m_glError; }
@@ -116,11 +123,13 @@ public:
     QImage grabFramebuffer();
     // The native window the view draws into; its input events are handled by the view.
     QWindow* nativeWindow() const;
-    // Refresh period in ms for taking frames from the staging buffer (default 10).
+    // Shortest time in ms between two takes from the staging buffer (default 10): a frame that
+    // arrives sooner after the last refresh (or after this call) waits for the rest of the interval.
     void setRefreshInterval(int ms);
 
 public slots:
-    // Takes the newest staged frame (if any) and schedules a repaint; called by the refresh timer.
+    // Takes the newest staged frame (if any) and schedules a repaint; called when the staging buffer
+    // notifies (through the rate-limiting timer), and by tests and windows that want a frame now.
     void refresh();
 
 signals:
@@ -147,9 +156,9 @@ private:
 
     // Creates the context and the GL resources on first use; false (and glError set) when that failed.
     bool ensureGL();
-    // Makes the context current on the native window when it exists, else on an offscreen surface.
-    bool makeCurrent();
-    void initializeGL();
+    // Makes `context` (default: the view's) current on the native window when it exists, else on an
+    // offscreen surface.
+    bool makeCurrent(QOpenGLContext* context = nullptr);
     void releaseGL();
     void showGlError(); // replaces the native window with the message painted by paintEvent
     // Draws the view into framebuffer `fbo` of `pixels` size; the context is current.
@@ -157,21 +166,24 @@ private:
     // Draws into the native window and swaps; called for its expose and update-request events.
     void renderToScreen();
     void scheduleRedraw();
+    // The staging buffer has a frame: refresh now, or when the refresh interval since the last is over.
+    void frameStaged();
     void setViewCursor(const QCursor& cursor);
     void unsetViewCursor();
-    bool buildProgram();
     void updateLayout();
     void applyFit();
+    // The frame a layout cell's source refers to (the current frame or a filmstrip history frame).
+    const Frame* sourceFrame(const ChainGridLayout::Source& source) const;
     void fillAtlas();
-    void uploadColorMap();
-    QSizeF contentSize() const; // in image pixels, padding included
     int cellWidth() const;
     int cellHeight() const;
 
     std::shared_ptr<FrameStaging> m_staging;
     FramePtr m_frame;                   // newest frame taken
     std::vector<FramePtr> m_history;    // filmstrip columns, oldest first
-    QTimer m_refreshTimer;
+    QTimer m_refreshTimer;              // single shot: the rest of the refresh interval
+    QElapsedTimer m_sinceRefresh;
+    int m_refreshInterval = 10;
 
     ColorMap m_colorMap = ColorMap::Grey;
     bool m_smooth = false;
@@ -184,36 +196,22 @@ private:
     std::vector<int> m_filmChains;
     int m_filmLength = 10;
 
-    int m_gridColumns = 0;
-    int m_gridRows = 0;
-    int m_cellCount = 0;
+    ChainGridLayout m_layout;
     std::vector<std::uint8_t> m_atlasBytes; // shape = [gridRows*h, gridColumns*w], grey levels
 
     Surface* m_surface = nullptr;       // the native window drawn into, owned by m_container
     QWidget* m_container = nullptr;     // child widget hosting m_surface
     std::unique_ptr<QOpenGLContext> m_context;
     std::unique_ptr<QOffscreenSurface> m_offscreen; // for grabs and clean-up while the window is hidden
-
-    // GL state (valid between initializeGL and releaseGL).
-    QOpenGLShaderProgram* m_program = nullptr;
-    QOpenGLVertexArrayObject m_vao;
-    QOpenGLBuffer m_vbo{QOpenGLBuffer::VertexBuffer};
-    GLuint m_atlasTexture = 0;
-    GLuint m_colorTexture = 0;
-    int m_atlasWidth = 0;  // allocated texture size; reallocated only when the layout changes
-    int m_atlasHeight = 0;
-    GLint m_maxTextureSize = 4096;
+    ChainRenderer m_renderer;           // GL resources, valid while m_context lives
     bool m_atlasDirty = true;
-    bool m_colorDirty = true;
     bool m_newFrame = false;
     QString m_glError;
-    struct Uniforms {
-        int scale = -1, offset = -1, atlas = -1, colormap = -1, cellSize = -1, padding = -1, grid = -1,
-            cellCount = -1, atlasSize = -1, background = -1;
-    } m_uniforms;
 
     std::shared_ptr<const Classifier> m_classifier;
     std::int64_t m_framesDrawn = 0;
+    std::int64_t m_paintCount = 0;
+    std::int64_t m_refreshCount = 0;
     bool m_dragging = false;
     bool m_dragMoved = false;
     QPointF m_dragStart;

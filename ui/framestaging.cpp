@@ -12,8 +12,10 @@ void FrameStaging::publish(FramePtr frame)
     if (!frame)
         return;
     FramePtr dropped; // released outside the lock: freeing a large frame should not stall the other side
+    bool wasEmpty = false;
     {
         std::lock_guard lock(m_mutex);
+        wasEmpty = !m_pending;
         dropped = std::move(m_pending);
         m_pending = frame;
         ++m_published;
@@ -22,6 +24,19 @@ void FrameStaging::publish(FramePtr frame)
         while (static_cast<int>(m_history.size()) > m_historyDepth)
             m_history.pop_front();
     }
+    // Outside the frame lock (the receiver may be taking at this moment); a frame replacing a
+    // pending one needs no second notification, the first update takes it.
+    if (wasEmpty) {
+        std::lock_guard lock(m_notifyMutex);
+        if (m_notify)
+            m_notify();
+    }
+}
+
+void FrameStaging::setNotify(std::function<void()> notify)
+{
+    std::lock_guard lock(m_notifyMutex);
+    m_notify = std::move(notify);
 }
 
 FramePtr FrameStaging::takeNewest()

@@ -3,11 +3,14 @@
 // Producers publish the newest frame under a short lock and never wait for the view; the view
 // takes the newest frame at its own refresh and counts the frames it never drew (skipped).
 // A short history of published frames (every one, not only the drawn ones) feeds the filmstrip.
+// The view need not poll: a notify callback tells it (from the producer's thread) that a frame is
+// waiting, once per take, so a burst of frames costs the GUI thread one queued update.
 
 #include "chainframe.h"
 
 #include <cstdint>
 #include <deque>
+#include <functional>
 #include <mutex>
 #include <vector>
 
@@ -20,6 +23,13 @@ public:
 
     // Thread-safe, any thread. Replaces the pending frame; a null frame is ignored.
     void publish(FramePtr frame);
+
+    // Called on the publishing thread when a frame is published while none is pending, i.e. at most
+    // once between two takes (or resets): the receiver posts itself one update and takes the frame
+    // then. Runs under the staging's notify lock, so it must be short (post an event) and not call
+    // back into the staging; after setNotify returns, the previous callback is no longer running and
+    // is never called again. Empty = no notification.
+    void setNotify(std::function<void()> notify);
 
     // GUI thread. Returns the newest frame published since the last take, or null when nothing new.
     // Every frame published but superseded before a take counts as skipped.
@@ -40,6 +50,8 @@ public:
 
 private:
     mutable std::mutex m_mutex;
+    std::mutex m_notifyMutex; // held while the callback runs: setNotify waits for it to return
+    std::function<void()> m_notify;
     FramePtr m_pending;
     std::deque<FramePtr> m_history; // newest at the back
     int m_historyDepth;
