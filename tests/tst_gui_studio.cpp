@@ -194,7 +194,7 @@ private slots:
         dock->startOrResume();
         QVERIFY(window.training()->isRunning());
         QVERIFY(finished.wait(120000));
-        QCOMPARE(finished.front().at(0).toString(), QString("finished"));
+        QCOMPARE(finished.front().at(0).value<TrainingController::Status>(), TrainingController::Status::Finished);
         QVERIFY(!window.training()->isRunning());
 
         const auto& batches = dock->lossCurve()->batches();
