@@ -30,6 +30,7 @@
 #include <QElapsedTimer>
 #include <QFile>
 #include <QFileInfo>
+#include <QLabel>
 #include <QMenu>
 #include <QMessageBox>
 #include <QProgressBar>
@@ -163,6 +164,32 @@ private slots:
         QVERIFY2(window.lastError().contains("the model is for 300 pixels (20x15 images), but the dataset mnist-test "
                                              "has 28x28 images (784 pixels)"),
                  qPrintable(window.lastError()));
+    }
+
+    // A diverging run ends with Status::Diverged and the main window says the last good parameters are kept.
+    void divergedTrainingIsReported()
+    {
+        MainWindow window;
+        window.show();
+        QVERIFY(window.loadDataset("mnist-test"));
+        QVERIFY(window.setModel(freshModel(smallGsn2(), "small gsn2")));
+        TrainingRequest request; // as tst_trainer's diverging gsn train run
+        request.start = window.currentModel();
+        request.data = window.dataDock()->dataset();
+        request.examples = 1000;
+        request.batchSize = 20;
+        request.learningRate = 1e38;
+        QSignalSpy finished(window.training(), &TrainingController::finished);
+        QVERIFY(window.training()->start(request));
+        QVERIFY(finished.wait(120000));
+        QCOMPARE(finished.front().at(0).value<TrainingController::Status>(), TrainingController::Status::Diverged);
+        QVERIFY2(finished.front().at(1).toString().contains("diverged at epoch 1"),
+                 qPrintable(finished.front().at(1).toString()));
+        QVERIFY2(window.lastError().startsWith("Training diverged; the last good parameters are kept: "),
+                 qPrintable(window.lastError()));
+        auto* eta = window.trainingDock()->findChild<QLabel*>("trainEta");
+        QVERIFY(eta);
+        QVERIFY2(eta->text().startsWith("Diverged: "), qPrintable(eta->text())); // the Training dock's reading
     }
 
     void startPauseStepReset()
