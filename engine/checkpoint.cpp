@@ -57,6 +57,31 @@ std::string metaText(const json& meta, const std::string& key)
 
 } // namespace
 
+ImageShape assumedImageShape(long long visible)
+{
+    // The one place a square is assumed: checkpoints written before width/height were stored.
+    const auto side = static_cast<long long>(std::llround(std::sqrt(double(std::max(0LL, visible)))));
+    if (side < 1 || side > kMaxImageSide || side * side != visible)
+        return {};
+    return {int(side), int(side), false};
+}
+
+ImageShape imageShapeFor(const CheckpointInfo& info, long long visible)
+{
+    if (info.imageWidth > 0 && info.imageHeight > 0)
+        return {info.imageWidth, info.imageHeight, true};
+    return assumedImageShape(visible);
+}
+
+std::string imageShapeText(const ImageShape& shape, long long visible)
+{
+    if (!shape.known())
+        return "unknown (not stored in the file, and " + std::to_string(visible) +
+               " visible units are not a square image)";
+    const std::string text = std::to_string(shape.width) + "x" + std::to_string(shape.height);
+    return shape.stored ? text : text + " (not stored in the file; assumed square)";
+}
+
 void saveCheckpoint(const std::string& path, const Model& model, const TrainState* state, const CheckpointInfo& info)
 {
     // parameters() is non-const in the interface; a clone gives read access without a const_cast.
@@ -79,6 +104,15 @@ void saveCheckpoint(const std::string& path, const Model& model, const TrainStat
         if (!t.value->allFinite())
             fail(path, t.name, "expected finite values; refusing to write a checkpoint with NaN or Inf");
     }
+
+    const long long visible = copy->visibleSize();
+    const bool hasShape = info.imageWidth != 0 || info.imageHeight != 0;
+    if (hasShape && (info.imageWidth < 1 || info.imageHeight < 1 || info.imageWidth > kMaxImageSide ||
+                     info.imageHeight > kMaxImageSide ||
+                     static_cast<long long>(info.imageWidth) * info.imageHeight != visible))
+        fail(path, "image shape",
+             "expected width x height = n_visible (" + std::to_string(visible) + "), got " +
+                 std::to_string(info.imageWidth) + "x" + std::to_string(info.imageHeight));
 
     json meta = json::object();
     meta["format_version"] = std::to_string(kCheckpointFormatVersion);
@@ -114,6 +148,11 @@ void saveCheckpoint(const std::string& path, const Model& model, const TrainStat
     }
     if (!info.trained.is_null())
         meta["trained"] = info.trained.dump();
+    if (hasShape) {
+        // The same keys as classifier files (engine/classifier.cpp).
+        meta["width"] = std::to_string(info.imageWidth);
+        meta["height"] = std::to_string(info.imageHeight);
+    }
     writeSafetensors(path, tensors, meta);
 }
 
@@ -144,6 +183,28 @@ Checkpoint loadCheckpoint(const std::string& path, const ModelFactory& factory)
     if (json(ck.model->layerSizes()) != sizes)
         fail(path, "__metadata__.sizes",
              "expected " + json(ck.model->layerSizes()).dump() + " (from the config), got " + sizes.dump());
+
+    // The image shape: stored since width/height were added; older files (and the embedded default
+    // model) have none and are assumed square.
+    const long long visible = ck.model->visibleSize();
+    const bool hasWidth = meta.contains("width");
+    const bool hasHeight = meta.contains("height");
+    if (hasWidth != hasHeight)
+        fail(path, hasWidth ? "__metadata__.height" : "__metadata__.width",
+             std::string("expected the key to be present (width and height are stored together; ") +
+                 (hasWidth ? "width" : "height") + " is)");
+    if (hasWidth) {
+        const int width = file.metaInteger<int>("width", 1, kMaxImageSide);
+        const int height = file.metaInteger<int>("height", 1, kMaxImageSide);
+        if (static_cast<long long>(width) * height != visible)
+            fail(path, "__metadata__.width",
+                 "expected width x height = n_visible (" + std::to_string(visible) + ", from sizes), got " +
+                     std::to_string(width) + "x" + std::to_string(height) + " = " +
+                     std::to_string(static_cast<long long>(width) * height));
+        ck.image = {width, height, true};
+    } else {
+        ck.image = assumedImageShape(visible);
+    }
 
     file.parseTensors();
     const std::vector<std::string> tensors = file.tensorNames();
@@ -209,6 +270,7 @@ std::string checkpointInfo(const std::string& path)
     out << "kind: checkpoint (safetensors, format " << metaText(m, "format_version") << ")\n";
     out << "model: " << ck.model->kind() << "\n";
     out << "layers: " << sizesText(ck.model->layerSizes()) << "\n";
+    out << "image shape: " << imageShapeText(ck.image, ck.model->visibleSize()) << "\n";
     out << "config: " << ck.model->config().dump() << "\n";
     long long floats = 0;
     std::string names;

@@ -30,12 +30,32 @@ inline constexpr int kCheckpointFormatVersion = 1;
 // Largest JSON header accepted (the safetensors reference implementation uses the same cap).
 inline constexpr std::uint64_t kMaxCheckpointHeaderBytes = kMaxSafetensorsHeaderBytes;
 
+// Largest image side and pixel count accepted in __metadata__.width/height (as for classifier files).
+inline constexpr int kMaxImageSide = 1 << 16;
+
+// The image shape of a model's visible layer (n_visible = width * height pixels, row-major).
+struct ImageShape {
+    int width = 0;                  // 0 x 0: unknown (not stored and n_visible is not a perfect square)
+    int height = 0;
+    bool stored = false;            // true: given by the file (or the dataset); false: assumed square
+    bool known() const { return width > 0 && height > 0; }
+};
+
+// The shape older checkpoints (no width/height stored) are assumed to have: side x side when
+// `visible` = side^2, else unknown.
+ImageShape assumedImageShape(long long visible);
+
+// "28x28", "28x28 (not stored in the file; assumed square)" or
+// "unknown (not stored in the file, and 300 visible units are not a square image)".
+std::string imageShapeText(const ImageShape& shape, long long visible);
+
 // What a checkpoint holds once loaded and validated.
 struct Checkpoint {
     std::unique_ptr<Model> model;   // rebuilt from the stored config, parameters overwritten by the file's
     bool hasState = false;          // false for a model-only file (no momentum tensors, no training fields)
     TrainState state;               // valid when hasState; state.velocity in model->parameters() order
     nlohmann::json metadata;        // __metadata__ with each JSON-encoded string value decoded
+    ImageShape image;               // __metadata__.width/height (stored), else assumedImageShape(n_visible)
 };
 
 // Extra metadata the caller knows and the model does not: the dataset and how training was invoked.
@@ -48,7 +68,13 @@ struct CheckpointInfo {
     int targetEpochs = 0;           // epochs the run was asked for (0 when unknown)
     nlohmann::json trained;         // model-only exports: how the weights were trained (epochs, loss,
                                     // hyper-parameters, source file); written as __metadata__.trained
+    int imageWidth = 0;             // the data's image shape, written as __metadata__.width/height;
+    int imageHeight = 0;            // 0 = unknown, not written (width * height must equal n_visible)
 };
+
+// The image shape of a model with `visible` units described by `info`: its width/height when set,
+// else assumedImageShape(visible).
+ImageShape imageShapeFor(const CheckpointInfo& info, long long visible);
 
 // Builds a model from its stored config (createModel by default; tests pass a factory for a test model).
 using ModelFactory = std::function<std::unique_ptr<Model>(const nlohmann::json& config, std::uint64_t seed)>;
@@ -56,15 +82,18 @@ using ModelFactory = std::function<std::unique_ptr<Model>(const nlohmann::json& 
 // Writes `model` (and, when `state` is not null, the training state and momentum buffers) to `path`
 // atomically: a temp file in the same folder, flushed and fsync'ed, then renamed over `path`.
 // Refuses (gsn::Error, nothing written) a parameter or momentum value that is not finite, so a
-// diverged run can never overwrite a good checkpoint.
+// diverged run can never overwrite a good checkpoint, and an image shape (info.imageWidth/imageHeight)
+// that is set but does not multiply to the model's n_visible.
 void saveCheckpoint(const std::string& path, const Model& model, const TrainState* state, const CheckpointInfo& info);
 
-// Reads and validates a checkpoint: file size, header length, JSON, metadata, dtype F32, shapes against
+// Reads and validates a checkpoint: file size, header length, JSON, metadata (width and height, when
+// present, are integers in [1, kMaxImageSide] with width * height = n_visible), dtype F32, shapes against
 // the model kind's parameters, offsets inside the data section (contiguous, non-overlapping, covering
 // it), finite values. Every failure is a gsn::Error "<path>: <field>: expected ...".
 Checkpoint loadCheckpoint(const std::string& path, const ModelFactory& factory = {});
 
-// Human-readable summary for `gsn info FILE.safetensors`: kind, sizes, epoch, dataset, hyper-parameters.
+// Human-readable summary for `gsn info FILE.safetensors`: kind, sizes, image shape, epoch, dataset,
+// hyper-parameters.
 std::string checkpointInfo(const std::string& path);
 
 } // namespace gsn

@@ -44,6 +44,10 @@ int exportModel(const Args& args)
         trained["lr_decay"] = ck.state.decay;
     }
     info.trained = trained;
+    if (ck.image.stored) { // an assumed shape stays unstated, as in the source file
+        info.imageWidth = ck.image.width;
+        info.imageHeight = ck.image.height;
+    }
     saveCheckpoint(out, *ck.model, nullptr, info);
     std::printf("%s: model-only copy of %s (%s)\n", out.c_str(), in.c_str(), ck.model->kind().c_str());
     return 0;

@@ -227,6 +227,8 @@ int train(const Args& args)
     info.datasetName = data.name;
     info.datasetHash = data.hash;
     info.examples = data.count();
+    info.imageWidth = data.width;
+    info.imageHeight = data.height;
 
     Trainer trainer(*model, data, std::move(state));
     if (resume) {

@@ -83,6 +83,8 @@ struct Fixture {
         state.epochLossSum = 1234.56789;
         state.epochExamples = 20;
         info = {"mnist-train", "0123456789abcdef", "mnist", "train", 64, 10};
+        info.imageWidth = 2; // 4 visible units = 2x2 images
+        info.imageHeight = 2;
     }
 };
 
@@ -174,6 +176,135 @@ private slots:
         QCOMPARE(total, data.size());
     }
 
+    // The image shape: stored as __metadata__.width/height strings (the classifier's keys) and given back.
+    void imageShapeRoundTrips_data()
+    {
+        QTest::addColumn<int>("visible");
+        QTest::addColumn<int>("width");
+        QTest::addColumn<int>("height");
+        QTest::newRow("square 2x2") << 4 << 2 << 2;
+        QTest::newRow("wide 3x2") << 6 << 3 << 2;
+        QTest::newRow("one row 5x1") << 5 << 5 << 1;
+    }
+
+    void imageShapeRoundTrips()
+    {
+        QFETCH(int, visible);
+        QFETCH(int, width);
+        QFETCH(int, height);
+        const auto model = test::TinyDae::create({{"kind", "tiny-dae"}, {"sizes", {visible, 3}}}, 1);
+        CheckpointInfo info;
+        info.imageWidth = width;
+        info.imageHeight = height;
+        const std::string path = tempDir() + "/shape.safetensors";
+        saveCheckpoint(path, *model, nullptr, info);
+        const json meta = split(readBytes(path)).first["__metadata__"];
+        QCOMPARE(meta["width"], json(std::to_string(width)));
+        QCOMPARE(meta["height"], json(std::to_string(height)));
+        const Checkpoint ck = loadCheckpoint(path, test::TinyDae::create);
+        QVERIFY(ck.image.stored);
+        QCOMPARE(ck.image.width, width);
+        QCOMPARE(ck.image.height, height);
+        QCOMPARE(imageShapeText(ck.image, visible), std::to_string(width) + "x" + std::to_string(height));
+        const ImageShape fromInfo = imageShapeFor(info, visible);
+        QVERIFY(fromInfo.stored);
+        QCOMPARE(fromInfo.width, width);
+    }
+
+    // Files written before the shape was stored (and the embedded default model) still load: square
+    // assumed when n_visible is a perfect square, unknown otherwise, and the text says so.
+    void fileWithoutShape_data()
+    {
+        QTest::addColumn<int>("visible");
+        QTest::addColumn<int>("side");
+        QTest::newRow("4 = 2x2") << 4 << 2;
+        QTest::newRow("784 = 28x28") << 784 << 28;
+        QTest::newRow("1 = 1x1") << 1 << 1;
+        QTest::newRow("6 is not a square") << 6 << 0;
+        QTest::newRow("783 is not a square") << 783 << 0;
+    }
+
+    void fileWithoutShape()
+    {
+        QFETCH(int, visible);
+        QFETCH(int, side);
+        const auto model = test::TinyDae::create({{"kind", "tiny-dae"}, {"sizes", {visible, 2}}}, 1);
+        const std::string path = tempDir() + "/noshape.safetensors";
+        saveCheckpoint(path, *model, nullptr, {});
+        const json meta = split(readBytes(path)).first["__metadata__"];
+        QVERIFY(!meta.contains("width") && !meta.contains("height"));
+        const Checkpoint ck = loadCheckpoint(path, test::TinyDae::create);
+        QVERIFY(!ck.image.stored);
+        QCOMPARE(ck.image.width, side);
+        QCOMPARE(ck.image.height, side);
+        QCOMPARE(ck.image.known(), side > 0);
+        const std::string text = imageShapeText(ck.image, visible);
+        if (side > 0) {
+            const std::string s = std::to_string(side);
+            QCOMPARE(text, s + "x" + s + " (not stored in the file; assumed square)");
+        } else {
+            QCOMPARE(text, "unknown (not stored in the file, and " + std::to_string(visible) +
+                               " visible units are not a square image)");
+        }
+        const ImageShape fromInfo = imageShapeFor(CheckpointInfo{}, visible);
+        QCOMPARE(fromInfo.width, side);
+        QVERIFY(!fromInfo.stored);
+    }
+
+    // `gsn info` (checkpointInfo) names the shape and whether it was stored; product models only.
+    void infoNamesImageShape()
+    {
+        const auto model = createModel({{"kind", "dae"}, {"sizes", {12, 5}}}, 1);
+        const std::string stored = tempDir() + "/info-stored.safetensors";
+        CheckpointInfo info;
+        info.imageWidth = 4;
+        info.imageHeight = 3;
+        saveCheckpoint(stored, *model, nullptr, info);
+        const std::string a = checkpointInfo(stored);
+        QVERIFY2(a.find("\nimage shape: 4x3\n") != std::string::npos, a.c_str());
+        const std::string legacy = tempDir() + "/info-legacy.safetensors";
+        saveCheckpoint(legacy, *model, nullptr, {});
+        const std::string b = checkpointInfo(legacy);
+        QVERIFY2(b.find("\nimage shape: unknown (not stored in the file, and 12 visible units are not a square image)\n") !=
+                     std::string::npos, b.c_str());
+        const auto square = createModel({{"kind", "dae"}, {"sizes", {16, 5}}}, 1);
+        saveCheckpoint(legacy, *square, nullptr, {});
+        const std::string c = checkpointInfo(legacy);
+        QVERIFY2(c.find("\nimage shape: 4x4 (not stored in the file; assumed square)\n") != std::string::npos, c.c_str());
+    }
+
+    // A shape that does not fit the model is never written.
+    void saveRefusesWrongShape_data()
+    {
+        QTest::addColumn<int>("width");
+        QTest::addColumn<int>("height");
+        QTest::newRow("product 6 != 4") << 3 << 2;
+        QTest::newRow("width only") << 4 << 0;
+        QTest::newRow("height only") << 0 << 4;
+        QTest::newRow("negative") << -2 << -2;
+        QTest::newRow("huge") << 1 << (1 << 20);
+    }
+
+    void saveRefusesWrongShape()
+    {
+        QFETCH(int, width);
+        QFETCH(int, height);
+        Fixture f;
+        f.info.imageWidth = width;
+        f.info.imageHeight = height;
+        const std::string path = tempDir() + "/wrong-shape.safetensors";
+        std::filesystem::remove(path);
+        try {
+            saveCheckpoint(path, *f.model, &f.state, f.info);
+            QFAIL("the wrong shape was written");
+        } catch (const Error& e) {
+            const std::string want = path + ": image shape: expected width x height = n_visible (4), got " +
+                                     std::to_string(width) + "x" + std::to_string(height);
+            QCOMPARE(std::string(e.what()), want);
+        }
+        QVERIFY(!std::filesystem::exists(path));
+    }
+
     void corruptionIsRefused_data()
     {
         QTest::addColumn<QString>("mutation");
@@ -206,6 +337,16 @@ private slots:
         QTest::newRow("Inf in momentum") << "inf-momentum" << "momentum.W0: expected finite values, got inf";
         QTest::newRow("momentum out of range") << "momentum-value" << "__metadata__.training: expected";
         QTest::newRow("epoch not a number") << "epoch-text" << "__metadata__.epoch: expected an integer";
+        QTest::newRow("width 0") << "width=0" << "__metadata__.width: expected an integer in [1, 65536]";
+        QTest::newRow("width negative") << "width=-2" << "__metadata__.width: expected an integer in [1, 65536]";
+        QTest::newRow("height not an integer") << "height=2.5" << "__metadata__.height: expected an integer in [1, 65536]";
+        QTest::newRow("width a word") << "width=two" << "__metadata__.width: expected an integer in [1, 65536] as a string, got 'two'";
+        QTest::newRow("width a JSON number") << "width-number" << "__metadata__.width: expected a string, got 2";
+        QTest::newRow("width huge") << "width=4294967298" << "__metadata__.width: expected an integer in [1, 65536]";
+        QTest::newRow("height huge") << "height=100000" << "__metadata__.height: expected an integer in [1, 65536]";
+        QTest::newRow("width x height != n_visible") << "width=4" << "__metadata__.width: expected width x height = n_visible (4, from sizes), got 4x2 = 8";
+        QTest::newRow("width without height") << "no-height" << "__metadata__.height: expected the key to be present (width and height are stored together; width is)";
+        QTest::newRow("height without width") << "no-width" << "__metadata__.width: expected the key to be present";
     }
 
     void corruptionIsRefused()
@@ -267,6 +408,11 @@ private slots:
                 t["momentum"] = 1.5;
                 header["__metadata__"]["training"] = t.dump();
             } else if (m == "epoch-text") header["__metadata__"]["epoch"] = "three";
+            else if (m.rfind("width=", 0) == 0) header["__metadata__"]["width"] = m.substr(6);
+            else if (m.rfind("height=", 0) == 0) header["__metadata__"]["height"] = m.substr(7);
+            else if (m == "width-number") header["__metadata__"]["width"] = 2;
+            else if (m == "no-height") header["__metadata__"].erase("height");
+            else if (m == "no-width") header["__metadata__"].erase("width");
             else QFAIL(("unknown mutation " + m).c_str());
             bytes = join(header, data);
         }

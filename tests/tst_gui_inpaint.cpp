@@ -78,6 +78,7 @@ private slots:
     void cliSheetClampedHalfEqualsSource_data();
     void cliSheetClampedHalfEqualsSource();
     void cliBadInputs();
+    void imageShapeFromCheckpoint();
     void screenshots();
 };
 
@@ -299,6 +300,53 @@ void TestInpaintWindow::cliBadInputs()
                      "--chains", "2", "--steps", "2", "--out", out, "--quiet"},
                     &err),
              0);
+}
+
+// A 20x15 model: the window, gsn inpaint and gsn sample take the shape stored in the checkpoint; without
+// it (and without a dataset) a non-square model is refused with a message naming the file and why.
+void TestInpaintWindow::imageShapeFromCheckpoint()
+{
+    const int w = 20, h = 15;
+    const QString shaped = tmpDir() + "/shaped-20x15.safetensors";
+    CheckpointInfo info;
+    info.imageWidth = w;
+    info.imageHeight = h;
+    saveCheckpoint(shaped.toStdString(), *makeModel("dae", w * h), nullptr, info);
+    const QString unshaped = tmpDir() + "/unshaped-300.safetensors";
+    saveCheckpoint(unshaped.toStdString(), *makeModel("dae", w * h), nullptr, {});
+
+    InpaintWindow window;
+    QVERIFY2(window.openModel(shaped), qPrintable(window.lastMessage()));
+    QVERIFY2(window.lastMessage().contains("(dae, 20x15)"), qPrintable(window.lastMessage()));
+    QVERIFY(window.setSource(testSource(w, h)));
+    QVERIFY(!window.openModel(unshaped));
+    QVERIFY2(window.lastMessage().contains(unshaped + ": image shape: cannot tell the image shape of 300 visible "
+                                           "units (not stored in the file, and not a square)"),
+             qPrintable(window.lastMessage()));
+
+    const SourceImage src = testSource(w, h);
+    const QString image = tmpDir() + "/shape-source.png";
+    QVERIFY(greyImage(src.pixels.data(), w, h).save(image));
+    const QString out = tmpDir() + "/shape-sheet.png";
+    QString err;
+    const QStringList inpaint{"--image", image, "--mask", "left", "--chains", "2", "--steps", "2",
+                              "--out", out, "--quiet"};
+    QCOMPARE(runGsn(QStringList{"inpaint", "--model", shaped} + inpaint, &err), 0);
+    const QImage sheet(out);
+    QCOMPARE(sheet.height(), 2 * h + 3 * 2); // chains x image height, 2-pixel padding
+    QCOMPARE(sheet.width(), 3 * w + 4 * 2);  // steps 0..2 x image width
+    QCOMPARE(runGsn(QStringList{"inpaint", "--model", unshaped} + inpaint, &err), 1);
+    QVERIFY2(err.contains("cannot tell the image shape of 300 visible units (" + unshaped +
+                          " does not store it and it is not a square)"),
+             qPrintable(err));
+
+    const QStringList sample{"sample", "--chains", "2", "--steps", "2", "--out", out};
+    QCOMPARE(runGsn(QStringList{sample} << "--model" << shaped, &err), 0);
+    QCOMPARE(QImage(out).size(), QSize(2 * w + 3 * 2, 2 * h + 3 * 2)); // 2 chains (rows) x 2 shown steps
+    QCOMPARE(runGsn(QStringList{sample} << "--model" << unshaped, &err), 1);
+    QVERIFY2(err.contains("cannot tell the image shape of 300 visible units (" + unshaped +
+                          " does not store it and it is not a square): pass --data SPEC"),
+             qPrintable(err));
 }
 
 // Screenshots of the window with a real model (docs/screenshots/inpaint-*.png): runs only when

@@ -30,6 +30,7 @@
 #include <QElapsedTimer>
 #include <QFile>
 #include <QFileInfo>
+#include <QLabel>
 #include <QMenu>
 #include <QMessageBox>
 #include <QProgressBar>
@@ -106,6 +107,10 @@ private slots:
         const Checkpoint shipped = gsn::loadDefaultModel();
         QCOMPARE(window.currentModel()->epoch, shipped.metadata["trained"]["epochs_completed"].get<int>());
         QVERIFY(window.currentModel()->epoch >= 10);
+        // The shipped file predates stored image shapes: it loads, as a square.
+        QVERIFY(!shipped.image.stored);
+        QCOMPARE(shipped.image.width, 28);
+        QCOMPARE(shipped.image.height, 28);
         // The Evaluate dock follows the current model.
         auto* evaluate = window.findChild<EvaluateDock*>();
         QVERIFY(evaluate);
@@ -118,6 +123,73 @@ private slots:
         QCOMPARE(window.chainView()->currentFrame()->width, 28);
         QTRY_VERIFY(window.chainView()->framesDrawn() > 0);
         QVERIFY(window.lastError().isEmpty());
+    }
+
+    // Without a dataset the chains take the image shape from the model: stored (any shape) or a square;
+    // a non-square model that does not store its shape is refused with a message saying so.
+    void imageShapeComesFromModel()
+    {
+        MainWindow window;
+        window.show();
+        QVERIFY(!window.dataDock()->dataset());
+        const nlohmann::json config = {{"kind", "dae"}, {"sizes", {300, 16}}};
+        QVERIFY(!window.setModel(freshModel(config, "unshaped")));
+        QVERIFY2(window.lastError().contains("unshaped: load a dataset first: the model does not store its image "
+                                             "shape and 300 pixels is not a square image"),
+                 qPrintable(window.lastError()));
+        QVERIFY(!window.currentModel());
+
+        // The same model with its shape stored in the file: opened through the Model dock.
+        const QString path = scratchDir() + "/shaped-20x15.safetensors";
+        CheckpointInfo info;
+        info.imageWidth = 20;
+        info.imageHeight = 15;
+        saveCheckpoint(path.toStdString(), *createModel(config, 1), nullptr, info);
+        QSignalSpy opened(&window, &MainWindow::modelLoadFinished);
+        window.openModel(path);
+        QVERIFY(opened.wait(10000));
+        QVERIFY2(opened.front().at(1).toBool(), qPrintable(window.lastError()));
+        QCOMPARE(window.currentModel()->info.imageWidth, 20);
+        QCOMPARE(window.currentModel()->info.imageHeight, 15);
+        window.chains()->startChains();
+        QTRY_VERIFY(window.chainView()->currentFrame());
+        QCOMPARE(window.chainView()->currentFrame()->width, 20);
+        QCOMPARE(window.chainView()->currentFrame()->height, 15);
+        StudioModelPtr shaped = window.currentModel();
+
+        // With MNIST loaded the mismatch names the model's stored shape.
+        QVERIFY(window.loadDataset("mnist-test"));
+        QVERIFY(window.setModel(freshModel(smallDae(), "small dae")));
+        QVERIFY(!window.setModel(shaped));
+        QVERIFY2(window.lastError().contains("the model is for 300 pixels (20x15 images), but the dataset mnist-test "
+                                             "has 28x28 images (784 pixels)"),
+                 qPrintable(window.lastError()));
+    }
+
+    // A diverging run ends with Status::Diverged and the main window says the last good parameters are kept.
+    void divergedTrainingIsReported()
+    {
+        MainWindow window;
+        window.show();
+        QVERIFY(window.loadDataset("mnist-test"));
+        QVERIFY(window.setModel(freshModel(smallGsn2(), "small gsn2")));
+        TrainingRequest request; // as tst_trainer's diverging gsn train run
+        request.start = window.currentModel();
+        request.data = window.dataDock()->dataset();
+        request.examples = 1000;
+        request.batchSize = 20;
+        request.learningRate = 1e38;
+        QSignalSpy finished(window.training(), &TrainingController::finished);
+        QVERIFY(window.training()->start(request));
+        QVERIFY(finished.wait(120000));
+        QCOMPARE(finished.front().at(0).value<TrainingController::Status>(), TrainingController::Status::Diverged);
+        QVERIFY2(finished.front().at(1).toString().contains("diverged at epoch 1"),
+                 qPrintable(finished.front().at(1).toString()));
+        QVERIFY2(window.lastError().startsWith("Training diverged; the last good parameters are kept: "),
+                 qPrintable(window.lastError()));
+        auto* eta = window.trainingDock()->findChild<QLabel*>("trainEta");
+        QVERIFY(eta);
+        QVERIFY2(eta->text().startsWith("Diverged: "), qPrintable(eta->text())); // the Training dock's reading
     }
 
     void startPauseStepReset()
@@ -194,7 +266,7 @@ private slots:
         dock->startOrResume();
         QVERIFY(window.training()->isRunning());
         QVERIFY(finished.wait(120000));
-        QCOMPARE(finished.front().at(0).toString(), QString("finished"));
+        QCOMPARE(finished.front().at(0).value<TrainingController::Status>(), TrainingController::Status::Finished);
         QVERIFY(!window.training()->isRunning());
 
         const auto& batches = dock->lossCurve()->batches();
@@ -219,6 +291,9 @@ private slots:
         const Checkpoint back = loadCheckpoint(path.toStdString());
         QVERIFY(back.hasState);
         QCOMPARE(back.state.epoch, 6);
+        QVERIFY(back.image.stored); // the training data's shape
+        QCOMPARE(back.image.width, 28);
+        QCOMPARE(back.image.height, 28);
 
         // Opening it (read on a worker) makes it the current model; the chains keep running meanwhile.
         QVERIFY(window.setModel(freshModel(smallDae(), "another")));

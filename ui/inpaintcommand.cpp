@@ -18,7 +18,6 @@
 #include <QGuiApplication>
 #include <QSaveFile>
 
-#include <cmath>
 #include <optional>
 
 namespace gsn {
@@ -110,16 +109,11 @@ int inpaint(const Args& argv)
     } else {
         // The image's own size decides the shape when it matches the model; --fit needs a shape.
         const QString path = QString::fromStdString(imageSpec);
-        int width = 0, height = 0;
-        const std::string dataSpec = args.get("data", testSetFor(ck.metadata));
-        if (dataSpec == "faces" && n == 625) {
-            width = height = 25;
-        } else {
-            const int side = static_cast<int>(std::lround(std::sqrt(double(n))));
-            if (side * side != n)
-                fail(kWhere, "image size", "cannot tell the image shape of " + std::to_string(n) + " visible units");
-            width = height = side;
-        }
+        // The checkpoint's stored shape, or a square for older files (faces: 625 = 25x25).
+        if (!ck.image.known())
+            fail(kWhere, "image size", "cannot tell the image shape of " + std::to_string(n) +
+                                           " visible units (" + modelPath + " does not store it and it is not a square)");
+        const int width = ck.image.width, height = ck.image.height;
         SourceImage s = args.has("fit") ? readConvertedSource(path, width, height, {args.has("invert")})
                                         : readExactSource(path, width, height);
         if (args.has("invert") && !args.has("fit"))

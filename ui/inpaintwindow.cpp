@@ -33,7 +33,6 @@
 #include <QUndoStack>
 #include <QVBoxLayout>
 
-#include <cmath>
 
 namespace gsn {
 
@@ -283,10 +282,12 @@ bool InpaintWindow::openModel(const QString& path)
             w = m_dataset->width;
             h = m_dataset->height;
         } else {
-            w = h = static_cast<int>(std::lround(std::sqrt(double(n))));
-            if (w * h != n)
-                fail(path.toStdString(), "model", "cannot tell the image shape of " + std::to_string(n) +
-                                                      " visible units: load the model's dataset first");
+            if (!ck.image.known())
+                fail(path.toStdString(), "image shape",
+                     "cannot tell the image shape of " + std::to_string(n) +
+                         " visible units (not stored in the file, and not a square): load the model's dataset first");
+            w = ck.image.width;
+            h = ck.image.height;
         }
         setModel(std::shared_ptr<const Model>(std::move(ck.model)), w, h, QFileInfo(path).fileName());
         return true;

@@ -30,7 +30,6 @@
 #include <QStatusBar>
 #include <QTimer>
 
-#include <cmath>
 
 namespace gsn {
 
@@ -113,11 +112,15 @@ void MainWindow::createStudio()
     connect(m_training, &TrainingController::failed, this, &MainWindow::showError);
     connect(m_training, &TrainingController::parametersUpdated, m_chains, &ChainController::updateParameters);
     connect(m_training, &TrainingController::modelTrained, this, &MainWindow::acceptTrainedModel);
-    connect(m_training, &TrainingController::finished, this, [this](const QString& status, const QString& message) {
-        if (status == QStringLiteral("diverged"))
+    connect(m_training, &TrainingController::finished, this,
+            [this](TrainingController::Status status, const QString& message) {
+        if (status == TrainingController::Status::Diverged)
             showError(tr("Training diverged; the last good parameters are kept: %1").arg(message));
         else
-            statusBar()->showMessage(tr("Training %1").arg(status), 5000);
+            statusBar()->showMessage(status == TrainingController::Status::Finished    ? tr("Training finished")
+                                     : status == TrainingController::Status::Cancelled ? tr("Training cancelled")
+                                                                                       : tr("Training failed"),
+                                     5000);
     });
     connect(m_dataDock, &DataDock::exampleActivated, this, [this](int index) {
         m_chains->setStart(ChainStart::TestImage, index);
@@ -190,17 +193,17 @@ bool MainWindow::setModel(StudioModelPtr model)
     if (!model || !model->model)
         return false;
     const int visible = model->model->visibleSize();
+    const ImageShape shape = imageShapeFor(model->info, visible);
     int width = 0;
     int height = 0;
     const auto data = m_dataDock->dataset();
     if (data) {
         if (data->dimension() != visible) {
-            const int side = int(std::lround(std::sqrt(double(visible))));
             showError(tr("%1: the model is for %2 pixels%3, but the dataset %4 has %5x%6 images (%7 pixels); "
                          "choose a matching dataset first")
                           .arg(model->name)
                           .arg(visible)
-                          .arg(side * side == visible ? tr(" (%1x%1 images)").arg(side) : QString())
+                          .arg(shape.known() ? tr(" (%1x%2 images)").arg(shape.width).arg(shape.height) : QString())
                           .arg(QString::fromStdString(data->name))
                           .arg(data->width)
                           .arg(data->height)
@@ -210,12 +213,13 @@ bool MainWindow::setModel(StudioModelPtr model)
         width = data->width;
         height = data->height;
     } else {
-        width = int(std::lround(std::sqrt(double(visible))));
-        height = width;
-        if (width * height != visible) {
-            showError(tr("%1: load a dataset first: %2 pixels is not a square image").arg(model->name).arg(visible));
+        if (!shape.known()) {
+            showError(tr("%1: load a dataset first: the model does not store its image shape and %2 pixels is "
+                         "not a square image").arg(model->name).arg(visible));
             return false;
         }
+        width = shape.width;
+        height = shape.height;
     }
     try {
         m_training->abandon(); // the run trained the previous model

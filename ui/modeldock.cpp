@@ -54,6 +54,10 @@ StudioModelPtr studioModelFromCheckpoint(Checkpoint checkpoint, const QString& n
         entry->info.trainSet = d.value("trainset", std::string());
         entry->info.examples = d.value("examples", 0LL);
     }
+    if (checkpoint.image.stored) { // an assumed square stays unstated when the model is saved again
+        entry->info.imageWidth = checkpoint.image.width;
+        entry->info.imageHeight = checkpoint.image.height;
+    }
     if (m.contains("training") && m["training"].is_object())
         entry->info.targetEpochs = m["training"].value("target_epochs", 0);
     if (m.contains("epoch") && m["epoch"].is_number_integer())
@@ -213,6 +217,8 @@ void ModelDock::createNew()
         const nlohmann::json config = newModelConfig();
         auto entry = std::make_shared<StudioModel>();
         entry->model = std::shared_ptr<const Model>(createModel(config, std::uint64_t(m_seed->value())));
+        entry->info.imageWidth = m_width; // n_visible is m_width * m_height (newModelConfig)
+        entry->info.imageHeight = m_height;
         entry->name = tr("new %1").arg(QString::fromStdString(entry->model->kind()));
         emit modelProposed(entry);
     } catch (const std::exception& e) {

@@ -17,7 +17,6 @@
 #include <QGuiApplication>
 #include <QImage>
 
-#include <cmath>
 #include <memory>
 #include <optional>
 
@@ -101,14 +100,14 @@ int sample(const Args& argv)
     if (data) {
         width = data->width;
         height = data->height;
-    } else if (!dataSpec.empty() && dataSpec == "faces" && n == 625) {
-        width = height = 25;
     } else {
-        const int side = static_cast<int>(std::lround(std::sqrt(double(n))));
-        if (side * side != n)
-            fail(kWhere, "image size", "cannot tell the image shape of " + std::to_string(n) +
-                                           " visible units: pass --data SPEC of the model's data");
-        width = height = side;
+        // The checkpoint's stored shape, or a square for older files (faces: 625 = 25x25).
+        if (!ck.image.known())
+            fail(kWhere, "image size", "cannot tell the image shape of " + std::to_string(n) + " visible units (" +
+                                           modelPath + " does not store it and it is not a square): pass --data "
+                                           "SPEC of the model's data");
+        width = ck.image.width;
+        height = ck.image.height;
     }
 
     // Start states and clamps.

@@ -179,7 +179,7 @@ void TrainingController::run(std::shared_ptr<Session> session, TrainingRequest r
                 fn();
         }, Qt::QueuedConnection);
     };
-    QString status = QStringLiteral("finished");
+    Status status = Status::Finished;
     QString message;
     try {
         Dataset data = request.examples > 0 && request.examples < request.data->count()
@@ -216,6 +216,8 @@ void TrainingController::run(std::shared_ptr<Session> session, TrainingRequest r
         info.datasetHash = data.hash;
         info.examples = data.count();
         info.targetEpochs = target;
+        info.imageWidth = data.width;
+        info.imageHeight = data.height;
         auto snapshotModel = [&]() {
             auto entry = std::make_shared<StudioModel>();
             entry->model = std::shared_ptr<const Model>(trainer.model().clone());
@@ -282,9 +284,9 @@ void TrainingController::run(std::shared_ptr<Session> session, TrainingRequest r
             session->trainer = nullptr;
         }
         if (result.status == TrainStatus::Cancelled)
-            status = QStringLiteral("cancelled");
+            status = Status::Cancelled;
         else if (result.status == TrainStatus::Diverged) {
-            status = QStringLiteral("diverged");
+            status = Status::Diverged;
             message = QString::fromStdString(result.message);
         }
         if (trainer.state().step > 0) {
@@ -295,7 +297,7 @@ void TrainingController::run(std::shared_ptr<Session> session, TrainingRequest r
             });
         }
     } catch (const std::exception& e) {
-        status = QStringLiteral("failed");
+        status = Status::Failed;
         message = QString::fromStdString(e.what());
     }
     QMetaObject::invokeMethod(this, [this, session, status, message] {
@@ -304,7 +306,7 @@ void TrainingController::run(std::shared_ptr<Session> session, TrainingRequest r
         joinWorker(); // the worker posted this as its last act: the join returns at once
         m_running = false;
         m_paused = false;
-        if (status == QStringLiteral("failed"))
+        if (status == Status::Failed)
             emit failed(message);
         emit finished(status, message);
     }, Qt::QueuedConnection);

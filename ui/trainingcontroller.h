@@ -38,6 +38,11 @@ struct TrainingRequest {
 class TrainingController : public QObject {
     Q_OBJECT
 public:
+    // How a session ended: Failed = an exception (failed(message) was emitted too); Diverged = a
+    // parameter became NaN or Inf (the last good parameters are kept).
+    enum class Status { Finished, Cancelled, Diverged, Failed };
+    Q_ENUM(Status)
+
     explicit TrainingController(QObject* parent = nullptr);
     // Cancels and joins the worker (shutdown).
     ~TrainingController() override;
@@ -69,8 +74,8 @@ signals:
     void parametersUpdated(std::shared_ptr<const gsn::Model> model);
     void modelTrained(gsn::StudioModelPtr model);
     void pausedChanged(bool paused);
-    // status: "finished", "cancelled" or "diverged"; message for diverged.
-    void finished(const QString& status, const QString& message);
+    // The session ended; message says why for Diverged and Failed.
+    void finished(gsn::TrainingController::Status status, const QString& message);
     void failed(const QString& message);
 
 private:

@@ -199,14 +199,15 @@ void TrainingDock::onEpoch(int epoch, double meanLoss, double, const QImage& sam
     }
 }
 
-void TrainingDock::onFinished(const QString& status, const QString& message)
+void TrainingDock::onFinished(TrainingController::Status status, const QString& message)
 {
-    if (status == QStringLiteral("finished"))
+    using Status = TrainingController::Status;
+    if (status == Status::Finished)
         m_progress->setValue(1000);
-    m_eta->setText(status == QStringLiteral("diverged") ? tr("Diverged: %1").arg(message)
-                   : status == QStringLiteral("cancelled") ? tr("Cancelled")
-                   : status == QStringLiteral("failed")    ? tr("Failed: %1").arg(message)
-                                                           : tr("Finished"));
+    m_eta->setText(status == Status::Diverged    ? tr("Diverged: %1").arg(message)
+                   : status == Status::Cancelled ? tr("Cancelled")
+                   : status == Status::Failed    ? tr("Failed: %1").arg(message)
+                                                 : tr("Finished"));
     updateButtons();
 }
 

@@ -46,7 +46,7 @@ public slots:
 private:
     void onBatch(int epoch, int batch, int batches, double loss, double examplesPerSecond, qint64 step, qint64 total);
     void onEpoch(int epoch, double meanLoss, double seconds, const QImage& samples);
-    void onFinished(const QString& status, const QString& message);
+    void onFinished(TrainingController::Status status, const QString& message);
     void updateButtons();
     void redrawStrips();
 
