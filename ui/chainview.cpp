@@ -123,7 +123,7 @@ ChainView::~ChainView()
 
 void ChainView::setFrame(FramePtr frame)
 {
-    if (frame && frame->valid())
+    if (frame && frame->valid() && frame->layout.isImage())
         m_staging->publish(std::move(frame));
 }
 
@@ -243,12 +243,12 @@ void ChainView::setFilmstripLength(int length)
 
 int ChainView::cellWidth() const
 {
-    return m_frame ? m_frame->width : 0;
+    return m_frame ? m_frame->layout.width : 0;
 }
 
 int ChainView::cellHeight() const
 {
-    return m_frame ? m_frame->height : 0;
+    return m_frame ? m_frame->layout.height : 0;
 }
 
 QSizeF ChainView::contentSize() const
@@ -267,7 +267,7 @@ void ChainView::updateLayout()
         m_atlasDirty = true;
         return;
     }
-    const int w = m_frame->width, h = m_frame->height;
+    const int w = m_frame->layout.width, h = m_frame->layout.height;
     const int maxColumns = std::max(1, int(m_maxTextureSize) / w);
     const int maxRows = std::max(1, int(m_maxTextureSize) / h);
     if (m_filmstrip) {
@@ -353,7 +353,7 @@ std::optional<ChainView::CellInfo> ChainView::cellAt(QPointF widgetPos) const
             return std::nullopt;
         frame = m_frame.get();
     }
-    if (!frame || info.chain >= frame->chainCount() || frame->width != w || frame->height != h)
+    if (!frame || info.chain >= frame->chainCount() || frame->layout.width != w || frame->layout.height != h)
         return std::nullopt;
     info.step = frame->step;
     info.value = frame->cells(info.chain, py * w + px);
@@ -388,7 +388,7 @@ void ChainView::fillAtlas()
                 frame = m_frame.get();
             }
             // A history frame from before a dataset switch may have another size: leave it blank.
-            if (!frame || chain < 0 || chain >= frame->chainCount() || frame->width != w || frame->height != h)
+            if (!frame || chain < 0 || chain >= frame->chainCount() || frame->layout.width != w || frame->layout.height != h)
                 continue;
             const float* src = frame->cells.row(chain).data();
             for (int y = 0; y < h; ++y) {
