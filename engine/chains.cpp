@@ -84,8 +84,21 @@ Matrix chainMeans(const Model& model, const ChainInit& init, long long n, long l
 // ChainSet
 
 ChainSet::ChainSet(std::shared_ptr<const Model> model, int width, int height)
+    : m_state(std::make_unique<ChainState>())
 {
-    replaceModel(std::move(model), width, height);
+    if (!model)
+        fail("chains", "model", "expected a model, got none");
+    if (width <= 0 || height <= 0 || static_cast<long long>(width) * height != model->visibleSize())
+        fail("chains", "image size", "expected width x height = " + std::to_string(model->visibleSize()) +
+                                         " visible units, got " + std::to_string(width) + "x" + std::to_string(height));
+    install(std::move(model), modelChainsSampler(), FrameLayout::image(width, height));
+    m_generation = 0;
+}
+
+ChainSet::ChainSet(std::shared_ptr<const Model> model, std::shared_ptr<const Sampler> sampler, FrameLayout layout)
+    : m_state(std::make_unique<SamplerState>())
+{
+    install(std::move(model), std::move(sampler), layout);
     m_generation = 0;
 }
 
@@ -97,41 +110,68 @@ ChainSet::ChainSet(ChainSet&& other) noexcept
     m_stateGeneration = other.m_stateGeneration;
     m_kind = std::move(other.m_kind);
     m_layerSizes = std::move(other.m_layerSizes);
-    m_width = other.m_width;
-    m_height = other.m_height;
+    m_sampler = std::move(other.m_sampler);
+    m_capabilities = other.m_capabilities;
+    m_layout = other.m_layout;
+    m_dimension = other.m_dimension;
     m_seed = other.m_seed;
     m_start = std::move(other.m_start);
     m_state = std::move(other.m_state);
     m_clamps = std::move(other.m_clamps);
+    m_dense = std::move(other.m_dense);
+    m_denseDirty = other.m_denseDirty;
+    m_anyClamped = other.m_anyClamped;
     m_recordSamples = other.m_recordSamples;
     m_recordTop = other.m_recordTop;
+}
+
+void ChainSet::install(std::shared_ptr<const Model> model, std::shared_ptr<const Sampler> sampler, FrameLayout layout)
+{
+    if (!sampler)
+        fail("chains", "sampler", "expected a sampler, got none");
+    const SamplerCapabilities caps = sampler->capabilities();
+    if (caps.needsModel && !model)
+        fail("chains", "model", "expected a model, got none");
+    if (!caps.needsModel && model)
+        fail("chains", "model", "expected no model: a " + sampler->kind() + " sampler has a target of its own");
+    sampler->checkModel(model.get());
+    const int dimension = sampler->dimension(model.get());
+    if (!layout.valid() || layout.values() != dimension) {
+        if (layout.isImage())
+            fail("chains", "image size", "expected width x height = " + std::to_string(dimension) +
+                                             " visible units, got " + std::to_string(layout.width) + "x" +
+                                             std::to_string(layout.height));
+        fail("chains", "point dimension", "expected " + std::to_string(dimension) + ", got " +
+                                              std::to_string(layout.dimension));
+    }
+    const bool sameLayout = m_sampler == sampler && m_dimension == dimension && m_layout == layout;
+    {
+        std::lock_guard lock(m_modelMutex);
+        m_model = std::move(model);
+        m_kind = m_model ? m_model->kind() : std::string();
+        m_layerSizes = m_model ? m_model->layerSizes() : std::vector<int>{};
+        ++m_generation;
+        // Under the lock too: setModel (any thread) reads them.
+        m_sampler = std::move(sampler);
+        m_capabilities = caps;
+    }
+    m_layout = layout;
+    m_dimension = dimension;
+    if (sameLayout && m_start.rows() > 0) {
+        restart();
+    } else {
+        m_start = Matrix();
+        m_state = std::make_unique<SamplerState>();
+        m_clamps.clear();
+        m_denseDirty = true;
+    }
 }
 
 void ChainSet::replaceModel(std::shared_ptr<const Model> model, int width, int height)
 {
     if (!model)
         fail("chains", "model", "expected a model, got none");
-    const std::vector<int> sizes = model->layerSizes();
-    if (sizes.empty() || width <= 0 || height <= 0 || static_cast<long long>(width) * height != sizes.front())
-        fail("chains", "image size", "expected width x height = " + std::to_string(sizes.empty() ? 0 : sizes.front()) +
-                                         " visible units, got " + std::to_string(width) + "x" + std::to_string(height));
-    const bool sameVisible = !m_layerSizes.empty() && m_layerSizes.front() == sizes.front() && m_width == width;
-    {
-        std::lock_guard lock(m_modelMutex);
-        m_model = std::move(model);
-        m_kind = m_model->kind();
-        m_layerSizes = sizes;
-        ++m_generation;
-    }
-    m_width = width;
-    m_height = height;
-    if (sameVisible && m_start.rows() > 0) {
-        restart();
-    } else {
-        m_start = Matrix();
-        m_state = ChainState();
-        m_clamps.clear();
-    }
+    install(std::move(model), m_sampler, FrameLayout::image(width, height));
 }
 
 void ChainSet::reset(const std::vector<ChainInit>& inits, std::uint64_t seed)
@@ -146,13 +186,32 @@ void ChainSet::resetAt(const Matrix& x0, std::uint64_t seed)
     if (x0.cols() != visibleSize())
         fail("chains", "start state", "expected " + std::to_string(visibleSize()) + " columns, got " +
                                           std::to_string(x0.cols()));
-    if (!x0.allFinite() || x0.minCoeff() < 0.0f || x0.maxCoeff() > 1.0f)
+    if (m_layout.isImage() && (!x0.allFinite() || x0.minCoeff() < 0.0f || x0.maxCoeff() > 1.0f))
         fail("chains", "start state", "expected values in [0, 1]");
-    if (x0.rows() != m_start.rows())
+    if (!x0.allFinite())
+        fail("chains", "start state", "expected finite values");
+    // A start the sampler refuses (e.g. a discrete sampler's non-integer values) leaves the chains as they were.
+    const bool newCount = x0.rows() != m_start.rows();
+    std::vector<Clamp> oldClamps;
+    if (newCount) {
+        oldClamps = std::move(m_clamps);
         m_clamps.assign(static_cast<std::size_t>(x0.rows()), Clamp{});
+        m_denseDirty = true;
+    }
+    Matrix oldStart = std::move(m_start);
+    const std::uint64_t oldSeed = m_seed;
     m_start = x0;
     m_seed = seed;
-    restart();
+    try {
+        restart();
+    } catch (...) {
+        m_start = std::move(oldStart);
+        m_seed = oldSeed;
+        if (newCount)
+            m_clamps = std::move(oldClamps);
+        m_denseDirty = true;
+        throw;
+    }
 }
 
 void ChainSet::restart()
@@ -165,14 +224,15 @@ void ChainSet::restart()
         current = m_model;
         m_stateGeneration = m_generation;
     }
-    m_state = current->startChains(m_start);
-    m_state.step = 0;
-    if (m_state.x.rows() != m_start.rows() || m_state.x.cols() != m_start.cols())
-        fail("chains", current->kind() + " startChains", "expected a state of shape [" +
-                                                           std::to_string(m_start.rows()) + ", " +
-                                                           std::to_string(m_start.cols()) + "]");
-    // The start frame shows the start images, whatever the model left in mean.
-    m_state.mean = m_start;
+    std::unique_ptr<SamplerState> state = m_sampler->start(current.get(), m_start);
+    if (!state || state->x.rows() != m_start.rows() || state->x.cols() != m_start.cols())
+        fail("chains", (current ? current->kind() + " startChains" : m_sampler->kind() + " start"),
+             "expected a state of shape [" + std::to_string(m_start.rows()) + ", " + std::to_string(m_start.cols()) +
+                 "]");
+    m_state = std::move(state);
+    m_state->step = 0;
+    // The start frame shows the start state, whatever the sampler left in mean.
+    m_state->mean = m_start;
     applyClamps();
 }
 
@@ -183,11 +243,20 @@ void ChainSet::checkChain(int chain, const char* what) const
                                  std::to_string(chain));
 }
 
+void ChainSet::throwWrongStateType() const
+{
+    fail("chains", "state", "the " + m_sampler->kind() + " sampler's state has another type");
+}
+
 void ChainSet::setClamp(int chain, const ClampMask& mask, const std::vector<float>& values)
 {
+    if (!m_capabilities.clamping)
+        fail("chains", "clamp", "the " + m_sampler->kind() + " sampler does not support clamping");
     checkChain(chain, "clamp chain");
-    if (mask.width != m_width || mask.height != m_height)
-        fail("chains", "clamp mask", "expected " + std::to_string(m_width) + "x" + std::to_string(m_height) +
+    const int wantW = m_layout.isImage() ? m_layout.width : m_layout.dimension;
+    const int wantH = m_layout.isImage() ? m_layout.height : 1;
+    if (mask.width != wantW || mask.height != wantH)
+        fail("chains", "clamp mask", "expected " + std::to_string(wantW) + "x" + std::to_string(wantH) +
                                          ", got " + std::to_string(mask.width) + "x" + std::to_string(mask.height));
     if (static_cast<int>(values.size()) != visibleSize())
         fail("chains", "clamp values", "expected " + std::to_string(visibleSize()) + " values, got " +
@@ -197,12 +266,14 @@ void ChainSet::setClamp(int chain, const ClampMask& mask, const std::vector<floa
     clamp.values.reserve(clamp.indices.size());
     for (int i : clamp.indices) {
         const float v = values[static_cast<std::size_t>(i)];
-        if (!(v >= 0.0f && v <= 1.0f))
-            fail("chains", "clamp values", "expected values in [0, 1], got " + std::to_string(v) + " at pixel " +
-                                               std::to_string(i));
+        const bool ok = m_layout.isImage() ? (v >= 0.0f && v <= 1.0f) : std::isfinite(v);
+        if (!ok)
+            fail("chains", "clamp values", std::string(m_layout.isImage() ? "expected values in [0, 1]" : "expected finite values") +
+                                               ", got " + std::to_string(v) + " at index " + std::to_string(i));
         clamp.values.push_back(v);
     }
     m_clamps[static_cast<std::size_t>(chain)] = std::move(clamp);
+    m_denseDirty = true;
     applyClamps();
 }
 
@@ -218,12 +289,14 @@ void ChainSet::clearClamp(int chain)
 {
     checkChain(chain, "clamp chain");
     m_clamps[static_cast<std::size_t>(chain)] = Clamp{};
+    m_denseDirty = true;
 }
 
 void ChainSet::clearClamps()
 {
     for (auto& c : m_clamps)
         c = Clamp{};
+    m_denseDirty = true;
 }
 
 bool ChainSet::isClamped(int chain) const
@@ -246,17 +319,45 @@ const std::vector<float>& ChainSet::clampValues(int chain) const
 
 void ChainSet::applyClamps()
 {
-    // SPEC 3: after sampling, clamped pixels go back to their values in both the state that is fed
-    // back and the mean that is shown. Doing it here, outside the model, works for every model kind.
-    for (std::size_t c = 0; c < m_clamps.size() && c < static_cast<std::size_t>(m_state.x.rows()); ++c) {
+    // SPEC 3: after sampling, clamped values go back in both the state that is fed back and the mean
+    // that is shown. Doing it here, outside the sampler, works for every sampler kind.
+    Matrix& x = m_state->x;
+    Matrix& mean = m_state->mean;
+    for (std::size_t c = 0; c < m_clamps.size() && c < static_cast<std::size_t>(x.rows()); ++c) {
         const Clamp& clamp = m_clamps[c];
         const auto r = static_cast<Eigen::Index>(c);
         for (std::size_t k = 0; k < clamp.indices.size(); ++k) {
             const auto i = static_cast<Eigen::Index>(clamp.indices[k]);
-            m_state.x(r, i) = clamp.values[k];
-            m_state.mean(r, i) = clamp.values[k];
+            x(r, i) = clamp.values[k];
+            mean(r, i) = clamp.values[k];
         }
     }
+}
+
+const ChainClamp* ChainSet::denseClamp()
+{
+    // Rebuilt only when a clamp changed: samplers with inner state (tempering replicas) need the
+    // clamp of every chain as matrices at every step.
+    if (m_denseDirty) {
+        m_denseDirty = false;
+        m_anyClamped = false;
+        for (const Clamp& c : m_clamps)
+            m_anyClamped |= !c.indices.empty();
+        m_dense = ChainClamp{};
+        if (m_anyClamped) {
+            const auto rows = static_cast<Eigen::Index>(m_clamps.size());
+            m_dense.mask = Matrix::Zero(rows, m_dimension);
+            m_dense.values = Matrix::Zero(rows, m_dimension);
+            for (Eigen::Index r = 0; r < rows; ++r) {
+                const Clamp& clamp = m_clamps[static_cast<std::size_t>(r)];
+                for (std::size_t k = 0; k < clamp.indices.size(); ++k) {
+                    m_dense.mask(r, clamp.indices[k]) = 1.0f;
+                    m_dense.values(r, clamp.indices[k]) = clamp.values[k];
+                }
+            }
+        }
+    }
+    return m_anyClamped ? &m_dense : nullptr;
 }
 
 void ChainSet::setModel(std::shared_ptr<const Model> model)
@@ -266,6 +367,8 @@ void ChainSet::setModel(std::shared_ptr<const Model> model)
     const std::string kind = model->kind();
     const std::vector<int> sizes = model->layerSizes();
     std::lock_guard lock(m_modelMutex);
+    if (!m_capabilities.needsModel)
+        fail("chains", "model switch", "the " + m_sampler->kind() + " sampler runs without a model");
     if (kind != m_kind || sizes != m_layerSizes)
         fail("chains", "model switch", "expected a " + m_kind + " " + sizesText(m_layerSizes) + ", got a " + kind +
                                            " " + sizesText(sizes) + " (use replaceModel to change architecture)");
@@ -298,27 +401,30 @@ void ChainSet::step()
         current = m_model;
         m_stateGeneration = m_generation; // frames name the snapshot that made them, not a later one
     }
-    current->stepChains(m_state, m_seed);
+    const ChainClamp* clamp = m_capabilities.clamping ? denseClamp() : nullptr;
+    m_sampler->step(current.get(), *m_state, m_seed, clamp);
     const int n = visibleSize();
-    if (m_state.x.rows() != c || m_state.x.cols() != n || m_state.mean.rows() != c || m_state.mean.cols() != n)
-        fail("chains", current->kind() + " stepChains", "expected x and mean of shape [" + std::to_string(c) + ", " +
-                                                          std::to_string(n) + "]");
+    const SamplerState& s = *m_state;
+    if (s.x.rows() != c || s.x.cols() != n || s.mean.rows() != c || s.mean.cols() != n)
+        fail("chains", (current ? current->kind() + " stepChains" : m_sampler->kind() + " step"),
+             "expected x and mean of shape [" + std::to_string(c) + ", " + std::to_string(n) + "]");
     applyClamps();
 }
 
 FramePtr ChainSet::frame() const
 {
     auto f = std::make_shared<Frame>();
-    f->step = static_cast<std::int64_t>(m_state.step);
+    f->step = static_cast<std::int64_t>(m_state->step);
     f->modelGeneration = m_stateGeneration;
     f->seed = m_seed;
-    f->width = m_width;
-    f->height = m_height;
-    f->cells = m_state.mean;
+    f->layout = m_layout;
+    f->cells = m_state->mean;
     if (m_recordSamples)
-        f->samples = m_state.x;
-    if (m_recordTop && !m_state.h.empty() && m_state.h.back().rows() == m_state.x.rows())
-        f->top = m_state.h.back();
+        f->samples = m_state->x;
+    if (m_recordTop) {
+        if (const Matrix* top = m_state->top(); top && top->rows() == m_state->x.rows())
+            f->top = *top;
+    }
     return f;
 }
 

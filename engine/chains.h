@@ -1,10 +1,14 @@
 #pragma once
-// Markov chains of a model, with clamping (SPEC 1 and 3), and a worker thread that runs them.
+// Markov chains of a (model snapshot, sampler) pair, with clamping (SPEC 1 and 3), and a worker
+// thread that runs them.
 //
-// ChainSet: C chains of one gsn::Model. Chain c draws its noise from Philox(seed, c, step) (the model
-// does that in stepChains), so a seed gives the same frames on any thread count. Each chain may
-// carry a clamp: after EVERY step the clamped pixels are written back into both the fed-back state
-// (state.x) and the displayed mean (state.mean), whatever the model kind; the chain then samples
+// ChainSet: C chains of one gsn::Sampler (sampler.h) under one gsn::Model snapshot (or none, for
+// samplers with a target of their own); by default the model's own chains (ModelChainsSampler).
+// Chain c draws its noise from Philox(seed, c, step) (the sampler documents its streams), so a seed
+// gives the same frames on any thread count. Each chain may carry a clamp (samplers with the
+// clamping capability): after EVERY step the clamped values are written back into both the fed-back
+// state (state.x) and the displayed mean (state.mean), whatever the sampler; the clamp is also passed
+// to the sampler's step (tempering clamps every replica). The chain then samples
 // P(X_free | X_clamped = values).
 //
 // ChainRunner: owns a ChainSet and one std::thread that steps it at a target rate, hands every frame
@@ -16,6 +20,7 @@
 #include "chainframe.h"
 #include "clampmask.h"
 #include "model.h"
+#include "sampler.h"
 #include "tensor.h"
 
 #include <atomic>
@@ -67,84 +72,115 @@ Matrix chainMeans(const Model& model, const ChainInit& init, long long n, long l
 
 class ChainSet {
 public:
-    // Chains of `model` (not null) for width x height images (width * height == model's n_visible).
-    // No chains exist until reset().
+    // The model's own chains (ModelChainsSampler) of `model` (not null) on width x height images
+    // (width * height == the model's n_visible). No chains exist until reset().
     ChainSet(std::shared_ptr<const Model> model, int width, int height);
+    // Chains of `sampler` (not null) under the snapshot `model` (null for samplers that need none),
+    // frames laid out as `layout` (layout.values() == sampler->dimension(model), else gsn::Error).
+    ChainSet(std::shared_ptr<const Model> model, std::shared_ptr<const Sampler> sampler, FrameLayout layout);
     ChainSet(ChainSet&& other) noexcept;
     ChainSet& operator=(ChainSet&&) = delete;
     ChainSet(const ChainSet&) = delete;
 
-    // Starts C = inits.size() chains (C >= 1) from initialState(inits, n_visible, seed), step 0.
-    // Clamps are kept when C is unchanged, else cleared. Clamped pixels are applied at once.
+    // Starts C = inits.size() chains (C >= 1) from initialState(inits, dimension, seed), step 0.
+    // Clamps are kept when C is unchanged, else cleared. Clamped values are applied at once.
     void reset(const std::vector<ChainInit>& inits, std::uint64_t seed);
-    // Starts C = x0.rows() chains at x0 (shape = [C, n_visible], values in [0, 1]).
+    // Starts C = x0.rows() chains at x0 (shape = [C, dimension]; image layouts: values in [0, 1],
+    // points: finite values the sampler accepts).
     void resetAt(const Matrix& x0, std::uint64_t seed);
     // Restarts from the last reset's start state and seed (step 0).
     void restart();
-    // Replaces the model by one of any architecture with the same n_visible (e.g. another checkpoint);
-    // hidden layers restart. Not thread-safe against step(): ChainRunner serialises it.
+    // Replaces the model by one of any architecture with the same n_visible (e.g. another checkpoint),
+    // keeping the sampler; hidden layers restart. Not thread-safe against step(): ChainRunner serialises it.
     void replaceModel(std::shared_ptr<const Model> model, int width, int height);
 
-    // Clamps chain `chain`: pixels set in `mask` (width x height as this set) are held at
-    // values[i] (shape = [n_visible], values in [0, 1]) after every step. Applied at once.
+    // Clamps chain `chain` (only when sampler()->capabilities().clamping, else gsn::Error): values set
+    // in `mask` (image layouts: width x height as this set; points: d x 1) are held at values[i]
+    // (shape = [dimension]; images: values in [0, 1]) after every step. Applied at once.
     void setClamp(int chain, const ClampMask& mask, const std::vector<float>& values);
     // The same mask and values for every chain.
     void setClampAll(const ClampMask& mask, const std::vector<float>& values);
     void clearClamp(int chain);
     void clearClamps();
     bool isClamped(int chain) const;
-    // Clamped pixel indices and their values of one chain (empty when free).
+    // Clamped indices and their values of one chain (empty when free).
     const std::vector<int>& clampIndices(int chain) const;
     const std::vector<float>& clampValues(int chain) const;
 
     // Installs a newer parameter snapshot, used from the next step on; the chain state is kept.
     // Thread-safe (callable while another thread steps). The model must have the same kind and
-    // layer sizes as the current one, else gsn::Error. Never pass a model that is still being trained:
-    // pass an immutable clone.
+    // layer sizes as the current one, else gsn::Error (also for samplers without a model). Never pass
+    // a model that is still being trained: pass an immutable clone.
     void setModel(std::shared_ptr<const Model> model);
-    // The newest parameter snapshot and its generation (frames carry the generation that made them). Thread-safe.
+    // The newest parameter snapshot (null for samplers without a model) and its generation (frames
+    // carry the generation that made them). Thread-safe.
     std::shared_ptr<const Model> model() const;
     std::uint64_t modelGeneration() const;
+    const std::shared_ptr<const Sampler>& sampler() const { return m_sampler; }
 
     // What frames carry besides the means.
     void setRecordSamples(bool on) { m_recordSamples = on; }
     void setRecordTop(bool on) { m_recordTop = on; }
 
-    // One step of every chain, then clamping. Throws gsn::Error if no chains exist or the model
+    // One step of every chain, then clamping. Throws gsn::Error if no chains exist or the sampler
     // produced a state of the wrong shape.
     void step();
-    // The current frame (the start images right after reset()).
+    // The current frame (the start state right after reset()).
     FramePtr frame() const;
+    // The sampler's diagnostics of the current chains (acceptance and swap counts).
+    SamplerDiagnostics diagnostics() const { return m_sampler->diagnostics(*m_state); }
 
-    const ChainState& state() const { return m_state; }
-    int chains() const { return static_cast<int>(m_state.x.rows()); }
-    int visibleSize() const { return m_width * m_height; }
-    int width() const { return m_width; }
-    int height() const { return m_height; }
+    // The chains' state (x, mean, step; an empty state before reset()).
+    const SamplerState& state() const { return *m_state; }
+    // The state as the sampler's own type (e.g. ChainState for the model's chains, with hidden
+    // layers); gsn::Error when it is another type.
+    template <class State>
+    const State& stateAs() const
+    {
+        const auto* s = dynamic_cast<const State*>(m_state.get());
+        if (!s)
+            throwWrongStateType();
+        return *s;
+    }
+    int chains() const { return static_cast<int>(m_state->x.rows()); }
+    // Values per chain (columns of x and mean).
+    int visibleSize() const { return m_dimension; }
+    int dimension() const { return m_dimension; }
+    const FrameLayout& layout() const { return m_layout; }
+    int width() const { return m_layout.width; }   // image layouts (0 for points)
+    int height() const { return m_layout.height; } // image layouts (0 for points)
     std::uint64_t seed() const { return m_seed; }
-    std::uint64_t steps() const { return m_state.step; }
+    std::uint64_t steps() const { return m_state->step; }
 
 private:
     struct Clamp {
         std::vector<int> indices;
         std::vector<float> values;
     };
+    void install(std::shared_ptr<const Model> model, std::shared_ptr<const Sampler> sampler, FrameLayout layout);
     void applyClamps();
+    const ChainClamp* denseClamp();
     void checkChain(int chain, const char* what) const;
+    [[noreturn]] void throwWrongStateType() const;
 
-    mutable std::mutex m_modelMutex;        // held only to read or swap the pointer below
+    mutable std::mutex m_modelMutex;        // held only to read or swap the model pointer (and sampler) below
     std::shared_ptr<const Model> m_model;
     std::uint64_t m_generation = 0;
     std::uint64_t m_stateGeneration = 0;    // generation of the snapshot that made the current state
     std::string m_kind;
     std::vector<int> m_layerSizes;
 
-    int m_width = 0;
-    int m_height = 0;
+    std::shared_ptr<const Sampler> m_sampler; // written under m_modelMutex (setModel reads it from any thread)
+    SamplerCapabilities m_capabilities;       // of m_sampler; written under m_modelMutex
+    FrameLayout m_layout;
+    int m_dimension = 0;
     std::uint64_t m_seed = 0;
-    Matrix m_start;                          // shape = [C, n_visible]: the last reset's start state
-    ChainState m_state;
+    Matrix m_start;                          // shape = [C, dimension]: the last reset's start state
+    std::unique_ptr<SamplerState> m_state;   // never null (an empty SamplerState before reset)
     std::vector<Clamp> m_clamps;             // one per chain (empty = free)
+    ChainClamp m_dense;                      // m_clamps as dense [C, dimension] matrices, for step()
+    bool m_denseDirty = true;
+    bool m_anyClamped = false;
     bool m_recordSamples = false;
     bool m_recordTop = false;
 };

@@ -1,10 +1,13 @@
 #pragma once
 // The common interface of every trainable model (DAE/GSN-1, GSN-K, RBM, Gaussian DAE).
+// A model is what is trained; what advances chains is a gsn::Sampler (sampler.h), and the model's own
+// transition operator (stepChains below) is run by ModelChainsSampler.
 //
 // A model owns its parameters (named matrices), computes loss and gradient for a minibatch, and
 // steps a batch of Markov chains. All randomness comes from Philox streams keyed by the caller
 // (see random.h), so a model's output never depends on the thread count.
 
+#include "samplerstate.h"
 #include "tensor.h"
 
 #include <nlohmann/json.hpp>
@@ -23,13 +26,13 @@ struct NoiseKey {
     std::vector<std::uint64_t> rowStream;   // one stream id per batch row (the example's index)
 };
 
-// State of C chains of one model. Row c belongs to chain c.
-struct ChainState {
-    Matrix x;                  // shape = [C, n_visible]: the fed-back (sampled, corrupted as the model defines) state
-    Matrix mean;               // shape = [C, n_visible]: the displayed mean of P(X | ...), values in [0, 1]
+// State of C chains of one model (the state of ModelChainsSampler, sampler.h). Row c belongs to chain c.
+//   x:    shape = [C, n_visible]: the fed-back (sampled, corrupted as the model defines) state
+//   mean: shape = [C, n_visible]: the displayed mean of P(X | ...), values in [0, 1]
+struct ChainState : SamplerState {
     std::vector<Matrix> h;     // hidden layers, h[i] shape = [C, layer i+1 size] (empty for models without state)
-    std::vector<Matrix> extra; // model-specific extra state (e.g. tempering replicas); opaque to callers
-    std::uint64_t step = 0;    // number of steps taken
+
+    const Matrix* top() const override { return h.empty() ? nullptr : &h.back(); }
 };
 
 class Model {

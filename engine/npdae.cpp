@@ -164,6 +164,16 @@ Eigen::VectorXd DiscreteNpDae::stationaryDistribution(double tol, int maxIterati
     fail("npdae", "stationary distribution", "power iteration did not converge (is the chain periodic?)");
 }
 
+void DiscreteNpDae::checkChain(const std::vector<int>& x) const
+{
+    const int k = values();
+    if (m_reconstruction.size() == 0)
+        fail("npdae", "chain", "the estimator is not fitted");
+    for (int v : x)
+        if (v < 0 || v >= k)
+            fail("npdae", "chain start", "expected values in [0, " + std::to_string(k) + ")");
+}
+
 std::vector<int> DiscreteNpDae::run(const std::vector<int>& start, int steps, std::uint64_t seed) const
 {
     const int k = values();
@@ -171,9 +181,7 @@ std::vector<int> DiscreteNpDae::run(const std::vector<int>& start, int steps, st
         fail("npdae", "chain", "the estimator is not fitted");
     if (steps < 0)
         fail("npdae", "chain", "expected a non-negative number of steps");
-    for (int x : start)
-        if (x < 0 || x >= k)
-            fail("npdae", "chain start", "expected values in [0, " + std::to_string(k) + ")");
+    checkChain(start);
     const RowMajorD rc = cumulativeRows(m_corruption);
     const RowMajorD rp = cumulativeRows(m_reconstruction);
     const std::size_t chains = start.size();
@@ -191,6 +199,22 @@ std::vector<int> DiscreteNpDae::run(const std::vector<int>& start, int steps, st
         }
     });
     return out;
+}
+
+void DiscreteNpDae::step(std::vector<int>& x, std::uint64_t seed, std::uint64_t step) const
+{
+    checkChain(x);
+    const int k = values();
+    // K x K work per call against C chains: recomputing the cumulative rows is cheap next to the draws.
+    const RowMajorD rc = cumulativeRows(m_corruption);
+    const RowMajorD rp = cumulativeRows(m_reconstruction);
+    parallelFor(x.size(), kChainBlock, [&](std::size_t begin, std::size_t end) {
+        for (std::size_t c = begin; c < end; ++c) {
+            Philox rng(seed, c, step);
+            const int xt = drawFromCumulative(rc.row(x[c]).data(), k, rng.uniform());
+            x[c] = drawFromCumulative(rp.row(xt).data(), k, rng.uniform());
+        }
+    });
 }
 
 ParzenNpDae::ParzenNpDae(const Options& options)

@@ -56,8 +56,13 @@ public:
     // Runs C = start.size() chains for `steps` steps; returns the states after each step,
     // row-major shape = [C, steps] (element c * steps + t is chain c after step t + 1).
     std::vector<int> run(const std::vector<int>& start, int steps, std::uint64_t seed) const;
+    // One chain step of every value in x (C chains, values in [0, K)) with Philox(seed, c, step): the
+    // same draws as step `step` of run().
+    void step(std::vector<int>& x, std::uint64_t seed, std::uint64_t step) const;
 
 private:
+    void checkChain(const std::vector<int>& x) const;
+
     Eigen::MatrixXd m_corruption;
     Eigen::MatrixXd m_reconstruction;
     Eigen::VectorXd m_empirical;

@@ -10,7 +10,7 @@
 // Noise: replica r of chain c uses Philox(seed, replicaStream(c, r), step), and replica 0 uses
 // stream c, exactly as plain Gibbs (Rbm::stepChains) does, so R = 1 reproduces plain Gibbs. The swap
 // decisions of chain c come from Philox(seed, swapStream(c), step). Results do not depend on the
-// thread count.
+// thread count. TemperingSampler (temperingsampler.h) runs this inside a ChainSet.
 
 #include "rbm.h"
 #include "tensor.h"
@@ -59,50 +59,6 @@ public:
 
 private:
     std::vector<float> m_betas;
-};
-
-// Parallel tempering behind the gsn::Model interface, so a ChainSet can run tempered RBM chains like
-// any other model. A sampling view: kind "rbm-pt", the RBM's layer sizes, no trainable parameters
-// (lossAndGradient throws). To follow a training run, wrap each newer Rbm snapshot in a new
-// TemperedRbm with the same betas and clamp and install it with ChainSet::setModel.
-//
-// ChainState layout: x, mean, h[0] = replica 0 (as plain Gibbs); extra[0] = all replicas' v
-// [R*C, n_visible], extra[1] = all replicas' h [R*C, n_hidden], extra[2] = swap counters
-// [4, R-1] (rows: attempts high, attempts low, accepts high, accepts low; count = high * 2^24 + low,
-// exact in float). Read rates with acceptanceRates(state).
-//
-// Clamping: ChainSet restores clamped pixels of replica 0 only (after the step); that alone would
-// let swaps bring in other replicas' values for those pixels. Exact clamped tempering needs the clamp
-// on every replica: pass it here (mask/values shape = [C, n_visible] or [1, n_visible], 1 = clamped).
-// Replica 0's row of state.x is taken as the current state at the start of every step, so values
-// written into state.x between steps (a clamp, a user edit) are honoured.
-class TemperedRbm : public Model {
-public:
-    TemperedRbm(std::shared_ptr<const Rbm> rbm, std::vector<float> betas, Matrix clampMask = {},
-                Matrix clampValues = {});
-
-    std::string kind() const override { return "rbm-pt"; }
-    std::vector<int> layerSizes() const override { return m_rbm->layerSizes(); }
-    // The RBM's config plus "tempering_betas".
-    nlohmann::json config() const override;
-    std::vector<ParamRef> parameters() override { return {}; }
-    std::unique_ptr<Model> clone() const override { return std::make_unique<TemperedRbm>(*this); }
-    // Throws gsn::Error: train the Rbm itself.
-    double lossAndGradient(const Matrix& batch, const NoiseKey& key, std::vector<Matrix>& grads) override;
-    ChainState startChains(const Matrix& x0) const override;
-    // One ParallelTempering::step with this model's clamp; noise as ParallelTempering documents.
-    void stepChains(ChainState& state, std::uint64_t seed) const override;
-
-    // Swap acceptance rate of each pair (r, r+1) recorded in a state made by this class.
-    static std::vector<double> acceptanceRates(const ChainState& state);
-    const ParallelTempering& tempering() const { return m_tempering; }
-    const Rbm& rbm() const { return *m_rbm; }
-
-private:
-    std::shared_ptr<const Rbm> m_rbm;
-    ParallelTempering m_tempering;
-    Matrix m_clampMask;
-    Matrix m_clampValues;
 };
 
 } // namespace gsn

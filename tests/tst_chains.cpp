@@ -471,13 +471,13 @@ void TestChains::modelSwitchBetweenSteps()
         set.step();
     QVERIFY(set.frame()->cells.maxCoeff() < 1e-4f);
     QCOMPARE(set.modelGeneration(), std::uint64_t{0});
-    const Matrix hiddenBefore = set.state().h[0];
+    const Matrix hiddenBefore = set.stateAs<ChainState>().h[0];
 
     // Install B from another thread, between steps.
     std::thread other([&] { set.setModel(b); });
     other.join();
     QCOMPARE(set.modelGeneration(), std::uint64_t{1});
-    QCOMPARE(set.state().h[0], hiddenBefore); // state untouched until the next step
+    QCOMPARE(set.stateAs<ChainState>().h[0], hiddenBefore); // state untouched until the next step
     set.step();
     const FramePtr f = set.frame();
     QCOMPARE(f->step, std::int64_t{6});
@@ -509,7 +509,7 @@ void TestChains::modelSwitchRefusesOtherArchitecture()
     set.replaceModel(std::make_shared<Rbm>(o, 1), 4, 4);
     QCOMPARE(set.steps(), std::uint64_t{0});
     QCOMPARE(set.frame()->cells, start);
-    QCOMPARE(set.state().h[0].cols(), 17);
+    QCOMPARE(set.stateAs<ChainState>().h[0].cols(), 17);
 }
 
 void TestChains::frameContents()
@@ -521,8 +521,8 @@ void TestChains::frameContents()
     FramePtr f = set.frame();
     QVERIFY(f->valid());
     QCOMPARE(f->chainCount(), 2);
-    QCOMPARE(f->width, w);
-    QCOMPARE(f->height, h);
+    QCOMPARE(f->layout.width, w);
+    QCOMPARE(f->layout.height, h);
     QCOMPARE(f->step, std::int64_t{0});
     QCOMPARE(f->seed, std::uint64_t{3});
     QCOMPARE(f->cells(0, 4), img[4]); // the start frame shows the start images

@@ -31,8 +31,7 @@ FramePtr frameFrom(const Dataset& data, int first, int count, std::int64_t step)
 {
     auto frame = std::make_shared<Frame>();
     frame->cells = data.pixels.middleRows(first, count);
-    frame->width = data.width;
-    frame->height = data.height;
+    frame->layout = FrameLayout::image(data.width, data.height);
     frame->step = step;
     return frame;
 }
@@ -42,7 +41,7 @@ FramePtr faces48(int count)
 {
     const Dataset& faces = test::cachedDataset("faces");
     auto frame = std::make_shared<Frame>();
-    frame->width = frame->height = 48;
+    frame->layout = FrameLayout::image(48, 48);
     frame->cells.resize(count, 48 * 48);
     for (int i = 0; i < count; ++i) {
         for (int y = 0; y < 48; ++y) {
@@ -75,11 +74,11 @@ int maxCellError(const ChainView& view, const QImage& image, const Frame& frame,
             if (chain >= frame.chainCount())
                 continue;
             const QRectF rect = view.cellRect(row, column);
-            for (int y = 0; y < frame.height; ++y) {
-                for (int x = 0; x < frame.width; ++x) {
+            for (int y = 0; y < frame.layout.height; ++y) {
+                for (int x = 0; x < frame.layout.width; ++x) {
                     const QPointF p(rect.x() + (x + 0.5) * zoom, rect.y() + (y + 0.5) * zoom);
                     const QRgb got = image.pixel(int(p.x() * dpr), int(p.y() * dpr));
-                    const auto& want = table[greyLevel(frame.cells(chain, y * frame.width + x))];
+                    const auto& want = table[greyLevel(frame.cells(chain, y * frame.layout.width + x))];
                     worst = std::max({worst, std::abs(qRed(got) - want[0]), std::abs(qGreen(got) - want[1]),
                                       std::abs(qBlue(got) - want[2])});
                     ++*checked;
@@ -151,7 +150,7 @@ private slots:
         QCOMPARE(view->gridRows(), (count + columns - 1) / columns);
         int checked = 0;
         const int error = maxCellError(*view, image, *frame, ColorMap::Grey, &checked);
-        QCOMPARE(checked, count * frame->width * frame->height);
+        QCOMPARE(checked, count * frame->layout.width * frame->layout.height);
         QVERIFY2(error <= 1, qPrintable(QStringLiteral("largest grey-level difference %1").arg(error)));
         // The gaps and the space after the last cell are not digit pixels: they show the background.
         if (padding > 0) {
@@ -169,7 +168,7 @@ private slots:
             return maxCellError(*view, shown, *frame, ColorMap::Grey, &checked);
         };
         QTRY_VERIFY2(screenError() <= 1, qPrintable(QStringLiteral("on screen: largest difference %1").arg(screenError())));
-        QCOMPARE(checked, count * frame->width * frame->height);
+        QCOMPARE(checked, count * frame->layout.width * frame->layout.height);
     }
 
     void colorMaps_data()
@@ -645,8 +644,7 @@ private slots:
         QVERIFY(view);
         view->setFrame(nullptr);
         auto bad = std::make_shared<Frame>();
-        bad->width = 28;
-        bad->height = 28;
+        bad->layout = FrameLayout::image(28, 28);
         bad->cells.resize(3, 100); // not 28*28 columns
         view->setFrame(bad);
         view->refresh();

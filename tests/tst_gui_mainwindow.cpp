@@ -103,7 +103,7 @@ private slots:
         view->refresh();
         QVERIFY(view->currentFrame());
         QCOMPARE(view->currentFrame()->chainCount(), 100);
-        QCOMPARE(view->currentFrame()->width, 28);
+        QCOMPARE(view->currentFrame()->layout.width, 28);
         QVERIFY(view->currentFrame()->cells == dock->dataset()->pixels.topRows(100));
         view->setColumns(10);
         view->setZoom(2.0);
@@ -152,7 +152,7 @@ private slots:
         QCOMPARE(window.dataDock()->dataset()->count(), count);
         QVERIFY(!window.chainView()->classifier()); // Fashion-MNIST and faces: the digit classifier does not apply
         window.chainView()->refresh();
-        QCOMPARE(window.chainView()->currentFrame()->width, width);
+        QCOMPARE(window.chainView()->currentFrame()->layout.width, width);
         window.chainView()->grabFramebuffer();
         QVERIFY(window.chainView()->glError().isEmpty());
     }

@@ -84,7 +84,7 @@ void verifySheetPixels(const QImage& image, const Sheet& sheet, const std::vecto
         QCOMPARE(f->step, cell.step);
         for (int y = 0; y < cell.rect.height(); ++y) {
             for (int x = 0; x < cell.rect.width(); ++x) {
-                const float v = f->cells(cell.chain, (y / s) * f->width + x / s);
+                const float v = f->cells(cell.chain, (y / s) * f->layout.width + x / s);
                 const auto& c = table[greyLevel(v)];
                 const QRgb got = rgb.pixel(cell.rect.x() + x, cell.rect.y() + y);
                 if (qRed(got) != c[0] || qGreen(got) != c[1] || qBlue(got) != c[2])

@@ -120,7 +120,7 @@ private slots:
         QTRY_VERIFY_WITH_TIMEOUT(window.chainView()->currentFrame() && window.chainView()->currentFrame()->step > 3,
                                  20000);
         QCOMPARE(window.chainView()->currentFrame()->chainCount(), 100);
-        QCOMPARE(window.chainView()->currentFrame()->width, 28);
+        QCOMPARE(window.chainView()->currentFrame()->layout.width, 28);
         QTRY_VERIFY(window.chainView()->framesDrawn() > 0);
         QVERIFY(window.lastError().isEmpty());
     }

@@ -9,6 +9,7 @@
 #include "random.h"
 #include "rbm.h"
 #include "tempering.h"
+#include "temperingsampler.h"
 
 #include <QtTest>
 
@@ -522,43 +523,63 @@ private slots:
         QCOMPARE(s.chains.step, g.step);
     }
 
-    // TemperedRbm (the Model adapter) gives exactly ParallelTempering's chains and swap counts.
-    void temperedModelMatchesDirect()
+    // TemperingSampler (the Sampler around ParallelTempering) gives exactly ParallelTempering's chains
+    // and swap counts, and counts as integers: every chain attempts every pair once per step.
+    void temperingSamplerMatchesDirect()
     {
         auto rbm = std::shared_ptr<const Rbm>(twoModeRbm());
         const std::vector<float> betas = ParallelTempering::geometricBetas(5, 0.1f);
         const Matrix x0 = noiseStart(12, 8, 4);
-        TemperedRbm model(rbm, betas);
-        QCOMPARE(QString::fromStdString(model.kind()), QString("rbm-pt"));
-        QCOMPARE(model.layerSizes(), (std::vector<int>{8, 2}));
-        ChainState a = model.startChains(x0);
+        TemperingSampler sampler(betas);
+        QCOMPARE(QString::fromStdString(sampler.kind()), QString("rbm-pt"));
+        QCOMPARE(sampler.dimension(rbm.get()), 8);
+        std::unique_ptr<SamplerState> a = sampler.start(rbm.get(), x0);
         ParallelTempering pt(betas);
         TemperingState b = pt.start(*rbm, x0);
-        for (int t = 0; t < 50; ++t) {
-            model.stepChains(a, 21);
+        const int steps = 50;
+        for (int t = 0; t < steps; ++t) {
+            sampler.step(rbm.get(), *a, 21, nullptr);
             pt.step(*rbm, b, 21);
         }
-        QVERIFY(a.x == b.chains.x);
-        QVERIFY(a.mean == b.chains.mean);
-        QVERIFY(a.extra[0] == b.v);
-        QCOMPARE(a.step, b.chains.step);
-        QCOMPARE(TemperedRbm::acceptanceRates(a), b.acceptanceRates());
-        std::vector<Matrix> g;
-        QVERIFY_THROWS_EXCEPTION(Error, model.lossAndGradient(x0, keyFor(1, 1, 12), g));
+        const auto& s = dynamic_cast<const TemperingChainState&>(*a);
+        QVERIFY(s.x == b.chains.x);
+        QVERIFY(s.mean == b.chains.mean);
+        QVERIFY(s.h[0] == b.chains.h[0]);
+        QVERIFY(s.replicaV == b.v);
+        QVERIFY(s.replicaH == b.h);
+        QCOMPARE(s.step, b.chains.step);
+        const SamplerDiagnostics d = sampler.diagnostics(s);
+        QCOMPARE(d.steps, std::uint64_t(steps));
+        QCOMPARE(d.chains, std::uint64_t(12));
+        QCOMPARE(d.swapAttempts, b.swapAttempts);
+        QCOMPARE(d.swapAccepts, b.swapAccepts);
+        QCOMPARE(d.swapRates(), b.acceptanceRates());
+        QCOMPARE(d.swapAttempts.size(), std::size_t{4});
+        std::uint64_t attempts = 0;
+        for (std::size_t r = 0; r < d.swapAttempts.size(); ++r) {
+            QCOMPARE(d.swapAttempts[r], std::uint64_t(steps) * 12);
+            QVERIFY(d.swapAccepts[r] <= d.swapAttempts[r]);
+            attempts += d.swapAttempts[r];
+        }
+        QCOMPARE(attempts / 12, std::uint64_t(steps) * (betas.size() - 1)); // per chain: steps * (R-1)
+        // The energy interface: the joint energy of replica 0.
+        QVERIFY(sampler.energy() == &sampler);
+        QCOMPARE(sampler.energies(rbm.get(), s), rbm->energy(s.x, s.h[0]));
+        // Not an RBM: refused.
+        const std::shared_ptr<const Model> dae = createModel({{"kind", "dae"}, {"sizes", {8, 4}}}, 1);
+        QVERIFY_THROWS_EXCEPTION(Error, sampler.checkModel(dae.get()));
+        QVERIFY_THROWS_EXCEPTION(Error, sampler.checkModel(nullptr));
+        QVERIFY_THROWS_EXCEPTION(Error, ChainSet(dae, std::make_shared<TemperingSampler>(betas), FrameLayout::image(4, 2)));
     }
 
-    // Tempered chains inside a ChainSet with a clamp (the same clamp given to the ChainSet, which
-    // restores replica 0, and to the TemperedRbm, which clamps every replica): clamped pixels never
-    // change and the chains sample the exact conditional (bound as in temperingClamped).
-    void temperedModelInChainSetWithClamp()
+    // Tempered chains inside a ChainSet with a clamp (the ChainSet restores replica 0 and hands the
+    // clamp to the sampler, which clamps every replica): clamped pixels never change and the chains
+    // sample the exact conditional (bound as in temperingClamped).
+    void temperedChainSetWithClamp()
     {
         auto rbm = std::shared_ptr<const Rbm>(twoModeRbm());
         const std::vector<float> betas = ParallelTempering::geometricBetas(8, 0.08f);
-        Matrix mask = Matrix::Zero(1, 8), values = Matrix::Zero(1, 8);
-        mask(0, 0) = mask(0, 1) = 1.0f;
-        values(0, 1) = 1.0f;
-        auto model = std::make_shared<TemperedRbm>(rbm, betas, mask, values);
-        ChainSet set(model, 4, 2);
+        ChainSet set(rbm, std::make_shared<TemperingSampler>(betas), FrameLayout::image(4, 2));
         set.resetAt(Matrix::Ones(16, 8), 6);
         ClampMask cm(4, 2);
         cm.clamped[0] = cm.clamped[1] = 1;
@@ -572,15 +593,43 @@ private slots:
         std::vector<double> hist(256, 0.0);
         for (int t = 0; t < 3000; ++t) {
             set.step();
-            const Matrix& x = set.state().x;
-            QVERIFY(x.col(0).isZero() && x.col(1).isOnes());
-            addToHistogram(hist, x);
+            const auto& s = set.stateAs<TemperingChainState>();
+            QVERIFY(s.x.col(0).isZero() && s.x.col(1).isOnes());
+            // Every replica holds the clamp, not only the shown one.
+            QVERIFY(s.replicaV.col(0).isZero() && s.replicaV.col(1).isOnes());
+            addToHistogram(hist, s.x);
         }
         const double kl = klDivergence(normalised(hist), cond);
-        const std::vector<double> rates = TemperedRbm::acceptanceRates(set.state());
+        const std::vector<double> rates = set.diagnostics().swapRates();
         qInfo("tempered ChainSet, clamped: KL %.4f, swap rate (0,1) %.2f", kl, rates[0]);
         QVERIFY(kl < 0.01);
         QVERIFY(rates[0] > 0.05);
+    }
+
+    // Replica 0 of the tempering sampler in a ChainSet samples the enumerable two-mode RBM's exact
+    // P(v): the set-up and bound of temperingMixesTwoModes (16 chains from the "on" mode, 3000 steps,
+    // 8 replicas, KL < 0.03 over the 256 states), frames as the means, counts from diagnostics().
+    void temperedChainSetMatchesExactMarginal()
+    {
+        auto rbm = std::shared_ptr<const Rbm>(twoModeRbm());
+        const std::vector<double> p = exactProbabilities(*rbm);
+        const int chains = 16, steps = 3000;
+        ChainSet set(rbm, std::make_shared<TemperingSampler>(ParallelTempering::geometricBetas(8, 0.08f)),
+                     FrameLayout::image(4, 2));
+        set.resetAt(Matrix::Ones(chains, 8), 4);
+        std::vector<double> hist(256, 0.0);
+        for (int t = 0; t < steps; ++t) {
+            set.step();
+            addToHistogram(hist, set.state().x);
+        }
+        const double kl = klDivergence(normalised(hist), p);
+        qInfo("tempered ChainSet KL(replica 0 || exact) %.4f", kl);
+        QVERIFY(kl < 0.03);
+        const SamplerDiagnostics d = set.diagnostics();
+        QCOMPARE(d.steps, std::uint64_t(steps));
+        QCOMPARE(d.swapAttempts.size(), std::size_t{7});
+        for (std::uint64_t a : d.swapAttempts)
+            QCOMPARE(a, std::uint64_t(steps) * chains);
     }
 
     void temperingRejectsBadBetas()

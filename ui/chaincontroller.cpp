@@ -28,7 +28,7 @@ void FrameRecorder::add(FramePtr frame)
     const std::size_t limit = std::max<std::size_t>(2, std::min<std::size_t>(m_maxFrames, m_maxBytes / bytes));
     std::lock_guard lock(m_mutex);
     // A new run (the step went back) starts a new recording: a sheet shows one run.
-    if (!m_frames.empty() && (m_frames.back()->step >= frame->step || m_frames.back()->width != frame->width ||
+    if (!m_frames.empty() && (m_frames.back()->step >= frame->step || m_frames.back()->layout != frame->layout ||
                               m_frames.back()->chainCount() != frame->chainCount()))
         m_frames.clear();
     m_frames.push_back(std::move(frame));

@@ -109,7 +109,7 @@ ChainView::~ChainView()
 
 void ChainView::setFrame(FramePtr frame)
 {
-    if (frame && frame->valid())
+    if (frame && frame->valid() && frame->layout.isImage())
         m_staging->publish(std::move(frame));
 }
 
@@ -246,12 +246,12 @@ void ChainView::setFilmstripLength(int length)
 
 int ChainView::cellWidth() const
 {
-    return m_frame ? m_frame->width : 0;
+    return m_frame ? m_frame->layout.width : 0;
 }
 
 int ChainView::cellHeight() const
 {
-    return m_frame ? m_frame->height : 0;
+    return m_frame ? m_frame->layout.height : 0;
 }
 
 void ChainView::updateLayout()
@@ -261,8 +261,8 @@ void ChainView::updateLayout()
     if (m_frame) {
         input.mode = m_filmstrip ? ChainGridLayout::Mode::Filmstrip : ChainGridLayout::Mode::Grid;
         input.chainCount = m_frame->chainCount();
-        input.cellWidth = m_frame->width;
-        input.cellHeight = m_frame->height;
+        input.cellWidth = m_frame->layout.width;
+        input.cellHeight = m_frame->layout.height;
         input.padding = m_padding;
         input.columns = m_columns;
         input.viewport = QSizeF(width(), height());
@@ -321,7 +321,7 @@ std::optional<ChainView::CellInfo> ChainView::cellAt(QPointF widgetPos) const
     const Frame* frame = source ? sourceFrame(*source) : nullptr;
     const int w = cellWidth(), h = cellHeight();
     // A history frame from before a dataset switch may have another size or fewer chains.
-    if (!frame || source->chain >= frame->chainCount() || frame->width != w || frame->height != h)
+    if (!frame || source->chain >= frame->chainCount() || frame->layout.width != w || frame->layout.height != h)
         return std::nullopt;
     CellInfo info;
     info.chain = source->chain;
@@ -351,7 +351,7 @@ void ChainView::fillAtlas()
             const auto source = m_layout.source(row, column);
             const Frame* frame = source ? sourceFrame(*source) : nullptr;
             // A history frame from before a dataset switch may have another size: leave it blank.
-            if (!frame || source->chain >= frame->chainCount() || frame->width != w || frame->height != h)
+            if (!frame || source->chain >= frame->chainCount() || frame->layout.width != w || frame->layout.height != h)
                 continue;
             const float* src = frame->cells.row(source->chain).data();
             for (int y = 0; y < h; ++y) {

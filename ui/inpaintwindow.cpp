@@ -560,7 +560,7 @@ void InpaintWindow::pickSource()
         return;
     }
     SourceImageDialog dialog(m_width, m_height, m_dataset, this);
-    if (const FramePtr f = m_view->currentFrame(); f && f->chainCount() > 0 && f->width == m_width)
+    if (const FramePtr f = m_view->currentFrame(); f && f->chainCount() > 0 && f->layout.width == m_width)
         dialog.setChainSample(std::vector<float>(f->cells.row(0).data(), f->cells.row(0).data() + m_width * m_height),
                               tr("chain 0 at step %1").arg(f->step));
     if (dialog.exec() == QDialog::Accepted)

@@ -139,8 +139,7 @@ void MainWindow::showDatasetExamples(std::shared_ptr<const Dataset> dataset)
     auto frame = std::make_shared<Frame>();
     const int count = std::min(kExampleChains, dataset->count());
     frame->cells = dataset->pixels.topRows(count);
-    frame->width = dataset->width;
-    frame->height = dataset->height;
+    frame->layout = FrameLayout::image(dataset->width, dataset->height);
     frame->step = 0;
     m_view->setFrame(std::move(frame));
     statusBar()->showMessage(tr("Loaded %1 (%2 images)").arg(QString::fromStdString(dataset->name)).arg(dataset->count()),

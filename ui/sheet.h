@@ -26,7 +26,7 @@ struct SheetFrame {
     const Matrix* cells = nullptr;  // shape = [C, width*height], values in [0, 1]
 };
 
-// Views of any range of frame pointers with ->step, ->width, ->height, ->cells (e.g. FramePtr);
+// Views of any range of frame pointers with ->step, ->layout (an image), ->cells (e.g. FramePtr);
 // null pointers are skipped.
 template <class Range>
 std::vector<SheetFrame> sheetFramesOf(const Range& frames)
@@ -34,7 +34,7 @@ std::vector<SheetFrame> sheetFramesOf(const Range& frames)
     std::vector<SheetFrame> out;
     for (const auto& f : frames)
         if (f)
-            out.push_back({static_cast<std::int64_t>(f->step), f->width, f->height, &f->cells});
+            out.push_back({static_cast<std::int64_t>(f->step), f->layout.width, f->layout.height, &f->cells});
     return out;
 }
 

@@ -23,13 +23,14 @@ constexpr int kStripSteps = 30;
 QImage stripImage(const Frame& frame)
 {
     const int c = frame.chainCount();
-    QImage image(c * (frame.width + 1) - 1, frame.height, QImage::Format_Grayscale8);
+    const int width = frame.layout.width, height = frame.layout.height;
+    QImage image(c * (width + 1) - 1, height, QImage::Format_Grayscale8);
     image.fill(128);
     for (int k = 0; k < c; ++k)
-        for (int y = 0; y < frame.height; ++y) {
-            uchar* line = image.scanLine(y) + k * (frame.width + 1);
-            for (int x = 0; x < frame.width; ++x)
-                line[x] = uchar(std::lround(255.0f * std::clamp(frame.cells(k, y * frame.width + x), 0.0f, 1.0f)));
+        for (int y = 0; y < height; ++y) {
+            uchar* line = image.scanLine(y) + k * (width + 1);
+            for (int x = 0; x < width; ++x)
+                line[x] = uchar(std::lround(255.0f * std::clamp(frame.cells(k, y * width + x), 0.0f, 1.0f)));
         }
     return image;
 }
