@@ -43,7 +43,7 @@ ChainGridLayout::Input filmstrip(int chains, std::vector<int> selected, int hist
 FramePtr frameOf(int chains, std::int64_t step)
 {
     auto frame = std::make_shared<Frame>();
-    frame->width = frame->height = 2;
+    frame->layout = FrameLayout::image(2, 2);
     frame->cells = Matrix::Constant(chains, 4, 0.5f);
     frame->step = step;
     return frame;

@@ -153,8 +153,8 @@ private slots:
         QCOMPARE(window.currentModel()->info.imageHeight, 15);
         window.chains()->startChains();
         QTRY_VERIFY(window.chainView()->currentFrame());
-        QCOMPARE(window.chainView()->currentFrame()->width, 20);
-        QCOMPARE(window.chainView()->currentFrame()->height, 15);
+        QCOMPARE(window.chainView()->currentFrame()->layout.width, 20);
+        QCOMPARE(window.chainView()->currentFrame()->layout.height, 15);
         StudioModelPtr shaped = window.currentModel();
 
         // With MNIST loaded the mismatch names the model's stored shape.
