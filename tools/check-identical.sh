@@ -161,8 +161,11 @@ run_case() {
             for d in "${diffs[@]}"; do
                 file=${d% (*} part=${d##*(}
                 part=${part%)}
-                diff <(describe old "$name" "$file" "$part") <(describe new "$name" "$file" "$part") |
-                    grep '^[<>]' | head -6 | cut -c1-150 | sed 's/^</    old:/; s/^>/    new:/'
+                local lines
+                lines=$(diff <(describe old "$name" "$file" "$part") <(describe new "$name" "$file" "$part"))
+                # The first three differing lines of each side.
+                { grep '^<' <<<"$lines" | head -3; grep '^>' <<<"$lines" | head -3; } | cut -c1-150 |
+                    sed 's/^</    old:/; s/^>/    new:/'
             done
         fi
     fi
