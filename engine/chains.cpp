@@ -2,6 +2,7 @@
 
 #include "error.h"
 #include "random.h"
+#include "randomstreams.h"
 
 #include <chrono>
 #include <cmath>
@@ -34,7 +35,7 @@ Matrix initialState(const std::vector<ChainInit>& inits, int nVisible, std::uint
         switch (init.kind) {
         case ChainInit::Kind::Noise: {
             // Each chain its own stream, so the start of chain c does not depend on C.
-            Philox rng(seed, c, kInitStep);
+            Philox rng(seed, streams::chainStream(c), streams::kChainStartStep);
             rng.uniform(row.data(), static_cast<std::size_t>(nVisible));
             break;
         }

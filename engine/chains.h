@@ -55,12 +55,9 @@ struct ChainInit {
 };
 
 // The start matrix for `inits` (one row per chain; shape = [C, nVisible]): uniform noise in (0, 1)
-// from Philox(seed, c, kInitStep), zeros, or the given image. Throws gsn::Error for an image of the
-// wrong size or values outside [0, 1].
+// from Philox(seed, c, streams::kChainStartStep) (randomstreams.h), zeros, or the given image. Throws
+// gsn::Error for an image of the wrong size or values outside [0, 1].
 Matrix initialState(const std::vector<ChainInit>& inits, int nVisible, std::uint64_t seed);
-
-// The Philox step used for the start noise; chains never reach it, so it does not overlap their noise.
-inline constexpr std::uint64_t kInitStep = ~std::uint64_t{0};
 
 // Samples for a Parzen evaluation (SPEC 4): the displayed means of ONE chain started at `init`
 // (start noise from initialState, step noise from the model's stepChains with `seed`), kept after

@@ -2,6 +2,7 @@
 
 #include "error.h"
 #include "random.h"
+#include "randomstreams.h"
 
 #include <algorithm>
 #include <cmath>
@@ -100,7 +101,7 @@ ClampMask makeMask(MaskPreset preset, int width, int height, const MaskPresetOpt
         // is exact and every k-subset is equally likely.
         std::vector<int> order(static_cast<std::size_t>(n));
         std::iota(order.begin(), order.end(), 0);
-        Philox rng(options.seed, kRandomMaskStream, 0);
+        Philox rng(options.seed, streams::kRandomMaskStream, 0);
         for (int i = 0; i < k; ++i) {
             // 64 random bits modulo (n - i): bias below 2^-35 for any image size we accept.
             const std::uint64_t r = (static_cast<std::uint64_t>(rng.next32()) << 32) | rng.next32();

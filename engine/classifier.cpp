@@ -2,6 +2,7 @@
 
 #include "error.h"
 #include "random.h"
+#include "randomstreams.h"
 #include "safetensors.h"
 
 #include <algorithm>
@@ -71,7 +72,7 @@ Classifier::Classifier(int width, int height, int hidden, int classes, std::uint
         fail("classifier", "sizes",
              "expected a positive image size, hidden units and at least 2 classes (at most " +
                  std::to_string(kMaxLayerSize) + " each)");
-    Philox rng(seed, 0, 0);
+    Philox rng(seed, streams::kClassifierInitStream, 0);
     m_w0.resize(inputs(), hidden);
     m_w1.resize(hidden, classes);
     glorot(m_w0, rng);
@@ -146,7 +147,7 @@ double trainClassifier(Classifier& classifier, const Dataset& train, const Class
     std::vector<int> labels;
     for (int epoch = 0; epoch < training.epochs; ++epoch) {
         std::iota(order.begin(), order.end(), 0);
-        Philox shuffle(training.seed, std::uint64_t{1} << 63, std::uint64_t(epoch));
+        Philox shuffle(training.seed, streams::kClassifierShuffleStream, std::uint64_t(epoch));
         for (int i = n - 1; i > 0; --i)
             std::swap(order[std::size_t(i)], order[std::size_t(shuffle.next32() % std::uint32_t(i + 1))]);
         double lossSum = 0.0;

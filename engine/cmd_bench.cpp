@@ -10,6 +10,7 @@
 #include "modelmath.h"
 #include "modelregistry.h"
 #include "parallel.h"
+#include "randomstreams.h"
 
 #include <nlohmann/json.hpp>
 
@@ -129,7 +130,8 @@ int bench(const Args& args)
             key.step = step++;
             key.rowStream.resize(batch);
             for (int r = 0; r < batch; ++r)
-                key.rowStream[static_cast<std::size_t>(r)] = static_cast<std::uint64_t>(start + r);
+                key.rowStream[static_cast<std::size_t>(r)]
+                    = streams::trainingRowStream(static_cast<std::uint64_t>(start + r));
             model.lossAndGradient(data.pixels.middleRows(start, batch), key, grads);
             for (std::size_t k = 0; k < params.size(); ++k) {
                 momentum[k] = mu * momentum[k] + (1.0f - mu) * grads[k];

@@ -3,6 +3,7 @@
 #include "error.h"
 #include "modelmath.h"
 #include "parallel.h"
+#include "randomstreams.h"
 
 #include <cmath>
 #include <numeric>
@@ -57,7 +58,7 @@ Dae::Dae(const nlohmann::json& config, std::uint64_t seed)
         fail(kWhere, "output_sigma", "expected a number > 0 (needed when the corruption level is 0)");
 
     m_W0.resize(m_visible, m_hidden);
-    modelmath::initUniform(m_W0, seed, modelmath::kInitStream);
+    modelmath::initUniform(m_W0, seed, streams::kModelInitStream);
     m_b0 = Matrix::Zero(1, m_visible);
     m_b1 = Matrix::Zero(1, m_hidden);
 }
@@ -223,7 +224,7 @@ void Dae::stepChains(ChainState& state, std::uint64_t seed) const
         std::vector<Philox> rng;
         rng.reserve(static_cast<std::size_t>(R));
         for (Eigen::Index r = 0; r < R; ++r)
-            rng.emplace_back(seed, static_cast<std::uint64_t>(b + r), state.step);
+            rng.emplace_back(seed, streams::chainStream(static_cast<std::uint64_t>(b + r)), state.step);
         Matrix xt = state.x.middleRows(b, R);
         for (Eigen::Index r = 0; r < R; ++r)
             corruptRow(m_corruption, xt.row(r).data(), static_cast<std::size_t>(m_visible),

@@ -2,6 +2,7 @@
 
 #include "error.h"
 #include "random.h"
+#include "randomstreams.h"
 
 #include <chrono>
 #include <cmath>
@@ -56,11 +57,11 @@ void threshold(Matrix& m)
 }
 
 // Stochastic binarisation: pixel = 1 with probability equal to its grey level, row r of the set drawing
-// from Philox(seed, r, setIndex) so each set gets its own streams.
+// from Philox(seed, streams::evalBinarizeStream(r), setIndex) so each set gets its own streams.
 void binarizeStochastic(Matrix& m, std::uint64_t seed, std::uint64_t setIndex)
 {
     for (Eigen::Index r = 0; r < m.rows(); ++r) {
-        Philox rng(seed, static_cast<std::uint64_t>(r), setIndex);
+        Philox rng(seed, streams::evalBinarizeStream(static_cast<std::uint64_t>(r)), setIndex);
         for (Eigen::Index c = 0; c < m.cols(); ++c)
             m(r, c) = rng.uniform() < m(r, c) ? 1.0f : 0.0f;
     }

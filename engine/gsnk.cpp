@@ -3,6 +3,7 @@
 #include "error.h"
 #include "modelmath.h"
 #include "parallel.h"
+#include "randomstreams.h"
 
 #include <cmath>
 #include <utility>
@@ -84,7 +85,7 @@ GsnK::GsnK(const nlohmann::json& config, std::uint64_t seed)
     m_b.resize(static_cast<std::size_t>(m_K + 1));
     for (int i = 0; i < m_K; ++i) {
         m_W[i].resize(m_sizes[i], m_sizes[i + 1]);
-        modelmath::initUniform(m_W[i], seed, modelmath::kInitStream + static_cast<std::uint64_t>(i));
+        modelmath::initUniform(m_W[i], seed, streams::kModelInitStream + static_cast<std::uint64_t>(i));
     }
     for (int i = 0; i <= m_K; ++i)
         m_b[i] = Matrix::Zero(1, m_sizes[i]);
@@ -351,7 +352,7 @@ void GsnK::stepChains(ChainState& state, std::uint64_t seed) const
     std::vector<Philox> rng;
     rng.reserve(rows);
     for (std::size_t c = 0; c < rows; ++c)
-        rng.emplace_back(seed, c, state.step);
+        rng.emplace_back(seed, streams::chainStream(c), state.step);
     Matrix T, logits;
     // Odd layers read only even layers and vice versa, so updating in place is exact.
     Matrix next;

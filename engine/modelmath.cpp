@@ -1,6 +1,7 @@
 #include "modelmath.h"
 
 #include "parallel.h"
+#include "randomstreams.h"
 
 #include <cstdlib>
 #include <mutex>
@@ -61,7 +62,7 @@ void product(Matrix& C, const Matrix& A, bool transposeA, const Matrix& B, bool 
 void initUniform(Matrix& w, std::uint64_t seed, std::uint64_t stream)
 {
     const float bound = std::sqrt(6.0f / static_cast<float>(w.rows() + w.cols()));
-    Philox rng(seed, stream, 0);
+    Philox rng(seed, stream, streams::kModelInitStep);
     float* d = w.data();
     for (Eigen::Index i = 0; i < w.size(); ++i)
         d[i] = bound * (2.0f * rng.uniform() - 1.0f);

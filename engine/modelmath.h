@@ -16,16 +16,14 @@ namespace gsn::modelmath {
 // count) so every block does the same arithmetic on 1 or N threads.
 constexpr std::size_t kRowBlock = 50;
 
-// Stream ids for parameter initialisation: Philox(seed, kInitStream + i, 0) fills weight matrix i.
-constexpr std::uint64_t kInitStream = 0xF000000000000000ull;
-
 // C = op(A) op(B), or C += op(A) op(B) with `accumulate` (C then already has its shape). C's columns
 // are cut into about eight fixed blocks (a multiple of 16 columns, from C's width only) computed in
 // parallel: every thread keeps the full row count of A, so each BLAS call sees all the rows and
 // each thread packs only its share of B. Small products run as one block.
 void product(Matrix& C, const Matrix& A, bool transposeA, const Matrix& B, bool transposeB, bool accumulate);
 
-// Fills w (shape = [n_in, n_out]) uniformly in +-sqrt(6 / (n_in + n_out)) from Philox(seed, stream, 0).
+// Fills w (shape = [n_in, n_out]) uniformly in +-sqrt(6 / (n_in + n_out)) from Philox(seed, stream,
+// streams::kModelInitStep); stream = streams::kModelInitStream + i for weight matrix i (randomstreams.h).
 void initUniform(Matrix& w, std::uint64_t seed, std::uint64_t stream);
 
 // Sum over all entries of the binary cross-entropy of sigmoid(logit) against target, computed from

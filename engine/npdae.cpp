@@ -2,6 +2,7 @@
 
 #include "error.h"
 #include "parallel.h"
+#include "randomstreams.h"
 
 #include <algorithm>
 #include <cmath>
@@ -98,7 +99,7 @@ std::vector<int> DiscreteNpDae::sampleCategorical(const Eigen::VectorXd& p, int 
         cum(i) += cum(i - 1);
     std::vector<int> out(static_cast<std::size_t>(std::max(n, 0)));
     for (std::size_t i = 0; i < out.size(); ++i) {
-        Philox rng(seed, i, 0);
+        Philox rng(seed, streams::npdaeStream(i), 0);
         out[i] = drawFromCumulative(cum.data(), static_cast<int>(cum.size()), rng.uniform());
     }
     return out;
@@ -117,7 +118,7 @@ void DiscreteNpDae::fit(const std::vector<int>& samples, std::uint64_t seed)
         if (x < 0 || x >= k)
             fail("npdae", "training samples", "expected values in [0, " + std::to_string(k) + "), got "
                                                   + std::to_string(x) + " at index " + std::to_string(i));
-        Philox rng(seed, i, 0);
+        Philox rng(seed, streams::npdaeStream(i), 0);
         const int xt = drawFromCumulative(cumC.row(x).data(), k, rng.uniform());
         counts(xt, x) += 1.0;
         m_empirical(x) += 1.0;
@@ -191,7 +192,7 @@ std::vector<int> DiscreteNpDae::run(const std::vector<int>& start, int steps, st
         for (std::size_t c = begin; c < end; ++c) {
             int x = start[c];
             for (std::size_t t = 0; t < s; ++t) {
-                Philox rng(seed, c, t);
+                Philox rng(seed, streams::npdaeStream(c), t);
                 const int xt = drawFromCumulative(rc.row(x).data(), k, rng.uniform());
                 x = drawFromCumulative(rp.row(xt).data(), k, rng.uniform());
                 out[c * s + t] = x;
@@ -235,7 +236,7 @@ void ParzenNpDae::fit(const Matrix& data, std::uint64_t seed)
     Matrix corrupted(data.rows(), data.cols());
     const auto sigma = static_cast<float>(m_options.corruptionSigma);
     for (Eigen::Index i = 0; i < data.rows(); ++i) {
-        Philox rng(seed, static_cast<std::uint64_t>(i), 0);
+        Philox rng(seed, streams::npdaeStream(static_cast<std::uint64_t>(i)), 0);
         for (Eigen::Index j = 0; j < data.cols(); ++j)
             corrupted(i, j) = data(i, j) + sigma * rng.normal();
     }
@@ -310,7 +311,7 @@ Matrix ParzenNpDae::sampleConditional(const Matrix& xt, std::uint64_t seed, std:
         std::vector<Philox> rng;
         rng.reserve(end - begin);
         for (std::size_t r = begin; r < end; ++r)
-            rng.emplace_back(seed, r, step);
+            rng.emplace_back(seed, streams::npdaeStream(r), step);
         sampleRows(xt, out, begin, end, rng);
     });
     return out;
@@ -328,7 +329,7 @@ void ParzenNpDae::step(Matrix& x, std::uint64_t seed, std::uint64_t step) const
         std::vector<Philox> rng;
         rng.reserve(end - begin);
         for (std::size_t c = begin; c < end; ++c) {
-            rng.emplace_back(seed, c, step);
+            rng.emplace_back(seed, streams::npdaeStream(c), step);
             const auto r = static_cast<Eigen::Index>(c);
             for (Eigen::Index j = 0; j < x.cols(); ++j)
                 xt(r, j) = x(r, j) + sigma * rng.back().normal();

@@ -4,7 +4,7 @@
 // Every random draw in the engine comes from a stream keyed by (seed, stream, step): a chain
 // uses (seed, chain index, step number); training uses (seed, example index in the epoch's order,
 // epoch * batches + batch). Streams are independent of which thread runs them, so results do not
-// depend on the thread count.
+// depend on the thread count. Which keys each purpose uses is listed in one table: randomstreams.h.
 
 #include <Random123/philox.h>
 

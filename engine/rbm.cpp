@@ -3,10 +3,10 @@
 #include "error.h"
 #include "parallel.h"
 #include "random.h"
+#include "randomstreams.h"
 
 #include <algorithm>
 #include <cmath>
-#include <limits>
 
 namespace gsn {
 namespace {
@@ -16,8 +16,6 @@ namespace {
 constexpr std::size_t kRowBlock = 16;
 // Columns of W per parallel block when forming the weight gradient.
 constexpr std::size_t kColBlock = 32;
-// Initialisation draws use this step so they never share a counter block with a training or chain step.
-constexpr std::uint64_t kInitStep = std::numeric_limits<std::uint64_t>::max();
 
 const char* kWhere = "rbm config";
 
@@ -126,7 +124,8 @@ Rbm::Rbm(const Options& options, std::uint64_t seed)
     m_w.resize(nv, nh);
     const float bound = 4.0f * std::sqrt(6.0f / static_cast<float>(nv + nh));
     for (int i = 0; i < nv; ++i) {
-        Philox rng(seed, static_cast<std::uint64_t>(i), kInitStep);
+        // Its own range (issue 11): the key (i, kChainStartStep) used before is chain i's start noise.
+        Philox rng(seed, streams::kRbmInitStream + static_cast<std::uint64_t>(i), streams::kModelInitStep);
         for (int j = 0; j < nh; ++j)
             m_w(i, j) = (2.0f * rng.uniform() - 1.0f) * bound;
     }
@@ -135,7 +134,7 @@ Rbm::Rbm(const Options& options, std::uint64_t seed)
     if (options.persistent) {
         m_pcd.resize(options.pcdChains, nv);
         for (int c = 0; c < options.pcdChains; ++c) {
-            Philox rng(seed, pcdStream(static_cast<std::uint64_t>(c)), kInitStep);
+            Philox rng(seed, pcdStream(static_cast<std::uint64_t>(c)), streams::kChainStartStep);
             for (int i = 0; i < nv; ++i)
                 m_pcd(c, i) = rng.uniform() < 0.5f ? 1.0f : 0.0f;
         }
@@ -311,7 +310,7 @@ void Rbm::stepChains(ChainState& state, std::uint64_t seed) const
     const auto chains = static_cast<std::size_t>(state.x.rows());
     std::vector<std::uint64_t> streams(chains);
     for (std::size_t c = 0; c < chains; ++c)
-        streams[c] = c;
+        streams[c] = streams::chainStream(c);
     if (state.h.empty())
         state.h.emplace_back();
     gibbsSweep(state.x, state.h[0], state.mean, {}, streams, seed, state.step);

@@ -13,6 +13,7 @@
 // ("pcd_chains" is optional, default 100, used only when persistent).
 
 #include "model.h"
+#include "randomstreams.h"
 
 #include <cstdint>
 #include <memory>
@@ -31,7 +32,8 @@ public:
     };
 
     // Weights uniform in +-4*sqrt(6/(nv+nh)) (the sigmoid-unit rule of the Theano RBM tutorial that
-    // accompanies these papers), biases 0, persistent chains Bernoulli(1/2), all from Philox(seed, ...).
+    // accompanies these papers), biases 0, persistent chains Bernoulli(1/2). Keys (randomstreams.h):
+    // weight row i from (kRbmInitStream + i, kModelInitStep), persistent chain j from (pcdStream(j), kChainStartStep).
     Rbm(const Options& options, std::uint64_t seed);
     // Validates and reads a config json (see top of file); throws gsn::Error naming the bad field.
     static std::unique_ptr<Rbm> fromConfig(const nlohmann::json& config, std::uint64_t seed);
@@ -93,8 +95,8 @@ public:
     static RowVector stateOf(std::uint64_t index, int visible);
     static std::uint64_t indexOf(const float* v, int visible);
 
-    // The stream of persistent chain j: distinct from every example stream (< 2^32).
-    static std::uint64_t pcdStream(std::uint64_t j) { return (std::uint64_t{1} << 32) | j; }
+    // The stream of persistent chain j (streams::pcdStream): distinct from every example stream.
+    static std::uint64_t pcdStream(std::uint64_t j) { return streams::pcdStream(j); }
 
     const Options& options() const { return m_options; }
     const Matrix& weights() const { return m_w; }       // shape = [n_visible, n_hidden]

@@ -12,6 +12,7 @@
 // decisions of chain c come from Philox(seed, swapStream(c), step). Results do not depend on the
 // thread count. TemperingSampler (temperingsampler.h) runs this inside a ChainSet.
 
+#include "randomstreams.h"
 #include "rbm.h"
 #include "tensor.h"
 
@@ -53,9 +54,12 @@ public:
               const Matrix* clampValues = nullptr) const;
 
     // Noise stream of replica r of chain c (r = 0 gives c itself, like plain Gibbs).
-    static std::uint64_t replicaStream(std::uint64_t chain, std::uint64_t replica) { return chain | (replica << 40); }
+    static std::uint64_t replicaStream(std::uint64_t chain, std::uint64_t replica)
+    {
+        return streams::temperingReplicaStream(chain, replica);
+    }
     // Noise stream of chain c's swap decisions.
-    static std::uint64_t swapStream(std::uint64_t chain) { return chain | (std::uint64_t{0xFFFFF} << 40); }
+    static std::uint64_t swapStream(std::uint64_t chain) { return streams::temperingSwapStream(chain); }
 
 private:
     std::vector<float> m_betas;

@@ -3,6 +3,7 @@
 #include "error.h"
 #include "parallel.h"
 #include "random.h"
+#include "randomstreams.h"
 
 #include <chrono>
 #include <cmath>
@@ -136,7 +137,7 @@ std::vector<int> Trainer::epochOrder(std::uint64_t seed, int epoch, int n)
     std::vector<int> order(static_cast<std::size_t>(n));
     for (int i = 0; i < n; ++i)
         order[i] = i;
-    Philox rng(seed, kShuffleStream, static_cast<std::uint64_t>(epoch));
+    Philox rng(seed, streams::kShuffleStream, static_cast<std::uint64_t>(epoch));
     for (int i = n - 1; i > 0; --i)
         std::swap(order[i], order[boundedRandom(rng, static_cast<std::uint32_t>(i + 1))]);
     return order;
@@ -197,7 +198,8 @@ TrainResult Trainer::run(int epochs, const std::atomic<bool>* cancel)
             for (int r = 0; r < rows; ++r) {
                 const int example = order[static_cast<std::size_t>(begin + r)];
                 batch.row(r) = m_data.pixels.row(example);
-                key.rowStream[static_cast<std::size_t>(r)] = static_cast<std::uint64_t>(example);
+                key.rowStream[static_cast<std::size_t>(r)]
+                    = streams::trainingRowStream(static_cast<std::uint64_t>(example));
             }
 
             const double loss = m_model.lossAndGradient(batch, key, m_grads);

@@ -3,8 +3,9 @@
 //   m <- mu * m + (1 - mu) * g;   theta <- theta - lr * m;   lr <- lr * decay after every epoch.
 //
 // Everything random is keyed, nothing is carried in a generator: the example order of epoch e is a
-// Fisher-Yates shuffle drawn from Philox(seed, kShuffleStream, e), and the noise of a batch is
-// NoiseKey{seed, step = global batch counter, rowStream = the examples' dataset indices}. The training
+// Fisher-Yates shuffle drawn from Philox(seed, streams::kShuffleStream, e) (randomstreams.h), and the
+// noise of a batch is NoiseKey{seed, step = global batch counter, rowStream = the examples' dataset
+// indices}. The training
 // state is therefore a handful of counters plus the momentum buffers, and a run resumed from a saved
 // TrainState (mid-epoch or at an epoch end) is bit-identical to an uninterrupted one.
 
@@ -19,9 +20,6 @@
 #include <vector>
 
 namespace gsn {
-
-// Philox stream id of the per-epoch shuffle; example streams are dataset indices (< 2^31), so never equal.
-inline constexpr std::uint64_t kShuffleStream = 0x8000000000000000ull;
 
 // Hyper-parameters of a fresh run.
 struct TrainOptions {
@@ -106,7 +104,7 @@ public:
 
     // Batches per epoch: ceil(examples / batchSize) (the last batch may be smaller).
     static int batchesPerEpoch(long long examples, int batchSize);
-    // The example order of `epoch`: a permutation of [0, n) from Philox(seed, kShuffleStream, epoch).
+    // The example order of `epoch`: a permutation of [0, n) from Philox(seed, streams::kShuffleStream, epoch).
     static std::vector<int> epochOrder(std::uint64_t seed, int epoch, int n);
 
 private:

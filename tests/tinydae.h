@@ -9,6 +9,7 @@
 #include "error.h"
 #include "model.h"
 #include "random.h"
+#include "randomstreams.h"
 
 #include <cmath>
 #include <memory>
@@ -87,7 +88,7 @@ public:
     void stepChains(ChainState& state, std::uint64_t seed) const override
     {
         for (Eigen::Index c = 0; c < state.x.rows(); ++c) {
-            Philox rng(seed, std::uint64_t(c), state.step);
+            Philox rng(seed, streams::chainStream(std::uint64_t(c)), state.step);
             Matrix x = state.x.row(c);
             for (int i = 0; i < m_visible; ++i)
                 if (rng.uniform() < m_mask)

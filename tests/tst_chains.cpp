@@ -5,6 +5,7 @@
 #include "error.h"
 #include "parallel.h"
 #include "random.h"
+#include "randomstreams.h"
 #include "rbm.h"
 
 #include <QtTest>
@@ -47,7 +48,7 @@ public:
         const std::uint64_t step = s.step;
         parallelFor(static_cast<std::size_t>(s.x.rows()), 3, [&](std::size_t begin, std::size_t end) {
             for (std::size_t c = begin; c < end; ++c) {
-                Philox rng(seed, c, step);
+                Philox rng(seed, streams::chainStream(c), step);
                 const auto r = static_cast<Eigen::Index>(c);
                 const float h = s.h[0](r, 0);
                 for (Eigen::Index i = 0; i < s.x.cols(); ++i) {

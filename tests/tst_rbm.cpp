@@ -7,6 +7,7 @@
 #include "model.h"
 #include "parallel.h"
 #include "random.h"
+#include "randomstreams.h"
 #include "rbm.h"
 #include "tempering.h"
 #include "temperingsampler.h"
@@ -39,12 +40,12 @@ std::unique_ptr<Rbm> randomRbm(int nv, int nh, float wScale, std::uint64_t seed)
     return rbm;
 }
 
-// C start states, each pixel Bernoulli(1/2) from Philox(seed, c, ~0).
+// C start states, each pixel Bernoulli(1/2) from chain c's start-noise key (randomstreams.h).
 Matrix noiseStart(int chains, int nv, std::uint64_t seed)
 {
     Matrix x(chains, nv);
     for (int c = 0; c < chains; ++c) {
-        Philox rng(seed, static_cast<std::uint64_t>(c), ~std::uint64_t{0});
+        Philox rng(seed, streams::chainStream(static_cast<std::uint64_t>(c)), streams::kChainStartStep);
         for (int i = 0; i < nv; ++i)
             x(c, i) = rng.uniform() < 0.5f ? 1.0f : 0.0f;
     }

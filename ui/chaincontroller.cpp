@@ -2,6 +2,7 @@
 
 #include "error.h"
 #include "random.h"
+#include "randomstreams.h"
 
 #include <QMetaObject>
 
@@ -12,9 +13,6 @@ namespace gsn {
 namespace {
 
 std::atomic<int> g_liveRunners{0};
-
-// Philox stream for picking random test images (chains use streams 0..C-1 and never this one).
-constexpr std::uint64_t kPickStream = 0x7000000000000000ull;
 
 } // namespace
 
@@ -189,7 +187,7 @@ std::vector<ChainInit> ChainController::makeInits() const
     if (m_start == ChainStart::Noise || !imagesFit)
         return inits;
     const int n = m_data->count();
-    Philox pick(m_seed, kPickStream, m_resets);
+    Philox pick(m_seed, streams::kPickStream, m_resets);
     for (int c = 0; c < m_chainCount; ++c) {
         const int index = m_start == ChainStart::TestImage ? std::min(m_imageIndex, n - 1)
                                                            : std::min(n - 1, int(pick.uniform() * float(n)));
