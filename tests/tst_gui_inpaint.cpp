@@ -78,6 +78,7 @@ private slots:
     void cliSheetClampedHalfEqualsSource_data();
     void cliSheetClampedHalfEqualsSource();
     void cliBadInputs();
+    void openModelReadsOnAWorker();
     void screenshots();
 };
 
@@ -301,6 +302,52 @@ void TestInpaintWindow::cliBadInputs()
              0);
 }
 
+// Model... reads the checkpoint on a worker: openModel returns before the model is in use, then
+// modelOpened reports it; a bad file reports its error; a window closed mid-read gets nothing.
+void TestInpaintWindow::openModelReadsOnAWorker()
+{
+    const QString path = tmpDir() + "/open-dae-64.safetensors";
+    saveCheckpoint(path.toStdString(), *makeModel("dae", 64), nullptr, CheckpointInfo{});
+    InpaintWindow window;
+    QSignalSpy opened(&window, &InpaintWindow::modelOpened);
+    window.openModel(path);
+    QVERIFY(window.isLoading());
+    QCOMPARE(opened.count(), 0); // queued: never inside openModel
+    QTRY_COMPARE(opened.count(), 1);
+    QCOMPARE(opened.front().at(0).toString(), path);
+    QVERIFY2(opened.front().at(1).toBool(), qPrintable(window.lastMessage()));
+    QVERIFY(!window.isLoading());
+    QVERIFY(window.setSource(testSource(8, 8)));
+    QVERIFY(window.stepBlocking(2));
+    QVERIFY(window.lastMessage().contains("clamped") || window.lastMessage().contains("Warning"));
+
+    // A missing file: the error names it, the model in use stays.
+    const QString missing = tmpDir() + "/no-such-model.safetensors";
+    window.openModel(missing);
+    QTRY_COMPARE(opened.count(), 2);
+    QVERIFY(!opened.at(1).at(1).toBool());
+    QVERIFY2(window.lastMessage().contains("no-such-model"), qPrintable(window.lastMessage()));
+    QVERIFY(window.stepBlocking(1));
+
+    // Two reads in a row: only the newer is reported.
+    window.openModel(missing);
+    window.openModel(path);
+    QTRY_COMPARE(opened.count(), 3);
+    QVERIFY(opened.at(2).at(1).toBool());
+    QTest::qWait(100);
+    QCOMPARE(opened.count(), 3);
+
+    // Closed while reading, and while its chains run: nothing is delivered, nothing crashes.
+    auto* closing = new InpaintWindow;
+    QSignalSpy closingOpened(closing, &InpaintWindow::modelOpened);
+    closing->openModel(path);
+    delete closing;
+    QCOMPARE(closingOpened.count(), 0);
+    window.run();
+    QTest::qWait(50);
+    QVERIFY(window.reset());
+}
+
 // Screenshots of the window with a real model (docs/screenshots/inpaint-*.png): runs only when
 // GSN_INPAINT_SCREENSHOT_MODEL names a 784-pixel checkpoint and MNIST test data loads.
 void TestInpaintWindow::screenshots()
@@ -318,7 +365,10 @@ void TestInpaintWindow::screenshots()
     InpaintWindow window;
     window.resize(1180, 720);
     window.setDataset(test);
-    QVERIFY2(window.openModel(modelPath), qPrintable(window.lastMessage()));
+    QSignalSpy opened(&window, &InpaintWindow::modelOpened);
+    window.openModel(modelPath);
+    QTRY_COMPARE(opened.count(), 1);
+    QVERIFY2(opened.front().at(1).toBool(), qPrintable(window.lastMessage()));
     QVERIFY(window.setSource(sourceFromDataset(*test, 3)));
     window.setChainCount(24);
     window.show();
