@@ -49,6 +49,7 @@ private slots:
     void voidJobAndProgressArriveOnTheGuiThread();
     void staleGenerationIsDropped();
     void cancelIsSeenByTheJobAndDropsItsResult();
+    void requestStopIsSeenAndKeepsTheResult();
     void failureBecomesErrorText_data();
     void failureBecomesErrorText();
     void contextDestroyedMidJobDeliversNothing();
@@ -174,6 +175,25 @@ void TestBackgroundJob::cancelIsSeenByTheJobAndDropsItsResult()
     job.start([](const JobControl&) { return 2; }, [&](int v) { result = v; });
     QTRY_VERIFY_WITH_TIMEOUT(supersededSawCancel.load(), 2000);
     QTRY_COMPARE(result, 2);
+}
+
+void TestBackgroundJob::requestStopIsSeenAndKeepsTheResult()
+{
+    QObject context;
+    BackgroundJob job(&context);
+    std::atomic<bool> started{false};
+    QString result;
+    job.start(
+        [&](const JobControl& control) {
+            started.store(true);
+            return sleepUnlessCancelled(control, 5000ms) ? QStringLiteral("finished") : QStringLiteral("stopped");
+        },
+        [&](const QString& v) { result = v; });
+    QTRY_VERIFY(started.load());
+    job.requestStop();
+    QVERIFY(job.isRunning()); // still wanted: what the job reached is delivered
+    QTRY_COMPARE_WITH_TIMEOUT(result, QStringLiteral("stopped"), 2000);
+    QVERIFY(!job.isRunning());
 }
 
 void TestBackgroundJob::failureBecomesErrorText_data()

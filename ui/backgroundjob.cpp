@@ -159,6 +159,12 @@ void BackgroundJob::cancel()
     m_shared->wanted.store(0);
 }
 
+void BackgroundJob::requestStop()
+{
+    if (m_current)
+        m_current->cancel.store(true);
+}
+
 bool BackgroundJob::isRunning() const
 {
     return m_generation != 0 && m_shared->wanted.load() == m_generation;

@@ -38,7 +38,8 @@ struct JobState;
 // What a running job sees of itself (a cheap handle; copies refer to the same job).
 class JobControl {
 public:
-    // Cancel was asked for: cancel(), a newer start(), or the context or the BackgroundJob went away.
+    // Stop was asked for: cancel(), requestStop(), a newer start(), or the context or the BackgroundJob
+    // went away. Check it once per unit of work (batch, chain step, block).
     bool cancelled() const;
     // The same flag for engine functions that take one (Trainer::run, parzenEvaluate, ...); valid
     // while the job runs.
@@ -75,6 +76,9 @@ public:
 
     // Asks the current job to stop (its cancel flag) and drops its result. Returns at once.
     void cancel();
+    // Asks the current job to stop but still delivers what it returns (a cancelled training run reports
+    // the parameters it reached, an evaluation says it was cancelled). Returns at once.
+    void requestStop();
     // The newest job has neither delivered nor been cancelled.
     bool isRunning() const;
     // The newest start()'s generation (0 before the first).
