@@ -211,7 +211,7 @@ void DiscreteNpDae::step(std::vector<int>& x, std::uint64_t seed, std::uint64_t 
     const RowMajorD rp = cumulativeRows(m_reconstruction);
     parallelFor(x.size(), kChainBlock, [&](std::size_t begin, std::size_t end) {
         for (std::size_t c = begin; c < end; ++c) {
-            Philox rng(seed, c, step);
+            Philox rng(seed, streams::npdaeStream(static_cast<std::uint64_t>(c)), step);
             const int xt = drawFromCumulative(rc.row(x[c]).data(), k, rng.uniform());
             x[c] = drawFromCumulative(rp.row(xt).data(), k, rng.uniform());
         }

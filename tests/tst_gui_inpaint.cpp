@@ -30,6 +30,16 @@ QString tmpDir()
     return dir;
 }
 
+// Opens a checkpoint in the window (read on a worker) and waits for the outcome.
+bool openAndWait(InpaintWindow& window, const QString& path)
+{
+    QSignalSpy opened(&window, &InpaintWindow::modelOpened);
+    window.openModel(path);
+    if (!opened.wait(20000))
+        return false;
+    return opened.front().at(1).toBool();
+}
+
 QString gsnBinary()
 {
     return qEnvironmentVariable("GSN_BINARY_DIR") + "/app/gsn";
@@ -79,6 +89,7 @@ private slots:
     void cliSheetClampedHalfEqualsSource();
     void cliBadInputs();
     void imageShapeFromCheckpoint();
+    void openModelReadsOnAWorker();
     void screenshots();
 };
 
@@ -316,10 +327,10 @@ void TestInpaintWindow::imageShapeFromCheckpoint()
     saveCheckpoint(unshaped.toStdString(), *makeModel("dae", w * h), nullptr, {});
 
     InpaintWindow window;
-    QVERIFY2(window.openModel(shaped), qPrintable(window.lastMessage()));
+    QVERIFY2(openAndWait(window, shaped), qPrintable(window.lastMessage()));
     QVERIFY2(window.lastMessage().contains("(dae, 20x15)"), qPrintable(window.lastMessage()));
     QVERIFY(window.setSource(testSource(w, h)));
-    QVERIFY(!window.openModel(unshaped));
+    QVERIFY(!openAndWait(window, unshaped));
     QVERIFY2(window.lastMessage().contains(unshaped + ": image shape: cannot tell the image shape of 300 visible "
                                            "units (not stored in the file, and not a square)"),
              qPrintable(window.lastMessage()));
@@ -347,6 +358,50 @@ void TestInpaintWindow::imageShapeFromCheckpoint()
     QVERIFY2(err.contains("cannot tell the image shape of 300 visible units (" + unshaped +
                           " does not store it and it is not a square): pass --data SPEC"),
              qPrintable(err));
+// Model... reads the checkpoint on a worker: openModel returns before the model is in use, then
+// modelOpened reports it; a bad file reports its error; a window closed mid-read gets nothing.
+void TestInpaintWindow::openModelReadsOnAWorker()
+{
+    const QString path = tmpDir() + "/open-dae-64.safetensors";
+    saveCheckpoint(path.toStdString(), *makeModel("dae", 64), nullptr, CheckpointInfo{});
+    InpaintWindow window;
+    QSignalSpy opened(&window, &InpaintWindow::modelOpened);
+    window.openModel(path);
+    QVERIFY(window.isLoading());
+    QCOMPARE(opened.count(), 0); // queued: never inside openModel
+    QTRY_COMPARE(opened.count(), 1);
+    QCOMPARE(opened.front().at(0).toString(), path);
+    QVERIFY2(opened.front().at(1).toBool(), qPrintable(window.lastMessage()));
+    QVERIFY(!window.isLoading());
+    QVERIFY(window.setSource(testSource(8, 8)));
+    QVERIFY(window.stepBlocking(2));
+    QVERIFY(window.lastMessage().contains("clamped") || window.lastMessage().contains("Warning"));
+
+    // A missing file: the error names it, the model in use stays.
+    const QString missing = tmpDir() + "/no-such-model.safetensors";
+    window.openModel(missing);
+    QTRY_COMPARE(opened.count(), 2);
+    QVERIFY(!opened.at(1).at(1).toBool());
+    QVERIFY2(window.lastMessage().contains("no-such-model"), qPrintable(window.lastMessage()));
+    QVERIFY(window.stepBlocking(1));
+
+    // Two reads in a row: only the newer is reported.
+    window.openModel(missing);
+    window.openModel(path);
+    QTRY_COMPARE(opened.count(), 3);
+    QVERIFY(opened.at(2).at(1).toBool());
+    QTest::qWait(100);
+    QCOMPARE(opened.count(), 3);
+
+    // Closed while reading, and while its chains run: nothing is delivered, nothing crashes.
+    auto* closing = new InpaintWindow;
+    QSignalSpy closingOpened(closing, &InpaintWindow::modelOpened);
+    closing->openModel(path);
+    delete closing;
+    QCOMPARE(closingOpened.count(), 0);
+    window.run();
+    QTest::qWait(50);
+    QVERIFY(window.reset());
 }
 
 // Screenshots of the window with a real model (docs/screenshots/inpaint-*.png): runs only when
@@ -366,7 +421,10 @@ void TestInpaintWindow::screenshots()
     InpaintWindow window;
     window.resize(1180, 720);
     window.setDataset(test);
-    QVERIFY2(window.openModel(modelPath), qPrintable(window.lastMessage()));
+    QSignalSpy opened(&window, &InpaintWindow::modelOpened);
+    window.openModel(modelPath);
+    QTRY_COMPARE(opened.count(), 1);
+    QVERIFY2(opened.front().at(1).toBool(), qPrintable(window.lastMessage()));
     QVERIFY(window.setSource(sourceFromDataset(*test, 3)));
     window.setChainCount(24);
     window.show();

@@ -62,10 +62,30 @@ InpaintWindow::InpaintWindow(QWidget* parent) : QWidget(parent)
     m_mapTimer->start();
 }
 
+// A runner's callbacks run on its worker and touch this window: they pass through the gate, which
+// retireRunner closes (under the lock, so no callback is half-way through) before the runner is
+// stopped off the GUI thread, possibly after this window is gone.
+struct InpaintWindow::FrameGate {
+    std::mutex mutex;
+    bool open = true;
+};
+
 InpaintWindow::~InpaintWindow()
 {
-    // Stop the worker before the view and the statistics it writes to go away.
-    m_runner.reset();
+    // The worker's callbacks stop before the view and the statistics they write to go away; its join
+    // happens on the reaper.
+    retireRunner();
+}
+
+void InpaintWindow::retireRunner()
+{
+    if (!m_runner)
+        return;
+    {
+        std::lock_guard lock(m_gate->mutex);
+        m_gate->open = false;
+    }
+    BackgroundJob::retire([runner = std::shared_ptr<ChainRunner>(std::move(m_runner))]() mutable { runner.reset(); });
 }
 
 void InpaintWindow::buildUi()
@@ -167,8 +187,8 @@ void InpaintWindow::buildUi()
         try {
             exportMask(path);
             setMessage(tr("Mask saved to %1").arg(path));
-        } catch (const Error& e) {
-            setMessage(QString::fromUtf8(e.what()));
+        } catch (const std::exception& e) {
+            setMessage(QString::fromStdString(e.what()));
         }
     });
     splitter->addWidget(left);
@@ -198,8 +218,8 @@ void InpaintWindow::buildUi()
             try {
                 (this->*fn)(path);
                 setMessage(tr("Written %1").arg(path));
-            } catch (const Error& e) {
-                setMessage(QString::fromUtf8(e.what()));
+            } catch (const std::exception& e) {
+                setMessage(QString::fromStdString(e.what()));
             }
         });
     };
@@ -254,7 +274,7 @@ void InpaintWindow::setModel(std::shared_ptr<const Model> model, int width, int 
 {
     if (!model || width * height != model->visibleSize())
         fail(name.toStdString(), "model", "expected " + std::to_string(width * height) + " visible units");
-    m_runner.reset();
+    retireRunner();
     m_model = std::move(model);
     m_modelName = name;
     if (m_width != width || m_height != height)
@@ -272,29 +292,46 @@ void InpaintWindow::setModel(std::shared_ptr<const Model> model, int width, int 
     setMessage(tr("Model %1 (%2, %3x%4)").arg(name, QString::fromStdString(m_model->kind())).arg(width).arg(height));
 }
 
-bool InpaintWindow::openModel(const QString& path)
+void InpaintWindow::openModel(const QString& path)
 {
-    try {
-        Checkpoint ck = loadCheckpoint(path.toStdString());
-        const int n = ck.model->visibleSize();
-        int w = 0, h = 0;
-        if (m_dataset && m_dataset->dimension() == n) {
-            w = m_dataset->width;
-            h = m_dataset->height;
-        } else {
-            if (!ck.image.known())
-                fail(path.toStdString(), "image shape",
-                     "cannot tell the image shape of " + std::to_string(n) +
-                         " visible units (not stored in the file, and not a square): load the model's dataset first");
-            w = ck.image.width;
-            h = ck.image.height;
-        }
-        setModel(std::shared_ptr<const Model>(std::move(ck.model)), w, h, QFileInfo(path).fileName());
-        return true;
-    } catch (const Error& e) {
-        setMessage(QString::fromUtf8(e.what()));
-        return false;
-    }
+    setMessage(tr("Reading %1...").arg(QFileInfo(path).fileName()));
+    struct Loaded {
+        std::shared_ptr<const Model> model;
+        ImageShape image;
+    };
+    m_load.start(
+        [path](const JobControl&) {
+            Checkpoint ck = loadCheckpoint(path.toStdString());
+            return Loaded{std::shared_ptr<const Model>(std::move(ck.model)), ck.image};
+        },
+        [this, path](const Loaded& loaded) {
+            // The image shape is decided here, on the GUI thread, with the dataset set by then.
+            try {
+                const int n = loaded.model->visibleSize();
+                int w = 0, h = 0;
+                if (m_dataset && m_dataset->dimension() == n) {
+                    w = m_dataset->width;
+                    h = m_dataset->height;
+                } else {
+                    if (!loaded.image.known())
+                        fail(path.toStdString(), "image shape",
+                             "cannot tell the image shape of " + std::to_string(n) +
+                                 " visible units (not stored in the file, and not a square): load the model's dataset first");
+                    w = loaded.image.width;
+                    h = loaded.image.height;
+                }
+                setModel(loaded.model, w, h, QFileInfo(path).fileName());
+            } catch (const std::exception& e) {
+                setMessage(QString::fromStdString(e.what()));
+                emit modelOpened(path, false);
+                return;
+            }
+            emit modelOpened(path, true);
+        },
+        [this, path](const QString& error) {
+            setMessage(error);
+            emit modelOpened(path, false);
+        });
 }
 
 void InpaintWindow::setDataset(std::shared_ptr<const Dataset> dataset)
@@ -358,29 +395,43 @@ bool InpaintWindow::ensureRunner()
     if (m_runner)
         return true;
     const int chains = m_chains->value();
-    std::vector<ChainInit> inits(static_cast<std::size_t>(chains),
-                                 m_freeStart == FreeStart::Noise  ? ChainInit::noise()
-                                 : m_freeStart == FreeStart::Zero ? ChainInit::zeros()
-                                                                  : ChainInit::fromImage(m_source.pixels));
-    ChainSet set(m_model, m_width, m_height);
-    set.reset(inits, m_seed);
-    if (mask.clampedCount() > 0)
-        set.setClampAll(mask, m_source.pixels);
-    {
-        std::lock_guard lock(m_statsMutex);
-        m_stats = InpaintStats(m_width * m_height);
-        m_frames.clear();
-        m_recordEvery = 1;
-        m_lastStep = 0;
+    try {
+        std::vector<ChainInit> inits(static_cast<std::size_t>(chains),
+                                     m_freeStart == FreeStart::Noise  ? ChainInit::noise()
+                                     : m_freeStart == FreeStart::Zero ? ChainInit::zeros()
+                                                                      : ChainInit::fromImage(m_source.pixels));
+        ChainSet set(m_model, m_width, m_height);
+        set.reset(inits, m_seed);
+        if (mask.clampedCount() > 0)
+            set.setClampAll(mask, m_source.pixels);
+        {
+            std::lock_guard lock(m_statsMutex);
+            m_stats = InpaintStats(m_width * m_height);
+            m_frames.clear();
+            m_recordEvery = 1;
+            m_lastStep = 0;
+        }
+        m_view->staging()->reset();
+        auto gate = m_gate = std::make_shared<FrameGate>();
+        m_runner = std::make_unique<ChainRunner>(
+            std::move(set),
+            [this, gate](FramePtr f) {
+                std::lock_guard lock(gate->mutex);
+                if (gate->open)
+                    onFrame(std::move(f));
+            },
+            [this, gate](const std::string& error) {
+                std::lock_guard lock(gate->mutex); // while open, this window exists
+                if (gate->open)
+                    QMetaObject::invokeMethod(this, [this, text = QString::fromStdString(error)] { setMessage(text); },
+                                              Qt::QueuedConnection);
+            });
+        m_runner->reset();
+    } catch (const std::exception& e) {
+        retireRunner();
+        setMessage(QString::fromStdString(e.what()));
+        return false;
     }
-    m_view->staging()->reset();
-    m_runner = std::make_unique<ChainRunner>(
-        std::move(set), [this](FramePtr f) { onFrame(std::move(f)); },
-        [this](const std::string& error) {
-            QMetaObject::invokeMethod(this, [this, text = QString::fromStdString(error)] { setMessage(text); },
-                                      Qt::QueuedConnection);
-        });
-    m_runner->reset();
     if (mask.clampedCount() == 0)
         setMessage(tr("Warning: %1.").arg(maskProblem(mask)));
     else
@@ -407,7 +458,7 @@ void InpaintWindow::pause()
 bool InpaintWindow::reset()
 {
     const bool wasRunning = m_runner && m_runner->isRunning();
-    m_runner.reset();
+    retireRunner();
     m_runButton->setText(tr("Run"));
     if (!ensureRunner())
         return false;
@@ -420,8 +471,13 @@ bool InpaintWindow::stepBlocking(int count)
 {
     if (!ensureRunner())
         return false;
-    for (int i = 0; i < count; ++i)
-        m_runner->withChains([](ChainSet& chains) { chains.step(); });
+    try {
+        for (int i = 0; i < count; ++i)
+            m_runner->withChains([](ChainSet& chains) { chains.step(); });
+    } catch (const std::exception& e) {
+        setMessage(QString::fromStdString(e.what()));
+        return false;
+    }
     m_view->refresh();
     refreshMaps();
     return true;
@@ -438,12 +494,17 @@ void InpaintWindow::applyMaskToChains()
         return;
     }
     const std::vector<float> values = m_source.pixels;
-    m_runner->withChains([mask, values](ChainSet& chains) {
-        if (mask.clampedCount() == 0)
-            chains.clearClamps();
-        else
-            chains.setClampAll(mask, values);
-    });
+    try {
+        m_runner->withChains([mask, values](ChainSet& chains) {
+            if (mask.clampedCount() == 0)
+                chains.clearClamps();
+            else
+                chains.setClampAll(mask, values);
+        });
+    } catch (const std::exception& e) {
+        setMessage(QString::fromStdString(e.what()));
+        return;
+    }
     // The chains now sample another conditional: start the statistics afresh.
     std::lock_guard lock(m_statsMutex);
     m_stats.clear();
@@ -587,8 +648,8 @@ void InpaintWindow::openMaskFile()
             scale = true;
         }
         m_painter->setMask(maskFromImage(image, m_width, m_height, scale, path), tr("Load mask"));
-    } catch (const Error& e) {
-        setMessage(QString::fromUtf8(e.what()));
+    } catch (const std::exception& e) {
+        setMessage(QString::fromStdString(e.what()));
     }
 }
 

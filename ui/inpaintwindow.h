@@ -9,6 +9,7 @@
 // (PNG), the chains as a sheet (through the sheet exporter; the mask and the source image travel in
 // the provenance), and the mean and spread maps (PNG).
 
+#include "backgroundjob.h"
 #include "chainframe.h"
 #include "clampmask.h"
 #include "dataset.h"
@@ -46,8 +47,11 @@ public:
     // The model whose chains fill in (an immutable snapshot) and its image size; `name` for provenance.
     // Stops running chains. Throws gsn::Error when width * height != the model's n_visible.
     void setModel(std::shared_ptr<const Model> model, int width, int height, const QString& name = {});
-    // Opens a checkpoint (shows the error and returns false on failure).
-    bool openModel(const QString& path);
+    // Reads a checkpoint on a worker thread and returns at once; modelOpened(path, ok) follows (on
+    // failure the error is shown). A newer openModel supersedes a read still running.
+    void openModel(const QString& path);
+    // A read started by openModel has not finished yet.
+    bool isLoading() const { return m_load.isRunning(); }
     // Dataset offered by the source dialog (may be null).
     void setDataset(std::shared_ptr<const Dataset> dataset);
     // Uses this source image (its size must match the model's, else a message and false).
@@ -83,9 +87,14 @@ public:
 
 signals:
     void message(const QString& text);
+    // The checkpoint read by openModel(path) is in use (ok) or its error is shown (not ok).
+    void modelOpened(const QString& path, bool ok);
 
 private:
+    struct FrameGate;
     void buildUi();
+    // Stops the runner off the GUI thread; from the call on, its frames and errors no longer reach us.
+    void retireRunner();
     void applyMaskToChains();
     void onFrame(FramePtr frame);            // worker thread
     void refreshMaps();                      // GUI thread, timer
@@ -114,6 +123,8 @@ private:
     QTimer* m_mapTimer = nullptr;
 
     std::unique_ptr<ChainRunner> m_runner;
+    std::shared_ptr<FrameGate> m_gate;       // open while m_runner's callbacks may touch this window
+    BackgroundJob m_load{this};              // checkpoint reads (openModel)
     mutable std::mutex m_statsMutex;         // guards m_stats and m_frames (the worker adds to them)
     InpaintStats m_stats;
     std::vector<FramePtr> m_frames;

@@ -2,10 +2,10 @@
 // GSN Studio's main window: the chain view in the centre, docks around it, menus and the status
 // bar. Kept thin: each dock is its own class; this class wires them together.
 
+#include "backgroundjob.h"
 #include "colormap.h"
 #include "dataset.h"
 #include "modeldock.h"
-#include "workerreaper.h"
 
 #include <QMainWindow>
 
@@ -116,8 +116,7 @@ private:
     ChainController* m_chains = nullptr;
     TrainingController* m_training = nullptr;
     QLabel* m_chainRate = nullptr;
-    WorkerReaper m_imageReader;       // decodes images for startChainsFromImage
-    std::uint64_t m_imageReadId = 0;  // the newest request; older results are dropped
+    BackgroundJob m_imageRead{this};  // decodes images for startChainsFromImage; a newer request drops an older one
 };
 
 } // namespace gsn

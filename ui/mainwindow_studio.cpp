@@ -252,10 +252,10 @@ void MainWindow::openModel(const QString& path)
 
 void MainWindow::startChainsFromImage(const QString& path)
 {
-    const std::uint64_t id = ++m_imageReadId;
     const QString name = QFileInfo(path).fileName();
     const int width = m_chains->width(), height = m_chains->height();
     if (!m_chains->model() || width <= 0 || height <= 0) {
+        m_imageRead.cancel(); // an older request still being read is superseded too
         showError(tr("%1: no model loaded, so there are no chains to start from it").arg(name));
         emit imageStartFinished(path, false);
         return;
@@ -263,29 +263,23 @@ void MainWindow::startChainsFromImage(const QString& path)
     const std::shared_ptr<const Dataset> data = m_dataDock->dataset();
     const bool datasetDark = data && data->width == width && data->height == height && darkBorders(*data);
     statusBar()->showMessage(tr("Reading %1...").arg(name));
-    m_imageReader.joinFinished();
-    m_imageReader.retire([this, id, path, name, width, height, datasetDark] {
-        SourceImage image;
-        QString error;
-        try {
+    m_imageRead.start(
+        [path, name, width, height, datasetDark](const JobControl&) {
             QImageReader reader(path);
             const QImage decoded = reader.read();
             if (decoded.isNull())
                 fail(path.toStdString(), "image", "expected a readable image: " + reader.errorString().toStdString());
-            image = convertToSource(decoded, width, height, {}, name);
+            SourceImage image = convertToSource(decoded, width, height, {}, name);
             if (datasetDark && borderMean(image.pixels.data(), width, height) > 0.5) {
                 for (float& v : image.pixels)
                     v = 1.0f - v; // as SourceConvert::invert does
                 image.origin = tr("%1 (inverted: light background)").arg(name);
             }
-        } catch (const std::exception& e) {
-            error = QString::fromStdString(e.what());
-        }
-        QMetaObject::invokeMethod(this, [this, id, path, image, error] {
-            if (id != m_imageReadId)
-                return; // superseded by a newer request
-            if (!error.isEmpty() || m_chains->width() != image.width || m_chains->height() != image.height) {
-                showError(error.isEmpty() ? tr("%1: the chains' image size changed while it was read").arg(path) : error);
+            return image;
+        },
+        [this, path](const SourceImage& image) {
+            if (m_chains->width() != image.width || m_chains->height() != image.height) {
+                showError(tr("%1: the chains' image size changed while it was read").arg(path));
                 emit imageStartFinished(path, false);
                 return;
             }
@@ -294,8 +288,11 @@ void MainWindow::startChainsFromImage(const QString& path)
             m_chains->reset();
             statusBar()->showMessage(tr("Chains start from %1").arg(image.origin), 5000);
             emit imageStartFinished(path, true);
-        }, Qt::QueuedConnection);
-    });
+        },
+        [this, path](const QString& error) {
+            showError(error);
+            emit imageStartFinished(path, false);
+        });
 }
 
 QStringList MainWindow::recentModels() const

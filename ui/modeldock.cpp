@@ -11,7 +11,6 @@
 #include <QHBoxLayout>
 #include <QLabel>
 #include <QLineEdit>
-#include <QMetaObject>
 #include <QPushButton>
 #include <QSpinBox>
 #include <QVBoxLayout>
@@ -228,30 +227,18 @@ void ModelDock::createNew()
 
 void ModelDock::openFile(const QString& path)
 {
-    const std::uint64_t id = ++m_loadId;
-    m_loading = true;
-    m_loader.joinFinished();
-    // The queued call runs on the GUI thread; if the dock is gone by then, Qt drops it (and the
-    // reaper, a member, joined the thread before the dock's QObject part was destroyed).
-    m_loader.retire([this, id, path] {
-        StudioModelPtr model;
-        QString error;
-        try {
-            model = studioModelFromCheckpoint(loadCheckpoint(path.toStdString()), QFileInfo(path).fileName(), path);
-        } catch (const std::exception& e) {
-            error = QString::fromStdString(e.what());
-        }
-        QMetaObject::invokeMethod(this, [this, id, path, model, error] {
-            if (id != m_loadId)
-                return; // superseded by a newer openFile
-            m_loading = false;
-            if (model)
-                emit modelProposed(model);
-            else
-                emit failed(error);
-            emit loadFinished(path, model != nullptr);
-        }, Qt::QueuedConnection);
-    });
+    m_load.start(
+        [path](const JobControl&) {
+            return studioModelFromCheckpoint(loadCheckpoint(path.toStdString()), QFileInfo(path).fileName(), path);
+        },
+        [this, path](StudioModelPtr model) {
+            emit modelProposed(model);
+            emit loadFinished(path, true);
+        },
+        [this, path](const QString& error) {
+            emit failed(error);
+            emit loadFinished(path, false);
+        });
 }
 
 bool ModelDock::saveFile(const QString& path)

@@ -4,10 +4,10 @@
 // hyper-parameters. The dock does not decide whether a model fits the data: it emits modelProposed and
 // the main window installs the model (setCurrent) or reports why not.
 
+#include "backgroundjob.h"
 #include "checkpoint.h"
 #include "model.h"
 #include "trainer.h"
-#include "workerreaper.h"
 
 #include <QDockWidget>
 #include <QString>
@@ -58,7 +58,7 @@ public:
     // openFile supersedes a load still running (its result is dropped).
     void openFile(const QString& path);
     // A load started by openFile has not finished yet.
-    bool isLoading() const { return m_loading; }
+    bool isLoading() const { return m_load.isRunning(); }
     // Saves the current model (and its training state, if any) atomically; emits failed on error.
     bool saveFile(const QString& path);
     // One-line-per-fact description of a model (kind, sizes, epoch, dataset, hyper-parameters).
@@ -91,9 +91,7 @@ private:
     QLabel* m_info = nullptr;
     QLabel* m_title = nullptr;
     StudioModelPtr m_current;
-    std::uint64_t m_loadId = 0;               // the newest openFile; older results are dropped
-    bool m_loading = false;
-    WorkerReaper m_loader;                    // load threads; joined at the latest by the destructor
+    BackgroundJob m_load{this};               // checkpoint loads; a newer openFile drops an older result
     int m_width = 28;
     int m_height = 28;
 };
