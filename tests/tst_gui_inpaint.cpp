@@ -358,6 +358,8 @@ void TestInpaintWindow::imageShapeFromCheckpoint()
     QVERIFY2(err.contains("cannot tell the image shape of 300 visible units (" + unshaped +
                           " does not store it and it is not a square): pass --data SPEC"),
              qPrintable(err));
+}
+
 // Model... reads the checkpoint on a worker: openModel returns before the model is in use, then
 // modelOpened reports it; a bad file reports its error; a window closed mid-read gets nothing.
 void TestInpaintWindow::openModelReadsOnAWorker()
