@@ -4,7 +4,9 @@
 // (tests/tst_conformance.cpp builds a case for every row and fails for a row without one).
 //
 // Adding a sampler kind = one class (a Sampler, sampler.h) in its own file plus one row in
-// samplerKinds() (samplerregistry.cpp).
+// samplerKinds() (samplerregistry.cpp); its noise takes a key range from randomstreams.h. A sampler
+// on a target density (needsTarget) then joins the conformance table with no test code; others add
+// their set-up (model, data) to tests/tst_conformance.cpp's samplerSetups().
 
 #include "modelregistry.h"
 #include "sampler.h"
@@ -25,7 +27,7 @@ struct SamplerKindCapabilities {
     bool needsModel = false;   // runs under a Model snapshot (the model's own chains, tempering over a model)
     bool needsEnergy = false;  // the model must have an energy (ModelCapabilities::hasEnergy)
     bool needsData = false;    // its factory fits an estimator on SamplerInputs::data
-    bool needsTarget = false;  // its config names a target density (target.h)
+    bool needsTarget = false;  // its config names a target density in "target" (createTarget, target.h)
     bool clamping = false;     // chains can hold coordinates / pixels fixed
     bool hasEnergy = false;    // the built sampler is an EnergySampler: tempering can wrap it
 
