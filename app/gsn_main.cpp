@@ -4,6 +4,7 @@
 #include "error.h"
 #include "modelmath.h"
 #include "modelregistry.h"
+#include "samplerregistry.h"
 #ifdef GSN_HAVE_UI
 #include "samplecommand.h" // ui/: renders sheets with Qt
 #include "inpaintcommand.h"
@@ -57,6 +58,12 @@ int usage(FILE* out)
     for (const gsn::ModelKind& kind : gsn::modelKinds())
         std::fprintf(out, "  %-10s %-7s %s: %s\n", kind.name.c_str(), gsn::dataKindName(kind.capabilities.data),
                      kind.label.c_str(), kind.description.c_str());
+    std::fprintf(out, "\nsampler kinds:\n");
+    for (const gsn::SamplerKind& kind : gsn::samplerKinds()) {
+        const gsn::SamplerKindCapabilities& c = kind.capabilities;
+        const char* data = c.images && c.points ? "any" : c.images ? "images" : "points";
+        std::fprintf(out, "  %-14s %-7s %s: %s\n", kind.name.c_str(), data, kind.label.c_str(), kind.description.c_str());
+    }
     return out == stderr ? 2 : 0;
 }
 

@@ -7,7 +7,7 @@
 //
 // RBM training variants are not kinds: CD-k and PCD are the "cd_k" and "persistent" fields of an
 // "rbm" config (`gsn train --model rbm --cd-k K --pcd`). Parallel tempering over an RBM is a way of
-// sampling, not a model: it belongs in the sampler table (see the end of this file).
+// sampling, not a model: it is a row of the sampler table (samplerregistry.h).
 
 #include "model.h"
 
@@ -93,15 +93,6 @@ std::vector<std::string> kindNames(const std::vector<const Row*>& kinds)
     return names;
 }
 
-// ---------------------------------------------------------------------------------------------------
-// Sampler kinds go here, as a second table of the same shape (do not add them elsewhere):
-//   struct SamplerCapabilities { DataKind data; bool needsEnergy; bool supportsClamping; ... };
-//   struct SamplerKind { std::string name, label, description; SamplerCapabilities capabilities;
-//                        nlohmann::json defaults; <factory building a Sampler (sampler.h)>; };
-//   const std::vector<SamplerKind>& samplerKinds();  const SamplerKind* findSamplerKind(std::string_view);
-// with rows for the Gibbs-style chains of a model, parallel tempering (needs a model with an energy),
-// random-walk Metropolis, Langevin and DAE chains on points. kindList/kindNames already take any
-// table's rows, so messages listing valid sampler kinds are built the same way.
-// ---------------------------------------------------------------------------------------------------
+// Sampler kinds are the second table, of the same shape: samplerregistry.h.
 
 } // namespace gsn

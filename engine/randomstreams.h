@@ -70,6 +70,15 @@ inline constexpr std::uint64_t kRandomMaskStream = 0x6d61736bull << 32;
 // Philox(seed, evalBinarizeStream(r), s).
 constexpr std::uint64_t evalBinarizeStream(std::uint64_t row) { return row; }
 
+// --- Targets and samplers on points (target.h, rwmhsampler.h; the mode-mixing lab) ------------
+// Exact draw i of a target (Target::sample): Philox(seed, targetDrawStream(i), 0), i below 2^32.
+inline constexpr std::uint64_t kTargetDrawStream = 0x5100000000000000ull;
+constexpr std::uint64_t targetDrawStream(std::uint64_t draw) { return kTargetDrawStream | draw; }
+// Random-walk Metropolis chain c at chain step t: Philox(seed, rwmhStream(c), t) gives the d proposal
+// normals, then the acceptance uniform. c below 2^32.
+inline constexpr std::uint64_t kRwmhStream = 0x5000000000000000ull;
+constexpr std::uint64_t rwmhStream(std::uint64_t chain) { return kRwmhStream | chain; }
+
 // --- Digit classifier (classifier.cpp; its own model and seed) ----------------------------------
 inline constexpr std::uint64_t kClassifierInitStream = 0;  // Glorot weights: Philox(seed, 0, 0)
 inline constexpr std::uint64_t kClassifierShuffleStream = std::uint64_t{1} << 63;  // epoch e: step e
@@ -131,6 +140,10 @@ inline constexpr std::array kTable{
     Purpose{"random clamp mask", Scope::Model, {kRandomMaskStream, kRandomMaskStream, 0, 0},
             "makeRandomMask (MaskPreset::Random)"},
     Purpose{"eval binarize", Scope::Model, {0, kMaxExamples - 1, 0, 2}, "gsn eval --binarize-stochastic"},
+    Purpose{"target draws", Scope::Model, {targetDrawStream(0), targetDrawStream(kMaxChains - 1), 0, 0},
+            "Target::sample (exact reference draws, chain starts on points)"},
+    Purpose{"rwmh steps", Scope::Model, {rwmhStream(0), rwmhStream(kMaxChains - 1), 0, kLastStep - 1},
+            "RwmhSampler::step: proposal and acceptance of chain c"},
     Purpose{"classifier init", Scope::Classifier, {kClassifierInitStream, kClassifierInitStream, 0, 0},
             "Classifier constructor"},
     Purpose{"classifier shuffle", Scope::Classifier,

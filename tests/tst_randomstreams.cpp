@@ -169,6 +169,9 @@ void TestRandomStreams::idsLandInTheirRanges()
         {"chain image pick", kPickStream, 17},
         {"random clamp mask", kRandomMaskStream, 0},
         {"eval binarize", evalBinarizeStream(9999), 2},
+        {"target draws", targetDrawStream(lastChain), 0},
+        {"rwmh steps", rwmhStream(0), 0},
+        {"rwmh steps", rwmhStream(lastChain), kLastStep - 1},
         {"classifier init", kClassifierInitStream, 0},
         {"classifier shuffle", kClassifierShuffleStream, 9},
         {"npdae draws", npdaeStream(lastExample), 0},
@@ -206,6 +209,8 @@ void TestRandomStreams::idsKeepTheirValues()
     QCOMPARE(kClassifierInitStream, std::uint64_t{0});
     QCOMPARE(kClassifierShuffleStream, std::uint64_t{1} << 63);
     QCOMPARE(npdaeStream(5), std::uint64_t{5});
+    QCOMPARE(targetDrawStream(5), std::uint64_t{0x5100000000000005ull});
+    QCOMPARE(rwmhStream(5), std::uint64_t{0x5000000000000005ull});
 }
 
 QTEST_APPLESS_MAIN(TestRandomStreams)

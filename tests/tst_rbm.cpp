@@ -2,6 +2,7 @@
 // CD/PCD gradients against the exact log-likelihood gradient, training, thread-count determinism.
 
 #include "chains.h"
+#include "enumerablerbm.h"
 #include "clampmask.h"
 #include "error.h"
 #include "model.h"
@@ -19,38 +20,9 @@
 #include <vector>
 
 using namespace gsn;
+using namespace gsn::test;
 
 namespace {
-
-// An RBM with N(0, wScale^2) weights and N(0, (wScale/2)^2) biases from Philox(seed, ...).
-std::unique_ptr<Rbm> randomRbm(int nv, int nh, float wScale, std::uint64_t seed)
-{
-    Rbm::Options o;
-    o.visible = nv;
-    o.hidden = nh;
-    auto rbm = std::make_unique<Rbm>(o, seed);
-    Philox rng(seed, 7, 7);
-    for (int i = 0; i < nv; ++i)
-        for (int j = 0; j < nh; ++j)
-            rbm->weights()(i, j) = wScale * rng.normal();
-    for (int i = 0; i < nv; ++i)
-        rbm->visibleBias()(0, i) = 0.5f * wScale * rng.normal();
-    for (int j = 0; j < nh; ++j)
-        rbm->hiddenBias()(0, j) = 0.5f * wScale * rng.normal();
-    return rbm;
-}
-
-// C start states, each pixel Bernoulli(1/2) from chain c's start-noise key (randomstreams.h).
-Matrix noiseStart(int chains, int nv, std::uint64_t seed)
-{
-    Matrix x(chains, nv);
-    for (int c = 0; c < chains; ++c) {
-        Philox rng(seed, streams::chainStream(static_cast<std::uint64_t>(c)), streams::kChainStartStep);
-        for (int i = 0; i < nv; ++i)
-            x(c, i) = rng.uniform() < 0.5f ? 1.0f : 0.0f;
-    }
-    return x;
-}
 
 void addToHistogram(std::vector<double>& hist, const Matrix& x)
 {
@@ -66,25 +38,6 @@ std::vector<double> normalised(std::vector<double> h)
     for (double& x : h)
         x /= s;
     return h;
-}
-
-// KL(q || p) = sum q log(q / p): finite whenever p > 0 everywhere (true for any RBM).
-double klDivergence(const std::vector<double>& q, const std::vector<double>& p)
-{
-    double kl = 0.0;
-    for (std::size_t i = 0; i < q.size(); ++i) {
-        if (q[i] > 0.0)
-            kl += q[i] * std::log(q[i] / p[i]);
-    }
-    return kl;
-}
-
-std::vector<double> exactProbabilities(const Rbm& rbm)
-{
-    std::vector<double> p = rbm.exactLogProbabilities();
-    for (double& x : p)
-        x = std::exp(x);
-    return p;
 }
 
 double maxAbsDiff(const std::vector<Matrix>& a, const std::vector<Matrix>& b)

@@ -1,0 +1,200 @@
+#include "target.h"
+
+#include "error.h"
+#include "random.h"
+#include "randomstreams.h"
+
+#include <cmath>
+#include <limits>
+#include <numbers>
+#include <vector>
+
+namespace gsn {
+
+namespace {
+
+std::vector<float> numbers(const nlohmann::json& config, const char* field, const std::string& where)
+{
+    const auto it = config.find(field);
+    if (it == config.end() || !it->is_array() || it->empty())
+        fail(where, field, "expected a non-empty array of numbers");
+    std::vector<float> out;
+    for (const auto& v : *it) {
+        if (!v.is_number())
+            fail(where, field, "expected numbers");
+        out.push_back(v.get<float>());
+    }
+    return out;
+}
+
+double number(const nlohmann::json& config, const char* field, const std::string& where)
+{
+    const auto it = config.find(field);
+    if (it == config.end() || !it->is_number())
+        fail(where, field, "expected a number");
+    return it->get<double>();
+}
+
+} // namespace
+
+GaussianMixtureTarget::GaussianMixtureTarget(Matrix means, Vector weights, Vector sds)
+    : m_means(std::move(means))
+    , m_weights(std::move(weights))
+    , m_sds(std::move(sds))
+{
+    const Eigen::Index k = m_means.rows();
+    if (k < 1 || m_means.cols() < 1 || !m_means.allFinite())
+        fail("gaussian mixture", "means", "expected finite means of shape [k >= 1, d >= 1]");
+    if (m_weights.size() != k || !m_weights.allFinite() || (m_weights.array() < 0.0f).any() || !(m_weights.sum() > 0.0f))
+        fail("gaussian mixture", "weights", "expected " + std::to_string(k) + " finite weights >= 0 with a positive sum");
+    if (m_sds.size() != k || !m_sds.allFinite() || (m_sds.array() <= 0.0f).any())
+        fail("gaussian mixture", "sds", "expected " + std::to_string(k) + " finite standard deviations > 0");
+    m_weights /= m_weights.sum();
+    const double d = static_cast<double>(m_means.cols());
+    m_logConst.resize(k);
+    for (Eigen::Index j = 0; j < k; ++j)
+        m_logConst(j) = static_cast<float>(std::log(static_cast<double>(m_weights(j))) - d * std::log(static_cast<double>(m_sds(j)))
+                                           - 0.5 * d * std::log(2.0 * std::numbers::pi));
+}
+
+std::shared_ptr<const GaussianMixtureTarget> GaussianMixtureTarget::ring(int modes, double radius, double sd)
+{
+    if (modes < 1)
+        fail("ring target", "modes", "expected an integer >= 1");
+    if (!(radius >= 0.0) || !std::isfinite(radius))
+        fail("ring target", "radius", "expected a finite number >= 0");
+    Matrix means(modes, 2);
+    for (int j = 0; j < modes; ++j) {
+        const double a = 2.0 * std::numbers::pi * j / modes;
+        means(j, 0) = static_cast<float>(radius * std::cos(a));
+        means(j, 1) = static_cast<float>(radius * std::sin(a));
+    }
+    return std::make_shared<const GaussianMixtureTarget>(means, Vector::Ones(modes),
+                                                         Vector::Constant(modes, static_cast<float>(sd)));
+}
+
+nlohmann::json GaussianMixtureTarget::config() const
+{
+    nlohmann::json means = nlohmann::json::array();
+    for (Eigen::Index j = 0; j < m_means.rows(); ++j)
+        means.push_back(std::vector<float>(m_means.row(j).data(), m_means.row(j).data() + m_means.cols()));
+    return {{"kind", kKind},
+            {"means", means},
+            {"weights", std::vector<float>(m_weights.data(), m_weights.data() + m_weights.size())},
+            {"sds", std::vector<float>(m_sds.data(), m_sds.data() + m_sds.size())}};
+}
+
+Matrix GaussianMixtureTarget::logTerms(const Matrix& x) const
+{
+    if (x.cols() != m_means.cols())
+        fail("gaussian mixture", "points", "expected " + std::to_string(m_means.cols()) + " columns, got " +
+                                               std::to_string(x.cols()));
+    Matrix t(x.rows(), m_means.rows());
+    for (Eigen::Index j = 0; j < m_means.rows(); ++j) {
+        const float inv = 0.5f / (m_sds(j) * m_sds(j));
+        // Differences rather than |x|^2 - 2 x.mu + |mu|^2: no cancellation far from the origin.
+        t.col(j) = (-inv * (x.rowwise() - m_means.row(j)).rowwise().squaredNorm().array() + m_logConst(j)).matrix();
+    }
+    return t;
+}
+
+Vector GaussianMixtureTarget::logDensity(const Matrix& x) const
+{
+    const Matrix t = logTerms(x);
+    // log-sum-exp over components, shifted by the row maximum so that far points do not underflow.
+    const Vector m = t.rowwise().maxCoeff();
+    return (m.array() + (t.colwise() - m).array().exp().rowwise().sum().log()).matrix();
+}
+
+Matrix GaussianMixtureTarget::gradLogDensity(const Matrix& x) const
+{
+    Matrix r = logTerms(x);
+    const Vector m = r.rowwise().maxCoeff();
+    r = (r.colwise() - m).array().exp().matrix();
+    const Vector total = r.rowwise().sum();
+    r.array().colwise() /= total.array(); // responsibilities, shape = [n, k]
+    // sum_j r_j (mu_j - x) / s_j^2
+    const Vector invVar = m_sds.array().square().inverse().matrix();
+    Matrix rs = r * invVar.asDiagonal(); // shape = [n, k]
+    Matrix g = rs * m_means;
+    g -= (x.array().colwise() * rs.rowwise().sum().array()).matrix();
+    return g;
+}
+
+Matrix GaussianMixtureTarget::sample(int n, std::uint64_t seed) const
+{
+    if (n < 0)
+        fail("gaussian mixture", "samples", "expected n >= 0");
+    const Eigen::Index d = m_means.cols(), k = m_means.rows();
+    Matrix out(n, d);
+    for (int i = 0; i < n; ++i) {
+        Philox rng(seed, streams::targetDrawStream(static_cast<std::uint64_t>(i)), 0);
+        const float u = rng.uniform();
+        Eigen::Index j = 0;
+        float cumulative = m_weights(0);
+        while (j + 1 < k && u >= cumulative)
+            cumulative += m_weights(++j);
+        rng.normal(out.row(i).data(), static_cast<std::size_t>(d));
+        out.row(i) = m_means.row(j) + m_sds(j) * out.row(i);
+    }
+    return out;
+}
+
+double GaussianMixtureTarget::boxProbability(const Vector& lo, const Vector& hi) const
+{
+    if (lo.size() != m_means.cols() || hi.size() != m_means.cols())
+        fail("gaussian mixture", "box", "expected corners of dimension " + std::to_string(m_means.cols()));
+    const auto cdf = [](double z) { return 0.5 * std::erfc(-z / std::numbers::sqrt2); };
+    double p = 0.0;
+    for (Eigen::Index j = 0; j < m_means.rows(); ++j) {
+        double q = m_weights(j);
+        for (Eigen::Index i = 0; i < m_means.cols(); ++i) {
+            const double s = m_sds(j), mu = m_means(j, i);
+            q *= cdf((hi(i) - mu) / s) - cdf((lo(i) - mu) / s);
+        }
+        p += q;
+    }
+    return p;
+}
+
+std::shared_ptr<const Target> createTarget(const nlohmann::json& config, const std::string& where)
+{
+    if (!config.is_object() || !config.contains("kind") || !config["kind"].is_string())
+        fail(where, "kind", "expected \"gaussian-mixture\" or \"ring\"");
+    const std::string kind = config["kind"].get<std::string>();
+    if (kind == "ring") {
+        const auto modes = config.find("modes");
+        if (modes == config.end() || !modes->is_number_integer() || modes->get<int>() < 1)
+            fail(where, "modes", "expected an integer >= 1");
+        const double sd = number(config, "sd", where);
+        if (!(sd > 0.0) || !std::isfinite(sd))
+            fail(where, "sd", "expected a finite number > 0");
+        return GaussianMixtureTarget::ring(modes->get<int>(), number(config, "radius", where), sd);
+    }
+    if (kind != GaussianMixtureTarget::kKind)
+        fail(where, "kind", "expected \"gaussian-mixture\" or \"ring\", got '" + kind + "'");
+    const auto means = config.find("means");
+    if (means == config.end() || !means->is_array() || means->empty())
+        fail(where, "means", "expected an array of k points");
+    const std::vector<float> weights = numbers(config, "weights", where);
+    const std::vector<float> sds = numbers(config, "sds", where);
+    const auto k = static_cast<Eigen::Index>(means->size());
+    Matrix mu;
+    for (Eigen::Index j = 0; j < k; ++j) {
+        const std::vector<float> row = numbers(nlohmann::json{{"means", (*means)[static_cast<std::size_t>(j)]}}, "means", where);
+        if (j == 0)
+            mu.resize(k, static_cast<Eigen::Index>(row.size()));
+        if (static_cast<Eigen::Index>(row.size()) != mu.cols())
+            fail(where, "means", "expected every mean to have " + std::to_string(mu.cols()) + " coordinates");
+        for (Eigen::Index i = 0; i < mu.cols(); ++i)
+            mu(j, i) = row[static_cast<std::size_t>(i)];
+    }
+    if (static_cast<Eigen::Index>(weights.size()) != k)
+        fail(where, "weights", "expected " + std::to_string(k) + " weights, one per mean");
+    if (static_cast<Eigen::Index>(sds.size()) != k)
+        fail(where, "sds", "expected " + std::to_string(k) + " standard deviations, one per mean");
+    return std::make_shared<const GaussianMixtureTarget>(mu, Eigen::Map<const Vector>(weights.data(), k),
+                                                         Eigen::Map<const Vector>(sds.data(), k));
+}
+
+} // namespace gsn

@@ -1,0 +1,81 @@
+#pragma once
+// Target densities on points in R^d with an exact log-density (the mode-mixing lab, issue 13): what
+// samplers such as random-walk Metropolis (rwmhsampler.h) and Langevin sample, and what their chains
+// are measured against. Every target also has an exact sampler for reference draws.
+//
+// Batches: a target evaluates many points at once (row i of x = point i), so a sampler's step over a
+// block of chains is a few Eigen expressions rather than a loop over chains.
+
+#include "tensor.h"
+
+#include <nlohmann/json.hpp>
+
+#include <cstdint>
+#include <memory>
+#include <string>
+
+namespace gsn {
+
+class Target {
+public:
+    virtual ~Target() = default;
+
+    // The kind name of config() ("gaussian-mixture").
+    virtual std::string kind() const = 0;
+    // Everything createTarget needs to rebuild the target (kind included).
+    virtual nlohmann::json config() const = 0;
+    // d: values per point.
+    virtual int dimension() const = 0;
+    // log p(x) (normalised) of every row of x (shape = [n, d]); shape = [n]. -inf where p = 0.
+    virtual Vector logDensity(const Matrix& x) const = 0;
+    // grad_x log p(x) (the score) of every row of x (shape = [n, d]); shape = [n, d].
+    virtual Matrix gradLogDensity(const Matrix& x) const = 0;
+    // n independent exact draws; row i from Philox(seed, streams::targetDrawStream(i), 0)
+    // (randomstreams.h), so a draw does not depend on n or the thread count. shape = [n, d]
+    virtual Matrix sample(int n, std::uint64_t seed) const = 0;
+};
+
+// A mixture of k isotropic Gaussians: p(x) = sum_j w_j N(x; mu_j, s_j^2 I).
+class GaussianMixtureTarget : public Target {
+public:
+    static constexpr const char* kKind = "gaussian-mixture";
+    // means shape = [k, d] (finite), weights shape = [k] (>= 0, finite, positive sum; normalised here),
+    // sds shape = [k] (> 0). Throws gsn::Error naming the bad field.
+    GaussianMixtureTarget(Matrix means, Vector weights, Vector sds);
+    // k equal modes of sd `sd` on a circle of `radius` around the origin in 2D, mode j at angle 2 pi j / k.
+    static std::shared_ptr<const GaussianMixtureTarget> ring(int modes, double radius, double sd);
+
+    std::string kind() const override { return kKind; }
+    // {"kind": "gaussian-mixture", "means": [[...], ...], "weights": [...], "sds": [...]}
+    nlohmann::json config() const override;
+    int dimension() const override { return static_cast<int>(m_means.cols()); }
+    Vector logDensity(const Matrix& x) const override;
+    Matrix gradLogDensity(const Matrix& x) const override;
+    // Component j with probability w_j (one uniform), then mu_j + s_j * (d normals).
+    Matrix sample(int n, std::uint64_t seed) const override;
+
+    // The exact probability of the axis-aligned box [lo, hi) (both shape = [d]): a product of normal
+    // CDF differences per component (what a histogram on a grid is compared with).
+    double boxProbability(const Vector& lo, const Vector& hi) const;
+
+    int components() const { return static_cast<int>(m_means.rows()); }
+    const Matrix& means() const { return m_means; }     // shape = [k, d]
+    const Vector& weights() const { return m_weights; } // shape = [k], sum 1
+    const Vector& sds() const { return m_sds; }         // shape = [k]
+
+private:
+    // Per-component log w_j - d log s_j - d/2 log(2 pi) (x-independent part of the log terms) and the
+    // log-terms of a batch, shape = [n, k].
+    Matrix logTerms(const Matrix& x) const;
+
+    Matrix m_means;
+    Vector m_weights;
+    Vector m_sds;
+    Vector m_logConst; // shape = [k]
+};
+
+// A target from its config: {"kind": "gaussian-mixture", "means", "weights", "sds"} or the preset
+// {"kind": "ring", "modes": k, "radius": r, "sd": s}. Throws gsn::Error(where, field, ...) for a bad config.
+std::shared_ptr<const Target> createTarget(const nlohmann::json& config, const std::string& where = "target config");
+
+} // namespace gsn
