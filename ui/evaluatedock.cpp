@@ -127,6 +127,11 @@ EvaluateDock::EvaluateDock(EvaluateWorker* evaluation, QWidget* parent)
     connect(m_baseline, &QPushButton::clicked, this, &EvaluateDock::evaluateBaseline);
     connect(m_cancel, &QPushButton::clicked, this, &EvaluateDock::cancel);
     // Delivered on the GUI thread, only for the newest job (the worker drops what a cancelled job says).
+    connect(m_worker, &EvaluateWorker::started, this, [this] {
+        m_progress->setValue(0);
+        m_phase->setText(tr("Starting"));
+        setRunning(true);
+    });
     connect(m_worker, &EvaluateWorker::progress, this, &EvaluateDock::onProgress);
     connect(m_worker, &EvaluateWorker::finished, this, &EvaluateDock::onFinished);
     connect(m_worker, &EvaluateWorker::cancelled, this, [this] {
@@ -228,11 +233,7 @@ void EvaluateDock::start(EvaluationRequest request)
     request.seed = static_cast<std::uint64_t>(m_seed->value());
     request.startImage = m_start->value();
     request.sets = m_sets;
-    m_progress->setValue(0);
-    m_phase->setText(tr("Starting"));
-    if (!m_worker->start(std::move(request)))
-        return; // another user of the session's evaluation runs one
-    setRunning(true);
+    m_worker->start(std::move(request)); // started() sets the progress bar and the buttons
 }
 
 void EvaluateDock::cancel()

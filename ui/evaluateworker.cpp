@@ -60,6 +60,7 @@ bool EvaluateWorker::start(EvaluationRequest request)
                         emit cancelled();
                 },
                 [this](const QString& message) { emit failed(message); });
+    emit started();
     return true;
 }
 

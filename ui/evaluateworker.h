@@ -70,6 +70,8 @@ public:
     bool isRunning() const { return m_job.isRunning(); }
 
 signals:
+    // start() began a job (whoever asked: the dock or the session).
+    void started();
     // Overall progress in 1/1000 (sampling 0-500 then Parzen 500-1000 for a model; Parzen 0-1000 for the
     // baseline) and what is being done. Emitted on the GUI thread at most once per permille.
     void progress(int permille, const QString& phase);
