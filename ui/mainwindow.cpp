@@ -115,7 +115,7 @@ void MainWindow::createActions()
     windows->addAction(m_modelDock->toggleViewAction());
     windows->addAction(m_chainsDock->toggleViewAction());
     windows->addAction(m_trainingDock->toggleViewAction());
-    windows->addAction(tr("&Inpainting..."), this, [this] {
+    QAction* inpainting = windows->addAction(tr("&Inpainting..."), this, [this] {
         auto* inpaint = new InpaintWindow; // its own top-level window; Model... opens another checkpoint
         inpaint->setAttribute(Qt::WA_DeleteOnClose);
         inpaint->setDataset(m_session->dataset());
@@ -130,6 +130,7 @@ void MainWindow::createActions()
         }
         inpaint->show();
     });
+    inpainting->setObjectName(QStringLiteral("actionInpainting"));
 }
 
 void MainWindow::setColorMap(ColorMap map)
