@@ -39,7 +39,10 @@ QSpinBox* spinBox(int lo, int hi, int value, const char* name, QWidget* parent)
 
 } // namespace
 
-EvaluateDock::EvaluateDock(QWidget* parent) : QDockWidget(tr("Evaluate"), parent)
+EvaluateDock::EvaluateDock(QWidget* parent) : EvaluateDock(nullptr, parent) {}
+
+EvaluateDock::EvaluateDock(EvaluateWorker* evaluation, QWidget* parent)
+    : QDockWidget(tr("Evaluate"), parent), m_worker(evaluation ? evaluation : new EvaluateWorker(this))
 {
     setObjectName(QStringLiteral("evaluateDock"));
     auto* body = new QWidget(this);
@@ -123,6 +126,22 @@ EvaluateDock::EvaluateDock(QWidget* parent) : QDockWidget(tr("Evaluate"), parent
     connect(m_evaluate, &QPushButton::clicked, this, &EvaluateDock::evaluateModel);
     connect(m_baseline, &QPushButton::clicked, this, &EvaluateDock::evaluateBaseline);
     connect(m_cancel, &QPushButton::clicked, this, &EvaluateDock::cancel);
+    // Delivered on the GUI thread, only for the newest job (the worker drops what a cancelled job says).
+    connect(m_worker, &EvaluateWorker::started, this, [this] {
+        m_progress->setValue(0);
+        m_phase->setText(tr("Starting"));
+        setRunning(true);
+    });
+    connect(m_worker, &EvaluateWorker::progress, this, &EvaluateDock::onProgress);
+    connect(m_worker, &EvaluateWorker::finished, this, &EvaluateDock::onFinished);
+    connect(m_worker, &EvaluateWorker::cancelled, this, [this] {
+        onStopped(tr("Cancelled"));
+        emit evaluationCancelled();
+    });
+    connect(m_worker, &EvaluateWorker::failed, this, [this](const QString& message) {
+        onStopped(message);
+        emit evaluationFailed(message);
+    });
 
     const QString dir = QStandardPaths::writableLocation(QStandardPaths::AppDataLocation);
     setHistoryFile(dir.isEmpty() ? QString() : dir + QStringLiteral("/evaluations.json"));
@@ -130,10 +149,7 @@ EvaluateDock::EvaluateDock(QWidget* parent) : QDockWidget(tr("Evaluate"), parent
     updateModelLabel();
 }
 
-EvaluateDock::~EvaluateDock()
-{
-    m_worker.reset();  // cancels and joins
-}
+EvaluateDock::~EvaluateDock() = default; // an evaluation of its own is cancelled with it (a child)
 
 void EvaluateDock::setSampleCount(int samples) { m_samples->setValue(samples); }
 void EvaluateDock::setBurnin(int steps) { m_burnin->setValue(steps); }
@@ -144,7 +160,7 @@ int EvaluateDock::sampleCount() const { return m_samples->value(); }
 
 bool EvaluateDock::isRunning() const
 {
-    return m_worker && m_worker->isRunning();
+    return m_worker->isRunning();
 }
 
 void EvaluateDock::setModel(std::shared_ptr<const gsn::Model> model, const QString& name, int epoch)
@@ -217,42 +233,12 @@ void EvaluateDock::start(EvaluationRequest request)
     request.seed = static_cast<std::uint64_t>(m_seed->value());
     request.startImage = m_start->value();
     request.sets = m_sets;
-    // The previous worker has emitted its last signal (we are not running), so this join is immediate.
-    m_worker.reset();
-    m_worker = std::make_unique<EvaluateWorker>(std::move(request));
-    // Queued: the worker emits from its own thread; the dock handles everything on the GUI thread.
-    // Context = the worker, so signals still queued when a worker is destroyed are dropped with it.
-    EvaluateWorker* w = m_worker.get();
-    connect(w, &EvaluateWorker::progress, this, [this, w](int p, const QString& phase) {
-        if (m_worker.get() == w)
-            onProgress(p, phase);
-    }, Qt::QueuedConnection);
-    connect(w, &EvaluateWorker::finished, this, [this, w](std::shared_ptr<const EvaluationOutcome> o) {
-        if (m_worker.get() == w)
-            onFinished(std::move(o));
-    }, Qt::QueuedConnection);
-    connect(w, &EvaluateWorker::cancelled, this, [this, w] {
-        if (m_worker.get() == w) {
-            onStopped(tr("Cancelled"));
-            emit evaluationCancelled();
-        }
-    }, Qt::QueuedConnection);
-    connect(w, &EvaluateWorker::failed, this, [this, w](const QString& message) {
-        if (m_worker.get() == w) {
-            onStopped(message);
-            emit evaluationFailed(message);
-        }
-    }, Qt::QueuedConnection);
-    m_progress->setValue(0);
-    m_phase->setText(tr("Starting"));
-    m_worker->start();
-    setRunning(true);
+    m_worker->start(std::move(request)); // started() sets the progress bar and the buttons
 }
 
 void EvaluateDock::cancel()
 {
-    if (m_worker)
-        m_worker->cancel();
+    m_worker->cancel();
     if (isRunning())
         m_phase->setText(tr("Cancelling..."));
 }

@@ -1,6 +1,6 @@
 #pragma once
 // The Evaluate dock: Parzen log-likelihood (SPEC 4) of the current model or of the MNIST-train
-// baseline, computed by an EvaluateWorker on its own thread (progress bar, Cancel), with the
+// baseline, computed by an EvaluateWorker (a background job; progress bar, Cancel), with the
 // validation curve, the result and a persistent history of evaluations per model.
 //
 // History: a JSON array in <app data dir>/evaluations.json (setHistoryFile overrides it), one object
@@ -28,8 +28,10 @@ class ParzenCurvePlot;
 class EvaluateDock : public QDockWidget {
     Q_OBJECT
 public:
+    // A dock with an evaluation of its own (cancelled, never waited for, when the dock goes).
     explicit EvaluateDock(QWidget* parent = nullptr);
-    // Cancels and joins a running evaluation.
+    // A dock observing and driving `evaluation` (the studio session's); it must outlive the dock.
+    explicit EvaluateDock(EvaluateWorker* evaluation, QWidget* parent = nullptr);
     ~EvaluateDock() override;
 
     // Evaluation settings (also editable in the dock). samples = M kernel centres (10000 by the protocol).
@@ -110,7 +112,7 @@ private:
     std::shared_ptr<const EvaluationOutcome> m_last;
     QString m_historyFile;
     QJsonArray m_history;
-    std::unique_ptr<EvaluateWorker> m_worker;    // last member: destroyed (cancelled, joined) first
+    EvaluateWorker* m_worker = nullptr;          // the session's, or a child of this dock
 };
 
 } // namespace gsn

@@ -7,7 +7,6 @@
 
 #include <chrono>
 #include <cstring>
-#include <exception>
 
 namespace gsn {
 
@@ -47,39 +46,45 @@ QString modelParameterHash(const Model& model)
     return QStringLiteral("%1").arg(h, 16, 16, QLatin1Char('0'));
 }
 
-EvaluateWorker::EvaluateWorker(EvaluationRequest request, QObject* parent) : QObject(parent), m_request(std::move(request))
+EvaluateWorker::EvaluateWorker(QObject* parent) : QObject(parent) {}
+
+bool EvaluateWorker::start(EvaluationRequest request)
 {
+    if (isRunning())
+        return false;
+    m_job.start([this, request = std::move(request)](const JobControl& job) { return run(request, job, this); },
+                [this](std::shared_ptr<const EvaluationOutcome> outcome) {
+                    if (outcome)
+                        emit finished(std::move(outcome));
+                    else
+                        emit cancelled();
+                },
+                [this](const QString& message) { emit failed(message); });
+    emit started();
+    return true;
 }
 
-EvaluateWorker::~EvaluateWorker()
+void EvaluateWorker::cancel()
 {
-    m_cancel.store(true);
-    if (m_thread.joinable())
-        m_thread.join();
+    m_job.requestStop(); // what the job returns (cancelled) is still delivered
 }
 
-void EvaluateWorker::start()
+std::shared_ptr<const EvaluationOutcome> EvaluateWorker::run(EvaluationRequest request, const JobControl& job,
+                                                             EvaluateWorker* self)
 {
-    if (m_thread.joinable())
-        return;
-    m_running.store(true);
-    m_thread = std::thread([this] { run(); });
-}
-
-void EvaluateWorker::report(int permille, const QString& phase)
-{
-    if (permille == m_lastPermille)
-        return;
-    m_lastPermille = permille;
-    emit progress(permille, phase);
-}
-
-void EvaluateWorker::run()
-{
+    int lastPermille = -1;
+    const auto report = [&](int permille, const QString& phase) {
+        if (permille == lastPermille)
+            return;
+        lastPermille = permille;
+        job.post([self, permille, phase] { emit self->progress(permille, phase); });
+    };
+    const std::atomic<bool>* cancel = job.cancelFlag();
     const auto t0 = std::chrono::steady_clock::now();
-    try {
+    // A std::exception thrown from here on reaches the GUI as the job's error (failed).
+    {
         auto outcome = std::make_shared<EvaluationOutcome>();
-        outcome->request = m_request;
+        outcome->request = std::move(request);
         EvaluationRequest& req = outcome->request;
         if (!req.model && !req.checkpointPath.isEmpty()) {
             report(0, tr("Loading %1").arg(req.checkpointPath));
@@ -107,11 +112,8 @@ void EvaluateWorker::run()
         }
         if (!req.sets.test)
             req.sets.test = std::make_shared<const Matrix>(loadDataset("mnist-test").pixels);
-        if (m_cancel.load()) {
-            m_running.store(false);
-            emit cancelled();
-            return;
-        }
+        if (job.cancelled())
+            return nullptr;
 
         // Sampling takes the first half of the bar for a model; Parzen the rest (all of it for the baseline).
         const int parzenStart = baseline ? 0 : 500;
@@ -142,7 +144,7 @@ void EvaluateWorker::run()
             const Dataset train = loadDataset("mnist-train");
             if (train.count() < req.samples)
                 fail("mnist-train", "rows", "expected at least " + std::to_string(req.samples) + " images");
-            result = runParzenProtocol(train.pixels, *req.sets.validation, *req.sets.test, options, progress, &m_cancel);
+            result = runParzenProtocol(train.pixels, *req.sets.validation, *req.sets.test, options, progress, cancel);
         } else {
             if (req.model->visibleSize() != req.sets.test->cols())
                 fail("evaluate", "model",
@@ -155,22 +157,15 @@ void EvaluateWorker::run()
                                                         std::to_string(req.sets.test->rows()));
                 options.init = ChainInit::fromRow(*req.sets.test, req.startImage);
             }
-            result = runParzenProtocol(*req.model, *req.sets.validation, *req.sets.test, options, progress, &m_cancel);
+            result = runParzenProtocol(*req.model, *req.sets.validation, *req.sets.test, options, progress, cancel);
         }
-        if (result.cancelled) {
-            m_running.store(false);
-            emit cancelled();
-            return;
-        }
+        if (result.cancelled)
+            return nullptr;
         outcome->samples = std::move(result.samples);
         outcome->result = std::move(result.parzen);
         outcome->totalSeconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
         report(1000, tr("Done"));
-        m_running.store(false);
-        emit finished(outcome);
-    } catch (const std::exception& e) {
-        m_running.store(false);
-        emit failed(QString::fromStdString(e.what()));
+        return outcome;
     }
 }
 

@@ -1,13 +1,13 @@
 #pragma once
-// One Parzen evaluation (SPEC 4) on its own std::thread, reported to the GUI through queued signals.
+// One Parzen evaluation (SPEC 4) as a BackgroundJob, reported to the GUI thread through signals.
 //
 // The job: (load the checkpoint, and the MNIST validation and test sets, unless given) ->
 // gsn::runParzenProtocol (engine/evalprotocol.h, the procedure `gsn eval` runs) on ONE chain of the model
 // (`samples` means after `burnin` steps, one every `thin` steps) or on the first `samples` MNIST training
-// images for the baseline. The thread is owned by the worker: cancel() only sets a flag (checked every
-// chain step and every Parzen block), the destructor cancels and joins. Nothing here
-// ever blocks the GUI thread on the engine, except that join, which follows a cancel.
+// images for the baseline. cancel() sets the job's cancel flag (checked every chain step and every
+// Parzen block) and returns at once; nothing here waits for the worker.
 
+#include "backgroundjob.h"
 #include "model.h"
 #include "parzen.h"
 #include "tensor.h"
@@ -18,7 +18,6 @@
 #include <atomic>
 #include <cstdint>
 #include <memory>
-#include <thread>
 
 namespace gsn {
 
@@ -59,36 +58,33 @@ QString modelParameterHash(const Model& model);
 class EvaluateWorker : public QObject {
     Q_OBJECT
 public:
-    explicit EvaluateWorker(EvaluationRequest request, QObject* parent = nullptr);
-    // Cancels and joins the thread.
-    ~EvaluateWorker() override;
-    EvaluateWorker(const EvaluateWorker&) = delete;
-    EvaluateWorker& operator=(const EvaluateWorker&) = delete;
+    explicit EvaluateWorker(QObject* parent = nullptr);
+    // Cancels a running job (it stops at its next check; never waited for) and drops what it would say.
+    ~EvaluateWorker() override = default;
 
-    // Starts the thread (once).
-    void start();
+    // Starts an evaluation on a worker thread and returns at once; false (nothing started) while one runs.
+    bool start(EvaluationRequest request);
     // Asks the job to stop at its next check; returns at once. The job then emits cancelled().
-    void cancel() { m_cancel.store(true); }
+    void cancel();
     // True from start() until the job has emitted its last signal.
-    bool isRunning() const { return m_running.load(); }
+    bool isRunning() const { return m_job.isRunning(); }
 
 signals:
+    // start() began a job (whoever asked: the dock or the session).
+    void started();
     // Overall progress in 1/1000 (sampling 0-500 then Parzen 500-1000 for a model; Parzen 0-1000 for the
-    // baseline) and what is being done. Emitted from the worker thread at most once per permille.
+    // baseline) and what is being done. Emitted on the GUI thread at most once per permille.
     void progress(int permille, const QString& phase);
     void finished(std::shared_ptr<const gsn::EvaluationOutcome> outcome);
     void failed(const QString& message);
     void cancelled();
 
 private:
-    void run();
-    void report(int permille, const QString& phase);
+    // The job's body (worker thread); null when it was cancelled. `self` is used only in what it posts.
+    static std::shared_ptr<const EvaluationOutcome> run(EvaluationRequest request, const JobControl& job,
+                                                        EvaluateWorker* self);
 
-    EvaluationRequest m_request;
-    std::atomic<bool> m_cancel{false};
-    std::atomic<bool> m_running{false};
-    int m_lastPermille = -1;
-    std::thread m_thread;
+    BackgroundJob m_job{this};
 };
 
 } // namespace gsn

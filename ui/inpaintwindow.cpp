@@ -11,6 +11,7 @@
 #include "maskpainter.h"
 #include "sheet.h"
 #include "sheetwriter.h"
+#include "studiosession.h"
 
 #include <QAction>
 #include <QActionGroup>
@@ -307,20 +308,15 @@ void InpaintWindow::openModel(const QString& path)
         [this, path](const Loaded& loaded) {
             // The image shape is decided here, on the GUI thread, with the dataset set by then.
             try {
+                // The studio's rule (StudioSession); a dataset of another size here only feeds the source
+                // dialog, so the model's own shape is used then.
                 const int n = loaded.model->visibleSize();
-                int w = 0, h = 0;
-                if (m_dataset && m_dataset->dimension() == n) {
-                    w = m_dataset->width;
-                    h = m_dataset->height;
-                } else {
-                    if (!loaded.image.known())
-                        fail(path.toStdString(), "image shape",
-                             "cannot tell the image shape of " + std::to_string(n) +
-                                 " visible units (not stored in the file, and not a square): load the model's dataset first");
-                    w = loaded.image.width;
-                    h = loaded.image.height;
-                }
-                setModel(loaded.model, w, h, QFileInfo(path).fileName());
+                const ModelImageFit fit = fitModelImages(n, loaded.image, m_dataset.get());
+                if (!fit.known())
+                    fail(path.toStdString(), "image shape",
+                         "cannot tell the image shape of " + std::to_string(n) +
+                             " visible units (not stored in the file, and not a square): load the model's dataset first");
+                setModel(loaded.model, fit.width, fit.height, QFileInfo(path).fileName());
             } catch (const std::exception& e) {
                 setMessage(QString::fromStdString(e.what()));
                 emit modelOpened(path, false);

@@ -37,13 +37,18 @@ MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent)
     m_view = new ChainView(this);
     m_view->setObjectName(QStringLiteral("chainView"));
     setCentralWidget(m_view);
+    m_session = new StudioSession(m_view->staging(), this);
+    m_chains = m_session->chains();
+    m_training = m_session->training();
 
     m_dataDock = new DataDock(this);
     addDockWidget(Qt::LeftDockWidgetArea, m_dataDock);
-    auto* evaluate = new EvaluateDock(this); // Parzen evaluation (issue 6) of the current model
+    // Parzen evaluation (issue 6) of the current model, run by the session's evaluation
+    auto* evaluate = new EvaluateDock(m_session->evaluation(), this);
     addDockWidget(Qt::RightDockWidgetArea, evaluate);
     connect(this, &MainWindow::currentModelChanged, evaluate, &EvaluateDock::setModel);
-    connect(m_dataDock, &DataDock::datasetLoaded, this, &MainWindow::showDatasetExamples);
+    connect(m_dataDock, &DataDock::datasetLoaded, m_session, &StudioSession::setDataset);
+    connect(m_session, &StudioSession::datasetChanged, this, &MainWindow::showDatasetExamples);
     connect(m_dataDock, &DataDock::loadFailed, this, &MainWindow::showError);
 
     m_frameStats = new FrameStatsLabel(m_view, this);
@@ -56,9 +61,9 @@ MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent)
 
 MainWindow::~MainWindow()
 {
-    // Workers first (cancelled and joined), while everything their last signals could reach still exists.
-    delete m_training;
-    delete m_chains;
+    // Workers first (training abandoned, chains joined), while everything their last signals could reach
+    // still exists.
+    delete m_session;
 }
 
 void MainWindow::createActions()
@@ -110,12 +115,22 @@ void MainWindow::createActions()
     windows->addAction(m_modelDock->toggleViewAction());
     windows->addAction(m_chainsDock->toggleViewAction());
     windows->addAction(m_trainingDock->toggleViewAction());
-    windows->addAction(tr("&Inpainting..."), this, [this] {
-        auto* inpaint = new InpaintWindow; // its own top-level window; Model... opens a checkpoint
+    QAction* inpainting = windows->addAction(tr("&Inpainting..."), this, [this] {
+        auto* inpaint = new InpaintWindow; // its own top-level window; Model... opens another checkpoint
         inpaint->setAttribute(Qt::WA_DeleteOnClose);
-        inpaint->setDataset(m_dataDock->dataset());
+        inpaint->setDataset(m_session->dataset());
+        // The session's current model, at the image size the session gave its chains.
+        const StudioModelPtr model = m_session->currentModel();
+        if (model && m_chains->model()) {
+            try {
+                inpaint->setModel(model->model, m_chains->width(), m_chains->height(), model->name);
+            } catch (const std::exception& e) {
+                showError(QString::fromStdString(e.what()));
+            }
+        }
         inpaint->show();
     });
+    inpainting->setObjectName(QStringLiteral("actionInpainting"));
 }
 
 void MainWindow::setColorMap(ColorMap map)

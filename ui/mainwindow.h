@@ -1,11 +1,12 @@
 #pragma once
 // GSN Studio's main window: the chain view in the centre, docks around it, menus and the status
-// bar. Kept thin: each dock is its own class; this class wires them together.
+// bar. Kept thin: the StudioSession owns the dataset, the model, the chains, training and evaluation;
+// each dock is its own class; this class builds the widgets and wires them to the session.
 
-#include "backgroundjob.h"
 #include "colormap.h"
 #include "dataset.h"
 #include "modeldock.h"
+#include "studiosession.h"
 
 #include <QMainWindow>
 
@@ -32,6 +33,9 @@ public:
     explicit MainWindow(QWidget* parent = nullptr);
     ~MainWindow() override;
 
+    // The studio's document: dataset, current model, chains, training, evaluation.
+    StudioSession* session() const { return m_session; }
+
     // Loads a dataset by registry name or path (through the Data dock). On failure shows the
     // error (see lastError()) and returns false; the previous dataset stays.
     bool loadDataset(const QString& spec);
@@ -39,9 +43,9 @@ public:
     // Selects a colour map (as the View > Colour map menu does).
     void setColorMap(ColorMap map);
 
-    // Makes `model` the current model: new chains of it (the Chains dock's settings), training of the
-    // previous model abandoned. Refuses (message, false; running chains keep running) a model whose
-    // visible size differs from the dataset's images.
+    // StudioSession::setModel: makes `model` the current model: new chains of it (the Chains dock's
+    // settings), training of the previous model abandoned. Refuses (message, false; running chains keep
+    // running) a model whose visible size differs from the dataset's images.
     bool setModel(StudioModelPtr model);
     // Starts opening a checkpoint file as the current model and returns at once; the file is read on
     // a worker thread (running chains keep running) and modelLoadFinished tells how it went (a message
@@ -99,12 +103,13 @@ private:
     void addStudioFileActions(QMenu* file);
     void addStudioMenus();
     void datasetChangedForStudio(std::shared_ptr<const Dataset> dataset);
-    void acceptTrainedModel(StudioModelPtr model);
+    void sessionModelChanged(StudioModelPtr model, StudioSession::ModelChange change);
     void rememberModel(const QString& path);
     void rebuildRecentMenu();
     void updateChainRate();
 
     ChainView* m_view = nullptr;
+    StudioSession* m_session = nullptr;
     DataDock* m_dataDock = nullptr;
     FrameStatsLabel* m_frameStats = nullptr;
     QActionGroup* m_colorMapGroup = nullptr;
@@ -113,10 +118,9 @@ private:
     QMenu* m_recentMenu = nullptr;
     ChainsDock* m_chainsDock = nullptr;
     TrainingDock* m_trainingDock = nullptr;
-    ChainController* m_chains = nullptr;
-    TrainingController* m_training = nullptr;
+    ChainController* m_chains = nullptr;       // the session's
+    TrainingController* m_training = nullptr;  // the session's
     QLabel* m_chainRate = nullptr;
-    BackgroundJob m_imageRead{this};  // decodes images for startChainsFromImage; a newer request drops an older one
 };
 
 } // namespace gsn

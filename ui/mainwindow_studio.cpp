@@ -9,9 +9,7 @@
 #include "chainview.h"
 #include "datadock.h"
 #include "defaultmodel.h"
-#include "error.h"
 #include "sheetdialog.h"
-#include "sourceimage.h"
 #include "sheetwriter.h"
 #include "trainingcontroller.h"
 #include "trainingdock.h"
@@ -49,47 +47,19 @@ bool isImageUrl(const QUrl& url)
     return !suffix.isEmpty() && QImageReader::supportedImageFormats().contains(suffix);
 }
 
-// Mean of the outermost ring of pixels of a [height * width] image.
-double borderMean(const float* pixels, int width, int height)
-{
-    double sum = 0.0;
-    int count = 0;
-    for (int y = 0; y < height; ++y)
-        for (int x = 0; x < width; ++x)
-            if (y == 0 || x == 0 || y == height - 1 || x == width - 1) {
-                sum += pixels[y * width + x];
-                ++count;
-            }
-    return count ? sum / count : 0.0;
-}
-
-// True when the dataset's first (up to) 100 images have a dark border on average (MNIST-like).
-bool darkBorders(const Dataset& data)
-{
-    const int n = std::min(data.count(), 100);
-    if (n == 0)
-        return false;
-    double sum = 0.0;
-    for (int i = 0; i < n; ++i)
-        sum += borderMean(data.pixels.row(i).data(), data.width, data.height);
-    return sum / n < 0.5;
-}
-
 } // namespace
 
 void MainWindow::createStudio()
 {
-    qRegisterMetaType<gsn::StudioModelPtr>();
     setAcceptDrops(true);
-    m_chains = new ChainController(m_view->staging(), this);
-    m_training = new TrainingController(this);
 
     m_modelDock = new ModelDock(this);
+    m_modelDock->setSession(m_session);
     m_chainsDock = new ChainsDock(m_chains, this);
-    m_trainingDock = new TrainingDock(m_training, [this] {
+    m_trainingDock = new TrainingDock(m_training, [session = m_session] {
         TrainingRequest request;
-        request.start = currentModel();
-        request.data = m_dataDock->dataset();
+        request.start = session->currentModel();
+        request.data = session->dataset();
         return request;
     }, this);
     addDockWidget(Qt::LeftDockWidgetArea, m_modelDock);
@@ -100,18 +70,21 @@ void MainWindow::createStudio()
 
     connect(m_modelDock, &ModelDock::modelProposed, this, &MainWindow::setModel);
     connect(m_modelDock, &ModelDock::failed, this, &MainWindow::showError);
-    connect(m_modelDock, &ModelDock::loadFinished, this, [this](const QString& path, bool ok) {
-        const bool installed = ok && currentModel() && currentModel()->path == path;
+    connect(m_session, &StudioSession::error, this, &MainWindow::showError);
+    connect(m_session, &StudioSession::modelChanged, this, &MainWindow::sessionModelChanged);
+    connect(m_session, &StudioSession::modelLoadFinished, this, [this](const QString& path, bool installed) {
         if (installed) {
             statusBar()->showMessage(tr("Opened %1").arg(QFileInfo(path).fileName()), 3000);
             rememberModel(path);
         }
         emit modelLoadFinished(path, installed);
     });
-    connect(m_chains, &ChainController::error, this, &MainWindow::showError);
-    connect(m_training, &TrainingController::failed, this, &MainWindow::showError);
-    connect(m_training, &TrainingController::parametersUpdated, m_chains, &ChainController::updateParameters);
-    connect(m_training, &TrainingController::modelTrained, this, &MainWindow::acceptTrainedModel);
+    connect(m_session, &StudioSession::imageStartFinished, this,
+            [this](const QString& path, bool ok, const QString& origin) {
+        if (ok)
+            statusBar()->showMessage(tr("Chains start from %1").arg(origin), 5000);
+        emit imageStartFinished(path, ok);
+    });
     connect(m_training, &TrainingController::finished, this,
             [this](TrainingController::Status status, const QString& message) {
         if (status == TrainingController::Status::Diverged)
@@ -185,61 +158,22 @@ void MainWindow::addStudioMenus()
 
 StudioModelPtr MainWindow::currentModel() const
 {
-    return m_modelDock->current();
+    return m_session->currentModel();
 }
 
 bool MainWindow::setModel(StudioModelPtr model)
 {
-    if (!model || !model->model)
-        return false;
-    const int visible = model->model->visibleSize();
-    const ImageShape shape = imageShapeFor(model->info, visible);
-    int width = 0;
-    int height = 0;
-    const auto data = m_dataDock->dataset();
-    if (data) {
-        if (data->dimension() != visible) {
-            showError(tr("%1: the model is for %2 pixels%3, but the dataset %4 has %5x%6 images (%7 pixels); "
-                         "choose a matching dataset first")
-                          .arg(model->name)
-                          .arg(visible)
-                          .arg(shape.known() ? tr(" (%1x%2 images)").arg(shape.width).arg(shape.height) : QString())
-                          .arg(QString::fromStdString(data->name))
-                          .arg(data->width)
-                          .arg(data->height)
-                          .arg(data->dimension()));
-            return false;
-        }
-        width = data->width;
-        height = data->height;
-    } else {
-        if (!shape.known()) {
-            showError(tr("%1: load a dataset first: the model does not store its image shape and %2 pixels is "
-                         "not a square image").arg(model->name).arg(visible));
-            return false;
-        }
-        width = shape.width;
-        height = shape.height;
-    }
-    try {
-        m_training->abandon(); // the run trained the previous model
-        m_chains->setModel(model->model, width, height);
-    } catch (const std::exception& e) {
-        showError(QString::fromStdString(e.what()));
-        return false;
-    }
-    m_modelDock->setCurrent(model);
-    m_chainsDock->modelChanged();
-    m_trainingDock->clearHistory();
-    setWindowTitle(tr("GSN Studio - %1").arg(model->name));
-    emit currentModelChanged(model->model, model->name, model->epoch);
-    return true;
+    return m_session->setModel(std::move(model)); // a refusal's message arrives through StudioSession::error
 }
 
-void MainWindow::acceptTrainedModel(StudioModelPtr model)
+void MainWindow::sessionModelChanged(StudioModelPtr model, StudioSession::ModelChange change)
 {
-    // Same architecture as the chains' model: the chains already got the parameters (parametersUpdated).
-    m_modelDock->setCurrent(model);
+    if (change == StudioSession::ModelChange::Saved)
+        return; // the Model dock shows the new file name; the title and the evaluated model stay
+    if (change == StudioSession::ModelChange::Installed) {
+        m_chainsDock->modelChanged();
+        m_trainingDock->clearHistory();
+    }
     setWindowTitle(tr("GSN Studio - %1").arg(model->name));
     emit currentModelChanged(model->model, model->name, model->epoch);
 }
@@ -247,52 +181,14 @@ void MainWindow::acceptTrainedModel(StudioModelPtr model)
 void MainWindow::openModel(const QString& path)
 {
     statusBar()->showMessage(tr("Loading %1...").arg(QFileInfo(path).fileName()));
-    m_modelDock->openFile(path);
+    m_session->openModel(path);
 }
 
 void MainWindow::startChainsFromImage(const QString& path)
 {
-    const QString name = QFileInfo(path).fileName();
-    const int width = m_chains->width(), height = m_chains->height();
-    if (!m_chains->model() || width <= 0 || height <= 0) {
-        m_imageRead.cancel(); // an older request still being read is superseded too
-        showError(tr("%1: no model loaded, so there are no chains to start from it").arg(name));
-        emit imageStartFinished(path, false);
-        return;
-    }
-    const std::shared_ptr<const Dataset> data = m_dataDock->dataset();
-    const bool datasetDark = data && data->width == width && data->height == height && darkBorders(*data);
-    statusBar()->showMessage(tr("Reading %1...").arg(name));
-    m_imageRead.start(
-        [path, name, width, height, datasetDark](const JobControl&) {
-            QImageReader reader(path);
-            const QImage decoded = reader.read();
-            if (decoded.isNull())
-                fail(path.toStdString(), "image", "expected a readable image: " + reader.errorString().toStdString());
-            SourceImage image = convertToSource(decoded, width, height, {}, name);
-            if (datasetDark && borderMean(image.pixels.data(), width, height) > 0.5) {
-                for (float& v : image.pixels)
-                    v = 1.0f - v; // as SourceConvert::invert does
-                image.origin = tr("%1 (inverted: light background)").arg(name);
-            }
-            return image;
-        },
-        [this, path](const SourceImage& image) {
-            if (m_chains->width() != image.width || m_chains->height() != image.height) {
-                showError(tr("%1: the chains' image size changed while it was read").arg(path));
-                emit imageStartFinished(path, false);
-                return;
-            }
-            m_chains->setStartImage(image.pixels, image.origin);
-            m_chains->setStart(ChainStart::Image);
-            m_chains->reset();
-            statusBar()->showMessage(tr("Chains start from %1").arg(image.origin), 5000);
-            emit imageStartFinished(path, true);
-        },
-        [this, path](const QString& error) {
-            showError(error);
-            emit imageStartFinished(path, false);
-        });
+    if (m_chains->model() && m_chains->width() > 0 && m_chains->height() > 0)
+        statusBar()->showMessage(tr("Reading %1...").arg(QFileInfo(path).fileName()));
+    m_session->startChainsFromImage(path);
 }
 
 QStringList MainWindow::recentModels() const
@@ -352,7 +248,6 @@ bool MainWindow::loadDefaultModel()
 
 void MainWindow::datasetChangedForStudio(std::shared_ptr<const Dataset> dataset)
 {
-    m_chains->setDataset(dataset);
     m_view->setClassifier(classifierFor(*dataset)); // hovering names MNIST chains' classes
     m_modelDock->setImageSize(dataset->width, dataset->height);
 }

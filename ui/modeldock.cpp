@@ -2,6 +2,7 @@
 
 #include "error.h"
 #include "modelregistry.h"
+#include "studiosession.h"
 
 #include <QComboBox>
 #include <QDoubleSpinBox>
@@ -225,39 +226,39 @@ void ModelDock::createNew()
     }
 }
 
+void ModelDock::setSession(StudioSession* session)
+{
+    m_session = session;
+    connect(session, &StudioSession::modelChanged, this, [this](StudioModelPtr model) { showModel(model); });
+    showModel(session->currentModel());
+}
+
+StudioModelPtr ModelDock::current() const
+{
+    return m_session ? m_session->currentModel() : nullptr;
+}
+
 void ModelDock::openFile(const QString& path)
 {
-    m_load.start(
-        [path](const JobControl&) {
-            return studioModelFromCheckpoint(loadCheckpoint(path.toStdString()), QFileInfo(path).fileName(), path);
-        },
-        [this, path](StudioModelPtr model) {
-            emit modelProposed(model);
-            emit loadFinished(path, true);
-        },
-        [this, path](const QString& error) {
-            emit failed(error);
-            emit loadFinished(path, false);
-        });
+    if (!m_session) {
+        emit failed(tr("Open: the Model dock has no session to open %1 in").arg(path));
+        return;
+    }
+    m_session->openModel(path);
+}
+
+bool ModelDock::isLoading() const
+{
+    return m_session && m_session->isLoading();
 }
 
 bool ModelDock::saveFile(const QString& path)
 {
-    if (!m_current || !m_current->model) {
+    if (!m_session) {
         emit failed(tr("Save: there is no model to save"));
         return false;
     }
-    try {
-        saveCheckpoint(path.toStdString(), *m_current->model, m_current->state.get(), m_current->info);
-        auto saved = std::make_shared<StudioModel>(*m_current);
-        saved->path = path;
-        saved->name = QFileInfo(path).fileName();
-        setCurrent(saved);
-        return true;
-    } catch (const std::exception& e) {
-        emit failed(QString::fromStdString(e.what()));
-        return false;
-    }
+    return m_session->saveModel(path);
 }
 
 void ModelDock::openDialog()
@@ -270,15 +271,16 @@ void ModelDock::openDialog()
 
 void ModelDock::saveDialog()
 {
-    if (!m_current) {
+    const StudioModelPtr model = current();
+    if (!model) {
         emit failed(tr("Save: there is no model to save"));
         return;
     }
-    QString suggestion = m_current->path;
+    QString suggestion = model->path;
     if (suggestion.isEmpty() || suggestion.startsWith(QLatin1Char(':')))
         suggestion = QStringLiteral("%1-epoch%2.safetensors")
-                         .arg(QString::fromStdString(m_current->model->kind()))
-                         .arg(m_current->epoch);
+                         .arg(QString::fromStdString(model->model->kind()))
+                         .arg(model->epoch);
     const QString path = QFileDialog::getSaveFileName(this, tr("Save checkpoint"), suggestion,
                                                       tr("Checkpoints (*.safetensors)"));
     if (!path.isEmpty())
@@ -323,11 +325,10 @@ QString ModelDock::describe(const StudioModel& entry)
     return lines.join(QLatin1Char('\n'));
 }
 
-void ModelDock::setCurrent(StudioModelPtr model)
+void ModelDock::showModel(const StudioModelPtr& model)
 {
-    m_current = std::move(model);
-    m_title->setText(m_current ? m_current->name : tr("No model"));
-    m_info->setText(m_current ? describe(*m_current) : QString());
+    m_title->setText(model ? model->name : tr("No model"));
+    m_info->setText(model ? describe(*model) : QString());
 }
 
 } // namespace gsn

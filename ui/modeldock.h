@@ -1,10 +1,10 @@
 #pragma once
 // The Model dock: make a new model (kind, hidden layer sizes, noise levels, corruption, walkback), open
 // and save checkpoints (safetensors), and see what the current model is: kind, sizes, epoch, dataset,
-// hyper-parameters. The dock does not decide whether a model fits the data: it emits modelProposed and
-// the main window installs the model (setCurrent) or reports why not.
+// hyper-parameters. The dock does not own the current model nor decide whether a model fits the data:
+// it shows the StudioSession's model, emits modelProposed for a new one, and sends opens and saves to
+// the session, which installs the model or reports why not.
 
-#include "backgroundjob.h"
 #include "checkpoint.h"
 #include "model.h"
 #include "trainer.h"
@@ -21,6 +21,8 @@ class QLineEdit;
 class QSpinBox;
 
 namespace gsn {
+
+class StudioSession;
 
 // The studio's current model: an immutable parameter snapshot plus what is known about it.
 struct StudioModel {
@@ -43,9 +45,11 @@ public:
 
     // The image size new models are made for (the current dataset's).
     void setImageSize(int width, int height);
-    // Shows `model` as the current one (the main window calls this once it accepted the model).
-    void setCurrent(StudioModelPtr model);
-    StudioModelPtr current() const { return m_current; }
+    // The session whose model the dock shows and to which it sends opens and saves (it must outlive the
+    // dock). Without one the dock only offers the New model form.
+    void setSession(StudioSession* session);
+    // The session's current model (null without a session or a model).
+    StudioModelPtr current() const;
 
     // The config "New" would create from the form (n_visible = the image size). Throws gsn::Error.
     nlohmann::json newModelConfig() const;
@@ -53,13 +57,12 @@ public:
     // ("1500,1500").
     void setNewModelForm(const QString& kind, const QString& hiddenSizes);
 
-    // Starts loading a checkpoint on a worker thread and returns at once (the GUI thread never waits
-    // on file I/O): later emits modelProposed, or failed(message), and then loadFinished. A newer
-    // openFile supersedes a load still running (its result is dropped).
+    // StudioSession::openModel: read on a worker thread (the GUI thread never waits on file I/O); the
+    // session then installs the model or reports the error, and emits modelLoadFinished.
     void openFile(const QString& path);
     // A load started by openFile has not finished yet.
-    bool isLoading() const { return m_load.isRunning(); }
-    // Saves the current model (and its training state, if any) atomically; emits failed on error.
+    bool isLoading() const;
+    // StudioSession::saveModel: the current model (and its training state, if any), atomically.
     bool saveFile(const QString& path);
     // One-line-per-fact description of a model (kind, sizes, epoch, dataset, hyper-parameters).
     static QString describe(const StudioModel& model);
@@ -73,13 +76,14 @@ public slots:
     void saveDialog();
 
 signals:
+    // createNew made a model (the main window offers it to the session).
     void modelProposed(gsn::StudioModelPtr model);
     void failed(const QString& message);
-    // The load of `path` finished: modelProposed (ok) or failed (not ok) has been emitted.
-    void loadFinished(const QString& path, bool ok);
 
 private:
     void kindChanged();
+    // Shows `model` (the session's current one) in the title and the description.
+    void showModel(const StudioModelPtr& model);
 
     QComboBox* m_kind = nullptr;
     QLineEdit* m_hidden = nullptr;
@@ -90,8 +94,7 @@ private:
     QSpinBox* m_seed = nullptr;
     QLabel* m_info = nullptr;
     QLabel* m_title = nullptr;
-    StudioModelPtr m_current;
-    BackgroundJob m_load{this};               // checkpoint loads; a newer openFile drops an older result
+    StudioSession* m_session = nullptr;
     int m_width = 28;
     int m_height = 28;
 };

@@ -5,10 +5,10 @@
 #include "error.h"
 #include "parallel.h"
 
-#include <QMetaObject>
-
 #include <chrono>
 #include <cmath>
+#include <condition_variable>
+#include <mutex>
 
 namespace gsn {
 
@@ -37,26 +37,26 @@ QImage stripImage(const Frame& frame)
 
 } // namespace
 
+// What the GUI thread and the job share besides the job's own cancel flag.
 struct TrainingController::Session {
-    std::atomic<bool> cancel{false};         // handed to Trainer::run: set to pause or to stop
-    std::atomic<bool> stop{false};
+    std::atomic<bool> interrupt{false};      // handed to Trainer::run: set to pause or to stop
     std::atomic<bool> pause{false};
-    std::atomic<bool> abandoned{false};
     std::mutex mutex;                        // guards trainer and the wait for resume
     std::condition_variable wake;
     Trainer* trainer = nullptr;
-    std::atomic<double> learningRate{NAN};
-    std::atomic<double> momentum{NAN};
+};
+
+// How a session ended (delivered to the GUI thread).
+struct TrainingController::Outcome {
+    Status status = Status::Finished;
+    QString message;
 };
 
 TrainingController::TrainingController(QObject* parent) : QObject(parent) {}
 
 TrainingController::~TrainingController()
 {
-    abandon();
-    if (m_thread.joinable())
-        m_thread.join(); // shutdown: stops within one batch
-    m_reaper.joinAll();
+    abandon(); // the worker stops within a batch; the process-wide job reaper joins it
 }
 
 int TrainingController::liveWorkers()
@@ -66,7 +66,7 @@ int TrainingController::liveWorkers()
 
 bool TrainingController::start(const TrainingRequest& request)
 {
-    if (m_running) {
+    if (isRunning()) {
         emit failed(tr("Training: a run is already going"));
         return false;
     }
@@ -81,31 +81,32 @@ bool TrainingController::start(const TrainingRequest& request)
                         .arg(request.start->model->visibleSize()));
         return false;
     }
-    joinWorker();
     m_session = std::make_shared<Session>();
     m_paused = false;
-    m_running = true;
     g_liveWorkers.fetch_add(1);
-    m_thread = std::thread([this, session = m_session, request] {
-        // The chains the user watches come first; training takes the cores they leave.
-        markBackgroundThread();
-        run(session, request);
-        g_liveWorkers.fetch_sub(1);
-    });
+    m_job.start(
+        [this, session = m_session, request](const JobControl& job) {
+            // The chains the user watches come first; training takes the cores they leave.
+            markBackgroundThread();
+            struct Live { ~Live() { g_liveWorkers.fetch_sub(1); } } live; // also when run throws
+            return run(job, this, session, request);
+        },
+        [this](const Outcome& outcome) {
+            m_paused = false;
+            emit finished(outcome.status, outcome.message);
+        },
+        [this](const QString& message) {
+            m_paused = false;
+            emit failed(message);
+            emit finished(Status::Failed, message);
+        });
     return true;
-}
-
-void TrainingController::joinWorker()
-{
-    if (m_thread.joinable())
-        m_thread.join(); // only called once the worker reported its end (returns at once)
 }
 
 void TrainingController::setLearningRate(double lr)
 {
     if (!m_session)
         return;
-    m_session->learningRate.store(lr);
     std::lock_guard lock(m_session->mutex);
     if (m_session->trainer)
         m_session->trainer->setLearningRate(lr);
@@ -115,7 +116,6 @@ void TrainingController::setMomentum(double mu)
 {
     if (!m_session)
         return;
-    m_session->momentum.store(mu);
     std::lock_guard lock(m_session->mutex);
     if (m_session->trainer)
         m_session->trainer->setMomentum(mu);
@@ -123,12 +123,12 @@ void TrainingController::setMomentum(double mu)
 
 void TrainingController::pause()
 {
-    if (!m_running || m_paused)
+    if (!isRunning() || m_paused)
         return;
     {
         std::lock_guard lock(m_session->mutex);
         m_session->pause = true;
-        m_session->cancel = true;
+        m_session->interrupt = true;
     }
     m_paused = true;
     emit pausedChanged(true);
@@ -136,7 +136,7 @@ void TrainingController::pause()
 
 void TrainingController::resume()
 {
-    if (!m_running || !m_paused)
+    if (!isRunning() || !m_paused)
         return;
     {
         std::lock_guard lock(m_session->mutex);
@@ -149,12 +149,12 @@ void TrainingController::resume()
 
 void TrainingController::cancel()
 {
-    if (!m_running)
+    if (!isRunning())
         return;
+    m_job.requestStop(); // the parameters reached so far are still reported, then finished(Cancelled)
     {
         std::lock_guard lock(m_session->mutex);
-        m_session->stop = true;
-        m_session->cancel = true;
+        m_session->interrupt = true;
     }
     m_session->wake.notify_all();
 }
@@ -163,26 +163,26 @@ void TrainingController::abandon()
 {
     if (!m_session)
         return;
-    m_session->abandoned = true;
-    cancel();
-    if (m_thread.joinable())
-        m_reaper.retire([thread = std::make_shared<std::thread>(std::move(m_thread))] { thread->join(); });
-    m_running = false;
+    const bool running = isRunning();
+    m_job.cancel(); // nothing more is delivered
+    if (running) {
+        {
+            std::lock_guard lock(m_session->mutex);
+            m_session->interrupt = true;
+        }
+        m_session->wake.notify_all();
+    }
     m_paused = false;
 }
 
-void TrainingController::run(std::shared_ptr<Session> session, TrainingRequest request)
+TrainingController::Outcome TrainingController::run(const JobControl& job, TrainingController* self,
+                                                    std::shared_ptr<Session> session, const TrainingRequest& request)
 {
-    // Everything the GUI learns goes through here: dropped once the session is abandoned.
-    auto post = [this, session](auto fn) {
-        QMetaObject::invokeMethod(this, [session, fn = std::move(fn)] {
-            if (!session->abandoned.load())
-                fn();
-        }, Qt::QueuedConnection);
-    };
-    Status status = Status::Finished;
-    QString message;
-    try {
+    // Everything the GUI learns goes through the job: dropped once the session is abandoned.
+    auto post = [&job](std::function<void()> fn) { job.post(std::move(fn)); };
+    Outcome outcome;
+    // A std::exception thrown from here on reaches the GUI as the job's error (failed + finished(Failed)).
+    {
         Dataset data = request.examples > 0 && request.examples < request.data->count()
                            ? request.data->slice(0, request.examples, "-first" + std::to_string(request.examples))
                            : *request.data;
@@ -233,14 +233,14 @@ void TrainingController::run(std::shared_ptr<Session> session, TrainingRequest r
         auto lastSnapshot = std::chrono::steady_clock::now();
         trainer.setBatchCallback([&](const BatchProgress& p) {
             const qint64 step = done++;
-            post([this, p, step, total] {
-                emit batchDone(p.epoch, p.batch, p.batches, p.loss, p.examplesPerSecond, step, total);
+            post([self, p, step, total] {
+                emit self->batchDone(p.epoch, p.batch, p.batches, p.loss, p.examplesPerSecond, step, total);
             });
             const auto now = std::chrono::steady_clock::now();
             if (std::chrono::duration<double>(now - lastSnapshot).count() >= request.snapshotSeconds) {
                 lastSnapshot = now;
                 std::shared_ptr<const Model> snapshot(trainer.model().clone());
-                post([this, snapshot] { emit parametersUpdated(snapshot); });
+                post([self, snapshot] { emit self->parametersUpdated(snapshot); });
             }
         });
         trainer.setEpochCallback([&](const EpochSummary& e) {
@@ -252,65 +252,52 @@ void TrainingController::run(std::shared_ptr<Session> session, TrainingRequest r
                 ChainSet chains(entry->model, data.width, data.height);
                 chains.reset(std::vector<ChainInit>(std::size_t(std::max(1, request.stripSamples)), ChainInit::noise()),
                              request.seed + std::uint64_t(e.epoch));
-                for (int s = 0; s < kStripSteps && !session->stop.load(); ++s)
+                for (int s = 0; s < kStripSteps && !job.cancelled(); ++s)
                     chains.step();
                 strip = stripImage(*chains.frame());
             } catch (const std::exception&) {
                 strip = QImage(); // a strip is a bonus; training goes on
             }
-            post([this, entry, e, strip] {
-                emit parametersUpdated(entry->model);
-                emit modelTrained(entry);
-                emit epochDone(e.epoch, e.meanLoss, e.seconds, strip);
+            post([self, entry, e, strip] {
+                emit self->parametersUpdated(entry->model);
+                emit self->modelTrained(entry);
+                emit self->epochDone(e.epoch, e.meanLoss, e.seconds, strip);
             });
         });
-        {
-            std::lock_guard lock(session->mutex);
-            session->trainer = &trainer;
-        }
+        // Live hyper-parameter changes reach the trainer while it exists (cleared also when run throws).
+        struct Attach {
+            Session& s;
+            Attach(Session& session, Trainer* t) : s(session) { std::lock_guard lock(s.mutex); s.trainer = t; }
+            ~Attach() { std::lock_guard lock(s.mutex); s.trainer = nullptr; }
+        } attach(*session, &trainer);
         TrainResult result;
         for (;;) {
-            result = trainer.run(target, &session->cancel);
-            if (result.status != TrainStatus::Cancelled || session->stop.load())
+            result = trainer.run(target, &session->interrupt);
+            if (result.status != TrainStatus::Cancelled || job.cancelled())
                 break;
-            // Paused: wait for resume or stop, then continue where the trainer stopped.
+            // Paused: wait for resume or stop (cancel and abandon notify), then continue where the trainer
+            // stopped.
             std::unique_lock lock(session->mutex);
-            session->wake.wait(lock, [&] { return !session->pause.load() || session->stop.load(); });
-            if (session->stop.load())
+            session->wake.wait(lock, [&] { return !session->pause.load() || job.cancelled(); });
+            if (job.cancelled())
                 break;
-            session->cancel = false;
-        }
-        {
-            std::lock_guard lock(session->mutex);
-            session->trainer = nullptr;
+            session->interrupt = false;
         }
         if (result.status == TrainStatus::Cancelled)
-            status = Status::Cancelled;
+            outcome.status = Status::Cancelled;
         else if (result.status == TrainStatus::Diverged) {
-            status = Status::Diverged;
-            message = QString::fromStdString(result.message);
+            outcome.status = Status::Diverged;
+            outcome.message = QString::fromStdString(result.message);
         }
         if (trainer.state().step > 0) {
             StudioModelPtr entry = snapshotModel();
-            post([this, entry] {
-                emit parametersUpdated(entry->model);
-                emit modelTrained(entry);
+            post([self, entry] {
+                emit self->parametersUpdated(entry->model);
+                emit self->modelTrained(entry);
             });
         }
-    } catch (const std::exception& e) {
-        status = Status::Failed;
-        message = QString::fromStdString(e.what());
     }
-    QMetaObject::invokeMethod(this, [this, session, status, message] {
-        if (session->abandoned.load())
-            return;
-        joinWorker(); // the worker posted this as its last act: the join returns at once
-        m_running = false;
-        m_paused = false;
-        if (status == Status::Failed)
-            emit failed(message);
-        emit finished(status, message);
-    }, Qt::QueuedConnection);
+    return outcome;
 }
 
 } // namespace gsn

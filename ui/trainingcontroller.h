@@ -1,24 +1,21 @@
 #pragma once
-// The Training dock's engine side: a thin QObject owning one worker std::thread that runs gsn::Trainer
-// on a private clone of the current model. The trainer's plain callbacks become queued signals: a loss
-// per batch, a summary and a strip of samples per epoch, and immutable parameter snapshots (about once
-// a second and after every epoch) that the chains pick up between steps. Pause and cancel are
-// std::atomic flags checked before every batch; nothing on the GUI thread waits for the worker
-// (a finished worker is joined when its last signal arrives; an abandoned one through a WorkerReaper).
+// The Training dock's engine side: a thin QObject running gsn::Trainer on a private clone of the current
+// model as a BackgroundJob. The trainer's plain callbacks become queued signals: a loss per batch, a
+// summary and a strip of samples per epoch, and immutable parameter snapshots (about once a second and
+// after every epoch) that the chains pick up between steps. Cancel is the job's cancel flag (the trainer
+// checks it before every batch; the parameters reached are still reported); abandon cancels the job and
+// drops everything it would still say. Nothing on the GUI thread waits for the worker.
 
+#include "backgroundjob.h"
 #include "dataset.h"
 #include "modeldock.h"
 #include "trainer.h"
-#include "workerreaper.h"
 
 #include <QImage>
 #include <QObject>
 
 #include <atomic>
-#include <condition_variable>
 #include <memory>
-#include <mutex>
-#include <thread>
 
 namespace gsn {
 
@@ -44,17 +41,17 @@ public:
     Q_ENUM(Status)
 
     explicit TrainingController(QObject* parent = nullptr);
-    // Cancels and joins the worker (shutdown).
+    // Abandons a running session (it stops within a batch; never waited for).
     ~TrainingController() override;
 
     // Starts a session; returns false (and emits failed) when one runs or the request is invalid.
     bool start(const TrainingRequest& request);
-    bool isRunning() const { return m_running; }
+    bool isRunning() const { return m_job.isRunning(); }
     bool isPaused() const { return m_paused.load(); }
     // Live hyper-parameters: applied by the trainer from its next batch.
     void setLearningRate(double lr);
     void setMomentum(double mu);
-    // Training workers alive in the whole program (0 once all are joined).
+    // Training workers alive in the whole program (0 once every session's work has returned).
     static int liveWorkers();
 
 public slots:
@@ -80,14 +77,15 @@ signals:
 
 private:
     struct Session;
-    void run(std::shared_ptr<Session> session, TrainingRequest request);
-    void joinWorker();
+    struct Outcome;
+    // The job's body (worker thread): trains and reports through job.post (`self` is used only in what
+    // it posts, which runs on the GUI thread while `self` exists).
+    static Outcome run(const JobControl& job, TrainingController* self, std::shared_ptr<Session> session,
+                       const TrainingRequest& request);
 
     std::shared_ptr<Session> m_session;
-    std::thread m_thread;
-    bool m_running = false;
     std::atomic<bool> m_paused{false};
-    WorkerReaper m_reaper;
+    BackgroundJob m_job{this};                // last: its destruction cancels the session
 };
 
 } // namespace gsn

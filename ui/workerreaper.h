@@ -1,7 +1,7 @@
 #pragma once
-// Retires workers without blocking the GUI thread: each finish job (destroying a ChainRunner, joining a
-// cancelled training thread) runs on a short-lived thread of its own, joined once it is done (polled,
-// never waited for) or, at the latest, by the destructor at shutdown.
+// Retires workers without blocking the GUI thread: each finish job (destroying a ChainRunner, running a
+// BackgroundJob's work) runs on a short-lived thread of its own, joined once it is done (polled, never
+// waited for) or, at the latest, by the destructor at shutdown.
 
 #include <atomic>
 #include <functional>

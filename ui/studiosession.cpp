@@ -1,0 +1,231 @@
+#include "studiosession.h"
+
+#include "chaincontroller.h"
+#include "error.h"
+#include "sourceimage.h"
+
+#include <QFileInfo>
+#include <QImageReader>
+
+namespace gsn {
+
+namespace {
+
+// Mean of the outermost ring of pixels of a [height * width] image.
+double borderMean(const float* pixels, int width, int height)
+{
+    double sum = 0.0;
+    int count = 0;
+    for (int y = 0; y < height; ++y)
+        for (int x = 0; x < width; ++x)
+            if (y == 0 || x == 0 || y == height - 1 || x == width - 1) {
+                sum += pixels[y * width + x];
+                ++count;
+            }
+    return count ? sum / count : 0.0;
+}
+
+// True when the dataset's first (up to) 100 images have a dark border on average (MNIST-like).
+bool darkBorders(const Dataset& data)
+{
+    const int n = std::min(data.count(), 100);
+    if (n == 0)
+        return false;
+    double sum = 0.0;
+    for (int i = 0; i < n; ++i)
+        sum += borderMean(data.pixels.row(i).data(), data.width, data.height);
+    return sum / n < 0.5;
+}
+
+} // namespace
+
+ModelImageFit fitModelImages(long long visible, const ImageShape& stored, const Dataset* data)
+{
+    ModelImageFit fit;
+    if (data && data->dimension() == visible) {
+        fit.width = data->width;
+        fit.height = data->height;
+        return fit;
+    }
+    fit.datasetMismatch = data != nullptr;
+    if (stored.known()) {
+        fit.width = stored.width;
+        fit.height = stored.height;
+    }
+    return fit;
+}
+
+StudioSession::StudioSession(std::shared_ptr<FrameStaging> staging, QObject* parent) : QObject(parent)
+{
+    qRegisterMetaType<gsn::StudioModelPtr>();
+    m_chains = new ChainController(staging ? std::move(staging) : std::make_shared<FrameStaging>(), this);
+    m_training = new TrainingController(this);
+    m_evaluation = new EvaluateWorker(this);
+    connect(m_chains, &ChainController::error, this, &StudioSession::error);
+    connect(m_training, &TrainingController::failed, this, &StudioSession::error);
+    connect(m_training, &TrainingController::parametersUpdated, m_chains, &ChainController::updateParameters);
+    connect(m_training, &TrainingController::modelTrained, this, &StudioSession::acceptTrainedModel);
+}
+
+StudioSession::~StudioSession()
+{
+    // Workers first, while everything their last signals could reach still exists.
+    delete m_training;
+    delete m_chains;
+}
+
+void StudioSession::setDataset(std::shared_ptr<const Dataset> dataset)
+{
+    if (!dataset)
+        return;
+    m_dataset = std::move(dataset);
+    m_chains->setDataset(m_dataset);
+    emit datasetChanged(m_dataset);
+}
+
+bool StudioSession::setModel(StudioModelPtr model)
+{
+    if (!model || !model->model)
+        return false;
+    const int visible = model->model->visibleSize();
+    const ImageShape shape = imageShapeFor(model->info, visible);
+    const ModelImageFit fit = fitModelImages(visible, shape, m_dataset.get());
+    if (fit.datasetMismatch) {
+        const Dataset& data = *m_dataset;
+        emit error(tr("%1: the model is for %2 pixels%3, but the dataset %4 has %5x%6 images (%7 pixels); "
+                      "choose a matching dataset first")
+                       .arg(model->name)
+                       .arg(visible)
+                       .arg(shape.known() ? tr(" (%1x%2 images)").arg(shape.width).arg(shape.height) : QString())
+                       .arg(QString::fromStdString(data.name))
+                       .arg(data.width)
+                       .arg(data.height)
+                       .arg(data.dimension()));
+        return false;
+    }
+    if (!fit.known()) {
+        emit error(tr("%1: load a dataset first: the model does not store its image shape and %2 pixels is "
+                      "not a square image").arg(model->name).arg(visible));
+        return false;
+    }
+    try {
+        m_training->abandon(); // the run trained the previous model
+        m_chains->setModel(model->model, fit.width, fit.height);
+    } catch (const std::exception& e) {
+        emit error(QString::fromStdString(e.what()));
+        return false;
+    }
+    m_model = std::move(model);
+    emit modelChanged(m_model, ModelChange::Installed);
+    return true;
+}
+
+void StudioSession::acceptTrainedModel(StudioModelPtr model)
+{
+    // Same architecture as the chains' model: the chains already got the parameters (parametersUpdated).
+    m_model = std::move(model);
+    emit modelChanged(m_model, ModelChange::Trained);
+}
+
+void StudioSession::openModel(const QString& path)
+{
+    m_load.start(
+        [path](const JobControl&) {
+            return studioModelFromCheckpoint(loadCheckpoint(path.toStdString()), QFileInfo(path).fileName(), path);
+        },
+        [this, path](StudioModelPtr model) {
+            const bool installed = setModel(std::move(model));
+            emit modelLoadFinished(path, installed);
+        },
+        [this, path](const QString& message) {
+            emit error(message);
+            emit modelLoadFinished(path, false);
+        });
+}
+
+bool StudioSession::saveModel(const QString& path)
+{
+    if (!m_model || !m_model->model) {
+        emit error(tr("Save: there is no model to save"));
+        return false;
+    }
+    try {
+        saveCheckpoint(path.toStdString(), *m_model->model, m_model->state.get(), m_model->info);
+    } catch (const std::exception& e) {
+        emit error(QString::fromStdString(e.what()));
+        return false;
+    }
+    auto saved = std::make_shared<StudioModel>(*m_model);
+    saved->path = path;
+    saved->name = QFileInfo(path).fileName();
+    m_model = std::move(saved);
+    emit modelChanged(m_model, ModelChange::Saved);
+    return true;
+}
+
+void StudioSession::startChainsFromImage(const QString& path)
+{
+    const QString name = QFileInfo(path).fileName();
+    const int width = m_chains->width(), height = m_chains->height();
+    if (!m_chains->model() || width <= 0 || height <= 0) {
+        m_imageRead.cancel(); // an older request still being read is superseded too
+        emit error(tr("%1: no model loaded, so there are no chains to start from it").arg(name));
+        emit imageStartFinished(path, false, QString());
+        return;
+    }
+    const std::shared_ptr<const Dataset> data = m_dataset;
+    const bool datasetDark = data && data->width == width && data->height == height && darkBorders(*data);
+    m_imageRead.start(
+        [path, name, width, height, datasetDark](const JobControl&) {
+            QImageReader reader(path);
+            const QImage decoded = reader.read();
+            if (decoded.isNull())
+                fail(path.toStdString(), "image", "expected a readable image: " + reader.errorString().toStdString());
+            SourceImage image = convertToSource(decoded, width, height, {}, name);
+            if (datasetDark && borderMean(image.pixels.data(), width, height) > 0.5) {
+                for (float& v : image.pixels)
+                    v = 1.0f - v; // as SourceConvert::invert does
+                image.origin = tr("%1 (inverted: light background)").arg(name);
+            }
+            return image;
+        },
+        [this, path](const SourceImage& image) {
+            if (m_chains->width() != image.width || m_chains->height() != image.height) {
+                emit error(tr("%1: the chains' image size changed while it was read").arg(path));
+                emit imageStartFinished(path, false, QString());
+                return;
+            }
+            m_chains->setStartImage(image.pixels, image.origin);
+            m_chains->setStart(ChainStart::Image);
+            m_chains->reset();
+            emit imageStartFinished(path, true, image.origin);
+        },
+        [this, path](const QString& message) {
+            emit error(message);
+            emit imageStartFinished(path, false, QString());
+        });
+}
+
+bool StudioSession::startTraining(TrainingRequest settings)
+{
+    settings.start = m_model;
+    settings.data = m_dataset;
+    return m_training->start(settings);
+}
+
+void StudioSession::cancelTraining()
+{
+    m_training->cancel();
+}
+
+bool StudioSession::startEvaluation(EvaluationRequest request)
+{
+    return m_evaluation->start(std::move(request));
+}
+
+void StudioSession::cancelEvaluation()
+{
+    m_evaluation->cancel();
+}
+
+} // namespace gsn
