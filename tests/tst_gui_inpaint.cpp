@@ -8,11 +8,11 @@
 #include "datasets.h"
 #include "error.h"
 #include "greyimage.h"
-#include "inpaintcommand.h"
 #include "inpaintwindow.h"
 #include "maskio.h"
 #include "maskpainter.h"
 #include "model.h"
+#include "pngtext.h"
 #include "sheetwriter.h"
 #include "testsupport.h"
 
