@@ -3,12 +3,10 @@
 #include "commands.h"
 #include "error.h"
 #include "modelmath.h"
-#include "modelregistry.h"
-#include "samplerregistry.h"
-#ifdef GSN_HAVE_UI
-#include "samplecommand.h" // ui/: renders sheets with Qt
 #include "inpaintcommand.h"
-#endif
+#include "modelregistry.h"
+#include "samplecommand.h"
+#include "samplerregistry.h"
 
 #include <cstdio>
 #include <cstring>
@@ -35,10 +33,8 @@ std::string trainUsage()
 const std::map<std::string, Command>& table()
 {
     static const std::map<std::string, Command> commands = {
-#ifdef GSN_HAVE_UI
-        {"inpaint", {gsn::commands::inpaint, "gsn inpaint --model FILE --image test:INDEX|IMAGE.png --mask left|right|top|bottom|MASK.png --chains N --steps S [--seed S] [--init noise|zero|source] --out SHEET.png|pdf|svg"}},
+        {"inpaint", {gsn::commands::inpaint, "gsn inpaint --model FILE --image test:INDEX|IMAGE.png --mask left|right|top|bottom|MASK.png --chains N --steps S [--seed S] [--init noise|zeros|source] --out SHEET.png|pdf|svg"}},
         {"sample", {gsn::commands::sample, "gsn sample --model FILE --chains C --steps S [--every K] [--seed S] [--init noise|zeros|test:INDEX] [--show mean|sample] [--clamp left|right|top|bottom|centre|border|MASK.png] --out FILE.png|pdf|svg|npy"}},
-#endif
         {"bench", {gsn::commands::bench, "gsn bench [--seconds S] [--threads N]  training and chain throughput of GSN-2 784-1500-1500 (JSON lines)"}},
         {"classify", {gsn::commands::classify, "gsn classify --out FILE.safetensors [--train mnist-train] [--test mnist-test] [--hidden 256] [--epochs 10] [--lr 0.1] [--momentum 0.9] [--seed 1] | --classifier FILE [--test DATASET]  digit classifier (names a chain's class in the studio)"}},
         {"eval", {gsn::commands::eval, "gsn eval --model FILE|--samples FILE.npy|--baseline mnist-train [--n 10000] [--burnin B] [--thin T] [--seed S] [--binarize]  Parzen log-likelihood (SPEC 4)"}},

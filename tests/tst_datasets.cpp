@@ -1,4 +1,4 @@
-// Tests of the dataset loaders (engine/datasets.h, idx.h, npy.h, matfile.h) and `gsn info`:
+// Tests of the dataset loaders (engine/data/datasets.h, idx.h, npy.h, matfile.h) and `gsn info`:
 // the real MNIST / Fashion-MNIST / LFW files, .mat files written here with libmatio in the three
 // layouts (TFD, Olivetti, Frey), and broken files written here for every kind of bad input.
 

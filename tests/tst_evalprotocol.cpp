@@ -1,4 +1,4 @@
-// Tests of the evaluation protocols (engine/evalprotocol.h): the Parzen protocol against the same steps
+// Tests of the evaluation protocols (engine/eval/evalprotocol.h): the Parzen protocol against the same steps
 // done by hand with parzen.h and chains.h, its defaults, binarisation, progress, cancellation and the
 // refusal of bad options.
 

@@ -8,11 +8,11 @@
 #include "datasets.h"
 #include "error.h"
 #include "greyimage.h"
-#include "inpaintcommand.h"
 #include "inpaintwindow.h"
 #include "maskio.h"
 #include "maskpainter.h"
 #include "model.h"
+#include "pngtext.h"
 #include "sheetwriter.h"
 #include "testsupport.h"
 
@@ -88,6 +88,8 @@ private slots:
     void cliSheetClampedHalfEqualsSource_data();
     void cliSheetClampedHalfEqualsSource();
     void cliBadInputs();
+    void cliOldStartWordsAreAliases_data();
+    void cliOldStartWordsAreAliases();
     void imageShapeFromCheckpoint();
     void openModelReadsOnAWorker();
     void screenshots();
@@ -220,7 +222,8 @@ void TestInpaintWindow::cliSheetClampedHalfEqualsSource_data()
     QTest::addColumn<QString>("kind");
     QTest::addColumn<QString>("init");
     QTest::newRow("gsn2 noise") << "gsn2" << "noise";
-    QTest::newRow("dae zero") << "dae" << "zero";
+    QTest::newRow("dae zeros") << "dae" << "zeros";
+    QTest::newRow("dae zero (the old word)") << "dae" << "zero";
     QTest::newRow("rbm source") << "rbm" << "source";
     QTest::newRow("gsn3 noise") << "gsn3" << "noise";
 }
@@ -268,6 +271,49 @@ void TestInpaintWindow::cliSheetClampedHalfEqualsSource()
     QCOMPARE(p.source, QString("cli-source.png"));
 }
 
+void TestInpaintWindow::cliOldStartWordsAreAliases_data()
+{
+    QTest::addColumn<QString>("command");
+    QTest::addColumn<QString>("option");
+    QTest::addColumn<QString>("oldWord");
+    QTest::addColumn<QString>("word");
+    QTest::newRow("inpaint --init zero = zeros") << "inpaint" << "--init" << "zero" << "zeros";
+    QTest::newRow("sample --init zero = zeros") << "sample" << "--init" << "zero" << "zeros";
+}
+
+// gsn sample and gsn inpaint share their option words (cli/chainoptions.h); the words a command took
+// before keep working and give the same sheet, recorded under the shared word.
+void TestInpaintWindow::cliOldStartWordsAreAliases()
+{
+    QFETCH(QString, command);
+    QFETCH(QString, option);
+    QFETCH(QString, oldWord);
+    QFETCH(QString, word);
+    const int w = 28, h = 28;
+    const QString model = tmpDir() + "/alias-gsn2.safetensors";
+    saveCheckpoint(model.toStdString(), *makeModel("gsn2", w * h), nullptr, {});
+    const QString image = tmpDir() + "/alias-source.png";
+    const SourceImage src = testSource(w, h);
+    QVERIFY(greyImage(src.pixels.data(), w, h).save(image));
+    QImage sheets[2];
+    for (int k = 0; k < 2; ++k) {
+        const QString out = tmpDir() + QString("/alias-%1-%2.png").arg(command).arg(k);
+        QStringList args{command, "--model", model, "--chains", "2", "--steps", "3", "--seed", "5",
+                         option, k == 0 ? oldWord : word, "--out", out, "--quiet"};
+        if (command == "inpaint")
+            args << "--image" << image << "--mask" << "left";
+        QString err;
+        QVERIFY2(runGsn(args, &err) == 0, qPrintable(err));
+        sheets[k] = QImage(out);
+        QVERIFY(!sheets[k].isNull());
+    }
+    QCOMPARE(sheets[0].convertToFormat(QImage::Format_Grayscale8), sheets[1].convertToFormat(QImage::Format_Grayscale8));
+    QCOMPARE(sheets[0].textKeys(), sheets[1].textKeys());
+    for (const QString& key : sheets[0].textKeys())
+        if (key != "Model-Hash")
+            QCOMPARE(sheets[0].text(key), sheets[1].text(key));
+}
+
 void TestInpaintWindow::cliBadInputs()
 {
     const QString model = tmpDir() + "/bad-gsn2.safetensors";
@@ -304,7 +350,7 @@ void TestInpaintWindow::cliBadInputs()
     expectError({"--image", image, "--mask", text}, "not an image");
     expectError({"--image", colourPath, "--mask", "left"}, "expected a grey image, got colour");
     expectError({"--image", text, "--mask", "left"}, "not an image");
-    expectError({"--image", image, "--mask", "left", "--init", "uniform"}, "expected noise, zero or source");
+    expectError({"--image", image, "--mask", "left", "--init", "uniform"}, "expected noise, zeros or source");
     // The small mask scaled on request, the colour image converted on request.
     QString err;
     QCOMPARE(runGsn({"inpaint", "--model", model, "--image", colourPath, "--fit", "--mask", small, "--scale-mask",

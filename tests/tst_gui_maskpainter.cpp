@@ -7,7 +7,7 @@
 #include "maskio.h"
 #include "maskpainter.h"
 #include "random.h"
-#include "sourceimage.h"
+#include "sourceimagedialog.h"
 
 #include <QFile>
 #include <QUndoStack>

@@ -1,4 +1,4 @@
-// Tests of the Parzen-window estimator (engine/parzen.h) against the definition computed directly in
+// Tests of the Parzen-window estimator (engine/eval/parzen.h) against the definition computed directly in
 // double precision, a closed form, the sigma search, the standard error, cancellation and errors.
 
 #include "checkpoint.h"

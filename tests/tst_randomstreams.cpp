@@ -1,4 +1,4 @@
-// The table of random streams (engine/randomstreams.h): the key ranges of one scope are pairwise
+// The table of random streams (engine/core/randomstreams.h): the key ranges of one scope are pairwise
 // disjoint apart from the listed pre-existing overlaps, and every id function lands in its range.
 
 #include "randomstreams.h"

@@ -6,11 +6,12 @@
 #include "defaultmodel.h"
 #include "error.h"
 #include "greyimage.h"
-#include "inpaintcommand.h"
 #include "maskio.h"
 #include "maskpainter.h"
+#include "pngtext.h"
 #include "sheet.h"
 #include "sheetwriter.h"
+#include "sourceimagedialog.h"
 #include "studiosession.h"
 
 #include <QAction>

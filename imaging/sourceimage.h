@@ -2,22 +2,15 @@
 // The source image of an inpainting run: the picture whose clamped pixels the chains hold fixed.
 // It comes from a dataset (by index, or the next example of a class), from a PNG/JPEG file (converted
 // to grey, centre-cropped to the model's aspect and scaled to its size, optionally inverted), or from
-// the current sample of a running chain.
+// the current sample of a running chain. Qt Gui only (no widgets): `gsn inpaint` and the studio share
+// it; the picking dialog is ui/sourceimagedialog.h.
 
 #include "dataset.h"
 
-#include <QDialog>
 #include <QImage>
 #include <QString>
 
-#include <memory>
 #include <vector>
-
-class QCheckBox;
-class QComboBox;
-class QLabel;
-class QSpinBox;
-class QTabWidget;
 
 namespace gsn {
 
@@ -57,46 +50,5 @@ SourceImage sourceFromDataset(const Dataset& data, int index);
 
 // The index of the first example of class `label` after `after` (wrapping), or -1 when none.
 int nextOfClass(const Dataset& data, int label, int after);
-
-// Dialog that picks a source image: "Dataset" (index spin box, class combo with Next of class),
-// "File" (open or drop a PNG/JPEG, invert check box, preview of the converted result) and, when given,
-// "Chain" (the current sample of a running chain). accepted -> source() holds the choice.
-class SourceImageDialog : public QDialog {
-    Q_OBJECT
-public:
-    SourceImageDialog(int width, int height, std::shared_ptr<const Dataset> dataset, QWidget* parent = nullptr);
-
-    // Offers the current sample of a chain (shape = [height * width]); empty = no "Chain" page.
-    void setChainSample(std::vector<float> pixels, const QString& origin);
-    // Loads a file into the "File" page (as Open or a drop does). Returns false and shows why on failure.
-    bool openFile(const QString& path);
-
-    SourceImage source() const;
-    // The last message shown (error or hint), for tests.
-    QString message() const { return m_message; }
-
-protected:
-    void dragEnterEvent(QDragEnterEvent* event) override;
-    void dropEvent(QDropEvent* event) override;
-
-private:
-    void updatePreview();
-    void setMessage(const QString& text);
-
-    int m_width;
-    int m_height;
-    std::shared_ptr<const Dataset> m_dataset;
-    QTabWidget* m_tabs = nullptr;
-    QSpinBox* m_index = nullptr;
-    QComboBox* m_class = nullptr;
-    QCheckBox* m_invert = nullptr;
-    QLabel* m_preview = nullptr;
-    QLabel* m_messageLabel = nullptr;
-    QImage m_fileImage;
-    QString m_fileName;
-    SourceImage m_chain;
-    int m_chainPage = -1;
-    QString m_message;
-};
 
 } // namespace gsn

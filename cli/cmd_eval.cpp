@@ -4,6 +4,7 @@
 // Prints one JSON line on stdout (sigma, mean, stderr, curve, seconds and what produced them) and a
 // human summary and progress on stderr.
 
+#include "chainoptions.h"
 #include "chains.h"
 #include "checkpoint.h"
 #include "cliargs.h"
@@ -139,12 +140,10 @@ int eval(const Args& args)
         Checkpoint ck = loadCheckpoint(path);
         model = std::move(ck.model);
         options.samples = n;
-        initText = cli.get("init", "noise");
-        if (initText == "zeros") {
+        const ChainStart init = chainStartOption(cli, "init", "noise", {.testImage = true});
+        initText = init.word;
+        if (init.kind == ChainStart::Kind::Zeros)
             options.init = ChainInit::zeros();
-        } else if (initText.rfind("test:", 0) != 0 && initText != "noise") {
-            fail("command line", "--init", "expected noise, zeros or test:INDEX, got '" + initText + "'");
-        }
         out["init"] = initText;
         out["source"] = "model:" + path;
         out["kind"] = model->kind();

@@ -2,55 +2,24 @@
 
 #include "chains.h"
 #include "checkpoint.h"
-#include "commandsupport.h"
+#include "chainoptions.h"
 #include "cliargs.h"
+#include "commandsupport.h"
 #include "datasets.h"
 #include "error.h"
 #include "greyimage.h"
 #include "inpaintstats.h"
 #include "maskio.h"
+#include "pngtext.h"
 #include "sheet.h"
 #include "sheetwriter.h"
 #include "sourceimage.h"
 
-#include <QBuffer>
 #include <QFileInfo>
 #include <QGuiApplication>
 #include <QSaveFile>
 
 #include <optional>
-
-namespace gsn {
-
-QString imageToBase64Png(const QImage& image)
-{
-    QByteArray bytes;
-    QBuffer buffer(&bytes);
-    buffer.open(QIODevice::WriteOnly);
-    image.save(&buffer, "PNG");
-    return QString::fromLatin1(bytes.toBase64());
-}
-
-QImage imageFromBase64Png(const QString& text)
-{
-    QImage image;
-    image.loadFromData(QByteArray::fromBase64(text.toLatin1()), "PNG");
-    return image;
-}
-
-QString maskProblem(const ClampMask& mask)
-{
-    if (mask.size() == 0)
-        return QStringLiteral("the mask has no pixels");
-    if (mask.clampedCount() == 0)
-        return QStringLiteral("nothing is clamped: the mask holds no pixel fixed, so the chains would sample freely "
-                              "(draw or pick a mask)");
-    if (mask.freeCount() == 0)
-        return QStringLiteral("every pixel is clamped: nothing is left to fill in (free some pixels)");
-    return {};
-}
-
-} // namespace gsn
 
 namespace gsn::commands {
 
@@ -77,17 +46,14 @@ int inpaint(const Args& argv)
     const std::string modelPath = args.require("model", "a checkpoint FILE.safetensors");
     const std::string imageSpec = args.require("image", "test:INDEX or IMAGE.png");
     const std::string maskSpec = args.require("mask", "left|right|top|bottom|centre|border or MASK.png");
-    const std::string out = args.require("out", "SHEET.png, SHEET.pdf or SHEET.svg");
+    const std::string out = sheetOutOption(args, false, "SHEET.png, SHEET.pdf or SHEET.svg");
     const int chains = static_cast<int>(args.getInt("chains", 10, 1, 100));
     const long long steps = args.getInt("steps", 20, 1, 100000000);
     const long long every = args.getInt("every", 1, 1, 100000000);
-    const auto seed = static_cast<std::uint64_t>(args.getInt("seed", 1, 0, std::numeric_limits<long long>::max()));
-    const std::string init = args.get("init", "noise");
+    const std::uint64_t seed = seedOption(args);
+    const ChainStart init = chainStartOption(args, "init", "noise", {.source = true});
     const bool quiet = args.has("quiet");
     const QString outPath = QString::fromStdString(out);
-    sheetFormatFor(outPath); // a bad suffix fails before any work
-    if (init != "noise" && init != "zero" && init != "source")
-        fail(kWhere, "--init", "expected noise, zero or source, got '" + init + "'");
     if ((steps / every + 1) * static_cast<long long>(chains) > 200000)
         fail(kWhere, "--steps", "expected at most 200000 sheet cells (chains x shown steps): use a larger --every");
 
@@ -125,29 +91,21 @@ int inpaint(const Args& argv)
     const bool shared = args.has("same") || imageSpec.rfind("test:", 0) != 0 || chains == 1;
 
     // The mask.
-    ClampMask mask;
-    MaskPreset preset;
-    QString clampText;
-    if (parseMaskPreset(maskSpec, &preset) && preset != MaskPreset::Random) {
-        mask = makeMask(preset, width, height);
-        clampText = QString::fromStdString(maskSpec);
-    } else {
-        const QString path = QString::fromStdString(maskSpec);
-        mask = loadMask(path, width, height, args.has("scale-mask"));
-        clampText = QFileInfo(path).fileName() + " (sha256 " + fileSha256(path).left(16) + ")";
-    }
+    MaskOption maskChoice = maskOption(maskSpec, width, height, args.has("scale-mask"));
+    const ClampMask mask = std::move(maskChoice.mask);
+    QString clampText = maskChoice.text;
     if (const QString problem = maskProblem(mask); !problem.isEmpty())
         fail(maskSpec, "mask", "expected some clamped and some free pixels: " + problem.toStdString());
     clampText += QString(", %1 of %2 pixels clamped").arg(mask.clampedCount()).arg(n);
     if (args.has("save-mask"))
         saveMask(mask, QString::fromStdString(args.get("save-mask")));
 
-    // Chains: free pixels from noise, zero or the source; clamped pixels set at once by setClamp.
+    // Chains: free pixels from noise, zeros or the source; clamped pixels set at once by setClamp.
     std::vector<ChainInit> inits;
     for (int c = 0; c < chains; ++c)
-        inits.push_back(init == "noise" ? ChainInit::noise()
-                        : init == "zero" ? ChainInit::zeros()
-                                         : ChainInit::fromImage(sources[static_cast<std::size_t>(c)].pixels));
+        inits.push_back(init.kind == ChainStart::Kind::Noise   ? ChainInit::noise()
+                        : init.kind == ChainStart::Kind::Zeros ? ChainInit::zeros()
+                                                               : ChainInit::fromImage(sources[static_cast<std::size_t>(c)].pixels));
     ChainSet set(model, width, height);
     set.reset(inits, seed);
     for (int c = 0; c < chains; ++c)
@@ -182,7 +140,7 @@ int inpaint(const Args& argv)
     p.source = shared ? sources.front().origin
                       : sources.front().origin + " .. " + sources.back().origin + " (chain c: " +
                             QString::fromStdString(imageSpec) + " + c)";
-    p.extra.push_back({"Free-Start", QString::fromStdString(init)});
+    p.extra.push_back({"Free-Start", QString::fromStdString(init.word)});
     p.extra.push_back({"Mask", imageToBase64Png(maskToImage(mask, MaskBits::One))});
     if (shared)
         p.extra.push_back({"Source-Image", imageToBase64Png(greyImage(sources.front().pixels.data(), width, height))});

@@ -149,7 +149,7 @@ void saveCheckpoint(const std::string& path, const Model& model, const TrainStat
     if (!info.trained.is_null())
         meta["trained"] = info.trained.dump();
     if (hasShape) {
-        // The same keys as classifier files (engine/classifier.cpp).
+        // The same keys as classifier files (engine/models/classifier.cpp).
         meta["width"] = std::to_string(info.imageWidth);
         meta["height"] = std::to_string(info.imageHeight);
     }

@@ -39,4 +39,8 @@ QImage maskToImage(const ClampMask& mask, MaskBits bits = MaskBits::Eight);
 // Saves the mask as PNG, atomically. Throws gsn::Error (path, "mask", the system's reason) on failure.
 void saveMask(const ClampMask& mask, const QString& path, MaskBits bits = MaskBits::Eight);
 
+// The clear message for a mask that cannot inpaint anything, or empty when it can:
+// nothing clamped ("nothing is clamped: ...") or nothing free ("every pixel is clamped: ...").
+QString maskProblem(const ClampMask& mask);
+
 } // namespace gsn

@@ -2,8 +2,9 @@
 
 #include "chains.h"
 #include "checkpoint.h"
-#include "commandsupport.h"
+#include "chainoptions.h"
 #include "clampmask.h"
+#include "commandsupport.h"
 #include "cliargs.h"
 #include "colormap.h"
 #include "datasets.h"
@@ -36,19 +37,6 @@ std::string metadataText(const nlohmann::json& metadata, const char* key)
     return v.is_string() ? v.get<std::string>() : v.dump();
 }
 
-// Qt's image plugins need a QGuiApplication; the CLI makes an offscreen one when none exists.
-ClampMask loadMaskPng(const std::string& path, int width, int height)
-{
-    QImage image(QString::fromStdString(path));
-    if (image.isNull())
-        fail(path, "mask", "expected a readable PNG image");
-    if (image.width() != width || image.height() != height)
-        fail(path, "mask size", "expected " + std::to_string(width) + "x" + std::to_string(height) + ", got " +
-                                    std::to_string(image.width()) + "x" + std::to_string(image.height()));
-    const QImage grey = image.convertToFormat(QImage::Format_Grayscale8);
-    return maskFromGrey(grey.constBits(), width, height, grey.bytesPerLine());
-}
-
 } // namespace
 
 int sample(const Args& argv)
@@ -58,15 +46,15 @@ int sample(const Args& argv)
                         "padding", "colormap", "out"},
                        {"quiet"});
     const std::string modelPath = args.require("model", "a checkpoint FILE.safetensors");
-    const std::string out = args.require("out", "FILE.png, FILE.pdf, FILE.svg or FILE.npy");
+    const std::string out = sheetOutOption(args, true, "FILE.png, FILE.pdf, FILE.svg or FILE.npy");
     const int chains = static_cast<int>(args.getInt("chains", 10, 1, 100000));
     const long long steps = args.getInt("steps", 100, 1, 100000000);
     const long long every = args.getInt("every", 1, 1, 100000000);
     const long long first = args.getInt("first", every, 0, steps);
-    const auto seed = static_cast<std::uint64_t>(args.getInt("seed", 1, 0, std::numeric_limits<long long>::max()));
-    const std::string init = args.get("init", "noise");
+    const std::uint64_t seed = seedOption(args);
+    const ChainStart init = chainStartOption(args, "init", "noise", {.testImage = true});
     const std::string clamp = args.get("clamp");
-    const std::string freeStart = args.get("free", "noise");
+    const ChainStart freeStart = chainStartOption(args, "free", "noise", {.source = true});
     const bool quiet = args.has("quiet");
     const std::string show = args.get("show", "mean");
     if (show != "mean" && show != "sample")
@@ -74,13 +62,6 @@ int sample(const Args& argv)
     const bool showSamples = show == "sample";
     const QString outPath = QString::fromStdString(out);
     const bool npy = QFileInfo(outPath).suffix().toLower() == "npy";
-    if (!npy)
-        sheetFormatFor(outPath); // a bad suffix fails before any work
-    // Fail before sampling when the output folder is missing (the write itself stays atomic and checked).
-    if (!QFileInfo(outPath).absoluteDir().exists())
-        fail(out, "folder", "expected an existing folder, got '" + QFileInfo(outPath).absolutePath().toStdString() + "'");
-    if (freeStart != "noise" && freeStart != "zeros" && freeStart != "image")
-        fail(kWhere, "--free", "expected noise, zeros or image, got '" + freeStart + "'");
 
     auto app = ensureGuiApp();
 
@@ -90,7 +71,7 @@ int sample(const Args& argv)
 
     // Image size and test images: from the model's dataset's test split (or --data).
     std::string dataSpec = args.get("data", testSetFor(ck.metadata));
-    const bool wantsTest = init.rfind("test:", 0) == 0;
+    const bool wantsTest = init.kind == ChainStart::Kind::TestImage;
     if (!clamp.empty() && !wantsTest)
         fail(kWhere, "--clamp", "expected --init test:INDEX (the clamped values come from test images)");
     std::optional<Dataset> data;
@@ -113,36 +94,28 @@ int sample(const Args& argv)
     // Start states and clamps.
     std::vector<ChainInit> inits;
     std::vector<std::vector<float>> images;
-    if (init == "noise" || init == "zeros") {
-        inits.assign(static_cast<std::size_t>(chains), init == "noise" ? ChainInit::noise() : ChainInit::zeros());
-    } else if (wantsTest) {
-        const long long index = testImageIndex(init, data->count(), "--init");
+    if (!wantsTest) {
+        inits.assign(static_cast<std::size_t>(chains),
+                     init.kind == ChainStart::Kind::Noise ? ChainInit::noise() : ChainInit::zeros());
+    } else {
+        const long long index = testImageIndex(init.word, data->count(), "--init");
         for (int c = 0; c < chains; ++c) {
             const auto row = data->pixels.row(static_cast<Eigen::Index>((index + c) % data->count()));
             images.emplace_back(row.data(), row.data() + n);
-            if (clamp.empty() || freeStart == "image")
+            if (clamp.empty() || freeStart.kind == ChainStart::Kind::Source)
                 inits.push_back(ChainInit::fromImage(images.back()));
             else
-                inits.push_back(freeStart == "noise" ? ChainInit::noise() : ChainInit::zeros());
+                inits.push_back(freeStart.kind == ChainStart::Kind::Noise ? ChainInit::noise() : ChainInit::zeros());
         }
-    } else {
-        fail(kWhere, "--init", "expected noise, zeros or test:INDEX, got '" + init + "'");
     }
 
     ChainSet set(model, width, height);
     set.reset(inits, seed);
     std::string clampText = "none";
     if (!clamp.empty()) {
-        MaskPreset preset;
-        ClampMask mask;
-        if (parseMaskPreset(clamp, &preset) && preset != MaskPreset::Random) {
-            mask = makeMask(preset, width, height);
-            clampText = clamp;
-        } else {
-            mask = loadMaskPng(clamp, width, height);
-            clampText = QFileInfo(QString::fromStdString(clamp)).fileName().toStdString() + " (sha256 " +
-                        fileSha256(QString::fromStdString(clamp)).left(16).toStdString() + ")";
-        }
+        const MaskOption option = maskOption(clamp, width, height, false);
+        const ClampMask& mask = option.mask;
+        clampText = option.text.toStdString();
         if (mask.clampedCount() == 0)
             fail(clamp, "mask", "expected some clamped pixels, got none (drop --clamp to sample freely)");
         if (mask.freeCount() == 0)
@@ -206,8 +179,8 @@ int sample(const Args& argv)
         p.steps = QString("%1-%2 every %3").arg(first).arg(first + (shownCount - 1) * every).arg(every);
         p.chains = QString::number(chains);
         p.clamp = QString::fromStdString(clampText);
-        p.source = QString::fromStdString(init + (data ? " (" + data->name + ")" : std::string()) +
-                                          (clamp.empty() ? "" : ", free pixels from " + freeStart));
+        p.source = QString::fromStdString(init.word + (data ? " (" + data->name + ")" : std::string()) +
+                                          (clamp.empty() ? "" : ", free pixels from " + freeStart.word));
         saveSheet(sheet.image, p, outPath);
     }
     std::printf("%s: %d chains x %zu steps (%s)\n", out.c_str(), chains, frames.size(),

@@ -89,4 +89,16 @@ void saveMask(const ClampMask& mask, const QString& path, MaskBits bits)
         fail(where, "mask", "cannot write: " + file.errorString().toStdString());
 }
 
+QString maskProblem(const ClampMask& mask)
+{
+    if (mask.size() == 0)
+        return QStringLiteral("the mask has no pixels");
+    if (mask.clampedCount() == 0)
+        return QStringLiteral("nothing is clamped: the mask holds no pixel fixed, so the chains would sample freely "
+                              "(draw or pick a mask)");
+    if (mask.freeCount() == 0)
+        return QStringLiteral("every pixel is clamped: nothing is left to fill in (free some pixels)");
+    return {};
+}
+
 } // namespace gsn
