@@ -2,7 +2,7 @@
 // One Parzen evaluation (SPEC 4) as a BackgroundJob, reported to the GUI thread through signals.
 //
 // The job: (load the checkpoint, and the MNIST validation and test sets, unless given) ->
-// gsn::runParzenProtocol (engine/evalprotocol.h, the procedure `gsn eval` runs) on ONE chain of the model
+// gsn::runParzenProtocol (engine/eval/evalprotocol.h, the procedure `gsn eval` runs) on ONE chain of the model
 // (`samples` means after `burnin` steps, one every `thin` steps) or on the first `samples` MNIST training
 // images for the baseline. cancel() sets the job's cancel flag (checked every chain step and every
 // Parzen block) and returns at once; nothing here waits for the worker.

@@ -8,7 +8,7 @@
 // Tools: Brush (clamps a disc of `brushSize` pixels along the stroke), Eraser (frees it), Rectangle,
 // Lasso (free-hand polygon), Fill (flood fill of the 4-connected region of equal state). With the
 // rectangle, lasso and fill the left button clamps and the right button frees. Actions: invert,
-// clear, presets (engine/clampmask.h), set mask (e.g. loaded). Every edit is ONE command on the
+// clear, presets (engine/sampling/clampmask.h), set mask (e.g. loaded). Every edit is ONE command on the
 // undo stack (a whole stroke is one edit); an edit that changes nothing pushes nothing.
 //
 // The programmatic edits below are exactly what the mouse tools do, so tests can drive them.
