@@ -33,7 +33,7 @@ constexpr std::uint64_t chainStream(std::uint64_t chain) { return chain; }
 // never reach this step, so it does not overlap their noise.
 inline constexpr std::uint64_t kChainStartStep = kLastStep;
 
-// --- Parallel tempering (TemperedRbm) -----------------------------------------------------------
+// --- Parallel tempering (TemperingSampler) ------------------------------------------------------
 // Replica r of chain c: c | r << 40 (r = 0 is chainStream(c), so R = 1 reproduces plain Gibbs;
 // r in [1, kMaxReplicas)); chain c's swap decisions: c | 0xFFFFF << 40. Steps: chain steps.
 inline constexpr std::uint64_t kMaxReplicas = 0xFFFFF;
@@ -118,10 +118,10 @@ inline constexpr std::array kTable{
             "Model::stepChains of GsnK, Dae, Rbm; tempering replica 0"},
     Purpose{"tempering replicas", Scope::Model,
             {temperingReplicaStream(0, 1), temperingReplicaStream(kMaxChains - 1, kMaxReplicas - 1), 0, kLastStep - 1},
-            "TemperedRbm, replicas 1 .. R-1"},
+            "TemperingSampler, replicas 1 .. R-1"},
     Purpose{"tempering swaps", Scope::Model,
             {temperingSwapStream(0), temperingSwapStream(kMaxChains - 1), 0, kLastStep - 1},
-            "TemperedRbm swap decisions"},
+            "TemperingSampler swap decisions"},
     Purpose{"training rows", Scope::Model, {0, kMaxExamples - 1, 0, kLastStep - 1},
             "Trainer, gsn bench: corruption / walkback / CD noise of a batch row (NoiseKey)"},
     Purpose{"training shuffle", Scope::Model, {kShuffleStream, kShuffleStream, 0, kMaxEpochs - 1},
