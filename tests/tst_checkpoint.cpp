@@ -429,6 +429,96 @@ private slots:
         }
     }
 
+    // A header or metadata string nesting 100,000 levels crashed gsn (stack overflow in nlohmann's dump and
+    // copy); each is refused while parsing, naming the field. `where` is replaced by the deep value.
+    void deepNestingIsRefused_data()
+    {
+        QTest::addColumn<QString>("where");
+        QTest::addColumn<QString>("expected");
+        QTest::newRow("non-string metadata value") << "meta-value" << "__metadata__.junk: JSON nested deeper than 64 levels";
+        QTest::newRow("tensor shape") << "shape" << "W0.shape: JSON nested deeper than 64 levels";
+        QTest::newRow("trained string") << "trained" << "__metadata__.trained: JSON nested deeper than 64 levels";
+        QTest::newRow("config string") << "config" << "__metadata__.config: JSON nested deeper than 64 levels";
+        QTest::newRow("unused string") << "unused" << "__metadata__.unused: JSON nested deeper than 64 levels";
+    }
+
+    void deepNestingIsRefused()
+    {
+        QFETCH(QString, where);
+        QFETCH(QString, expected);
+        Fixture f;
+        const std::string good = tempDir() + "/good.safetensors";
+        saveCheckpoint(good, *f.model, &f.state, f.info);
+        auto [header, data] = split(readBytes(good));
+        const std::string w = where.toStdString();
+        const std::string deep = std::string(100000, '[') + std::string(100000, ']');
+        std::string text;
+        if (w == "meta-value" || w == "shape") {
+            // Too deep to build as a json value here: splice the text in place of a marker.
+            if (w == "meta-value")
+                header["__metadata__"]["junk"] = "@DEEP@";
+            else
+                header["W0"]["shape"] = "@DEEP@";
+            text = header.dump();
+            text.replace(text.find("\"@DEEP@\""), 8, deep);
+        } else {
+            header["__metadata__"][w] = deep;
+            text = header.dump();
+        }
+        std::string bytes;
+        for (int i = 0; i < 8; ++i)
+            bytes.push_back(char((std::uint64_t(text.size()) >> (8 * i)) & 0xff));
+        const std::string bad = tempDir() + "/deep.safetensors";
+        writeBytes(bad, bytes + text + data);
+        try {
+            loadCheckpoint(bad, test::TinyDae::create);
+            QFAIL("expected gsn::Error");
+        } catch (const Error& e) {
+            QCOMPARE(QString::fromStdString(e.what()), QString::fromStdString(bad) + ": " + expected);
+        }
+    }
+
+    // Nesting up to the limit is accepted where the field allows any JSON (an unused metadata key).
+    void nestingAtTheLimitIsAccepted()
+    {
+        Fixture f;
+        const std::string good = tempDir() + "/good.safetensors";
+        saveCheckpoint(good, *f.model, &f.state, f.info);
+        auto [header, data] = split(readBytes(good));
+        header["__metadata__"]["unused"] = std::string(64, '[') + std::string(64, ']');
+        const std::string path = tempDir() + "/limit.safetensors";
+        writeBytes(path, join(header, data));
+        const Checkpoint ck = loadCheckpoint(path, test::TinyDae::create);
+        json v = ck.metadata["unused"];
+        int depth = 0;
+        while (v.is_array() && !v.empty()) {
+            v = json(v[0]);
+            ++depth;
+        }
+        QCOMPARE(depth + 1, 64); // 64 arrays, the innermost empty
+    }
+
+    // A long non-string metadata value is described by type and a short prefix, not echoed.
+    void longNonStringValueGivesShortMessage()
+    {
+        Fixture f;
+        const std::string good = tempDir() + "/good.safetensors";
+        saveCheckpoint(good, *f.model, &f.state, f.info);
+        auto [header, data] = split(readBytes(good));
+        header["__metadata__"]["epoch"] = json(std::vector<int>(100000, 7));
+        const std::string path = tempDir() + "/long.safetensors";
+        writeBytes(path, join(header, data));
+        try {
+            loadCheckpoint(path, test::TinyDae::create);
+            QFAIL("expected gsn::Error");
+        } catch (const Error& e) {
+            const std::string m = e.what();
+            QVERIFY2(m.size() < path.size() + 200, m.c_str());
+            QVERIFY2(m.find("__metadata__.epoch: expected a string, got an array [7,7,") != std::string::npos, m.c_str());
+            QVERIFY2(m.find("(200001 characters)") != std::string::npos, m.c_str());
+        }
+    }
+
     void missingFileIsAnError()
     {
         try {

@@ -1,6 +1,7 @@
 #include "safetensors.h"
 
 #include "error.h"
+#include "jsonlimits.h"
 
 #include <algorithm>
 #include <bit>
@@ -164,11 +165,11 @@ SafetensorsFile::SafetensorsFile(const std::string& path, const std::string& wha
     m_in.read(headerText.data(), static_cast<std::streamsize>(headerLen));
     if (!m_in)
         fail(path, "header", "expected " + std::to_string(headerLen) + " bytes, the file ended early");
-    try {
-        m_header = json::parse(headerText);
-    } catch (const json::parse_error& e) {
-        fail(path, "header", std::string("expected valid JSON (") + e.what() + ")");
-    }
+    // Depth-limited: a deeply nested header would otherwise overflow the stack in the copies and messages below.
+    std::optional<json> header = tryParseJsonLimited(headerText, path, "");
+    if (!header)
+        parseJsonLimited(headerText, path, "header"); // throws, wording the syntax error
+    m_header = *std::move(header);
     if (!m_header.is_object())
         fail(path, "header", "expected a JSON object");
     m_dataStart = 8 + headerLen;
@@ -180,7 +181,7 @@ SafetensorsFile::SafetensorsFile(const std::string& path, const std::string& wha
     m_metadata = *metaIt;
     for (auto it = m_metadata.begin(); it != m_metadata.end(); ++it) {
         if (!it.value().is_string())
-            fail(path, "__metadata__." + it.key(), "expected a string, got " + it.value().dump());
+            fail(path, "__metadata__." + it.key(), "expected a string, got " + describeJson(it.value()));
     }
 }
 
@@ -188,8 +189,9 @@ json SafetensorsFile::decodedMetadata() const
 {
     json decoded = json::object();
     for (auto it = m_metadata.begin(); it != m_metadata.end(); ++it) {
-        json value = json::parse(it.value().get<std::string>(), nullptr, false);
-        decoded[it.key()] = value.is_discarded() ? it.value() : value;
+        // A string that is not JSON stays a string; one that nests too deep is refused (copying it would recurse).
+        std::optional<json> value = tryParseJsonLimited(it.value().get<std::string>(), m_path, "__metadata__." + it.key());
+        decoded[it.key()] = value ? *std::move(value) : it.value();
     }
     return decoded;
 }
@@ -281,15 +283,15 @@ SafetensorsFile::Entry SafetensorsFile::parseEntry(const std::string& name, cons
     std::uint64_t elements = 1;
     for (const json& d : *shape) {
         if (!d.is_number_unsigned())
-            fail(m_path, name + ".shape", "expected an array of non-negative integers, got " + shape->dump());
+            fail(m_path, name + ".shape", "expected an array of non-negative integers, got " + describeJson(*shape));
         const std::uint64_t v = d.get<std::uint64_t>();
         // Bound each factor so the product cannot overflow before the size check below.
         if (v > m_dataSize / sizeof(float) + 1)
-            fail(m_path, name + ".shape", "expected a shape that fits in the file, got " + shape->dump());
+            fail(m_path, name + ".shape", "expected a shape that fits in the file, got " + describeJson(*shape));
         t.shape.push_back(v);
         elements *= v;
         if (elements > m_dataSize / sizeof(float) + 1)
-            fail(m_path, name + ".shape", "expected a shape that fits in the file, got " + shape->dump());
+            fail(m_path, name + ".shape", "expected a shape that fits in the file, got " + describeJson(*shape));
     }
     auto offsets = entry.find("data_offsets");
     if (offsets == entry.end() || !offsets->is_array() || offsets->size() != 2 || !(*offsets)[0].is_number_unsigned() ||
@@ -299,10 +301,10 @@ SafetensorsFile::Entry SafetensorsFile::parseEntry(const std::string& name, cons
     t.end = (*offsets)[1].get<std::uint64_t>();
     if (t.begin > t.end || t.end > m_dataSize)
         fail(m_path, name + ".data_offsets",
-             "expected 0 <= begin <= end <= " + std::to_string(m_dataSize) + " (the data section), got " + offsets->dump());
+             "expected 0 <= begin <= end <= " + std::to_string(m_dataSize) + " (the data section), got " + describeJson(*offsets));
     if (t.end - t.begin != elements * sizeof(float))
         fail(m_path, name + ".data_offsets",
-             "expected " + std::to_string(elements * sizeof(float)) + " bytes for shape " + shape->dump() + ", got " +
+             "expected " + std::to_string(elements * sizeof(float)) + " bytes for shape " + describeJson(*shape) + ", got " +
                  std::to_string(t.end - t.begin));
     return t;
 }

@@ -1,6 +1,7 @@
 #include "checkpoint.h"
 
 #include "error.h"
+#include "jsonlimits.h"
 #include "safetensors.h"
 
 #include <algorithm>
@@ -31,11 +32,11 @@ json metaJson(const SafetensorsFile& file, const std::string& key, json::value_t
 {
     const std::string& path = file.path();
     const std::string text = file.metaString(key);
-    json value = json::parse(text, nullptr, false);
+    const std::optional<json> value = tryParseJsonLimited(text, path, "__metadata__." + key);
     const char* what = type == json::value_t::object ? "a JSON-encoded object" : "a JSON-encoded array";
-    if (value.is_discarded() || value.type() != type)
-        fail(path, "__metadata__." + key, std::string("expected ") + what + ", got '" + text.substr(0, 60) + "'");
-    return value;
+    if (!value || value->type() != type)
+        fail(path, "__metadata__." + key, std::string("expected ") + what + ", got " + describeJson(json(text)));
+    return *value;
 }
 
 double fieldNumber(const std::string& path, const json& obj, const std::string& objName, const std::string& key)
@@ -182,7 +183,7 @@ Checkpoint loadCheckpoint(const std::string& path, const ModelFactory& factory)
         fail(path, "__metadata__.kind", "expected \"" + ck.model->kind() + "\" (the config's kind), got \"" + kind + "\"");
     if (json(ck.model->layerSizes()) != sizes)
         fail(path, "__metadata__.sizes",
-             "expected " + json(ck.model->layerSizes()).dump() + " (from the config), got " + sizes.dump());
+             "expected " + json(ck.model->layerSizes()).dump() + " (from the config), got " + describeJson(sizes));
 
     // The image shape: stored since width/height were added; older files (and the embedded default
     // model) have none and are assumed square.
@@ -252,7 +253,7 @@ Checkpoint loadCheckpoint(const std::string& path, const ModelFactory& factory)
         s.epochExamples = static_cast<long long>(fieldNumber(path, training, "training", "epoch_examples"));
         if (s.learningRate < 0 || s.momentum < 0 || s.momentum >= 1 || s.decay <= 0)
             fail(path, "__metadata__.training",
-                 "expected learning_rate >= 0, momentum in [0, 1), lr_decay > 0, got " + training.dump());
+                 "expected learning_rate >= 0, momentum in [0, 1), lr_decay > 0, got " + describeJson(training));
         s.epoch = file.metaInteger<int>("epoch", 0);
         s.batch = file.metaInteger<int>("batch", 0);
         s.step = file.metaInteger<std::uint64_t>("step", 0);

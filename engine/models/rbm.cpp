@@ -1,6 +1,7 @@
 #include "rbm.h"
 
 #include "error.h"
+#include "jsonlimits.h"
 #include "parallel.h"
 #include "random.h"
 #include "randomstreams.h"
@@ -100,7 +101,7 @@ int readInt(const nlohmann::json& config, const char* field, int fallback, int m
     }
     const auto& value = config[field];
     if (!value.is_number_integer())
-        fail(kWhere, field, "expected an integer, got " + value.dump());
+        fail(kWhere, field, "expected an integer, got " + describeJson(value));
     const auto n = value.get<long long>();
     if (n < min || n > max)
         fail(kWhere, field, "expected an integer in [" + std::to_string(min) + ", " + std::to_string(max) + "], got "
@@ -153,16 +154,16 @@ std::unique_ptr<Rbm> Rbm::fromConfig(const nlohmann::json& config, std::uint64_t
     const auto& sizes = config["sizes"];
     for (int i = 0; i < 2; ++i) {
         if (!sizes[i].is_number_integer() || sizes[i].get<long long>() < 1 || sizes[i].get<long long>() > 100000)
-            fail(kWhere, "sizes", "expected integers in [1, 100000], got " + sizes.dump());
+            fail(kWhere, "sizes", "expected integers in [1, 100000], got " + describeJson(sizes));
     }
     options.visible = sizes[0].get<int>();
     options.hidden = sizes[1].get<int>();
     if (static_cast<long long>(options.visible) * options.hidden > 200'000'000LL)
-        fail(kWhere, "sizes", "expected at most 2e8 weights, got " + sizes.dump());
+        fail(kWhere, "sizes", "expected at most 2e8 weights, got " + describeJson(sizes));
     options.cdK = readInt(config, "cd_k", 1, 1, 10000, false);
     if (config.contains("persistent")) {
         if (!config["persistent"].is_boolean())
-            fail(kWhere, "persistent", "expected true or false, got " + config["persistent"].dump());
+            fail(kWhere, "persistent", "expected true or false, got " + describeJson(config["persistent"]));
         options.persistent = config["persistent"].get<bool>();
     }
     options.pcdChains = readInt(config, "pcd_chains", 100, 1, 100000, false);
