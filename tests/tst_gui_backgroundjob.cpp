@@ -6,6 +6,7 @@
 #include "backgroundjob.h"
 #include "error.h"
 
+#include <QCoreApplication>
 #include <QElapsedTimer>
 #include <QObject>
 #include <QSignalSpy>
@@ -98,7 +99,7 @@ void TestBackgroundJob::voidJobAndProgressArriveOnTheGuiThread()
         [&](const JobControl& control) {
             for (int i = 1; i <= 3; ++i)
                 control.post([i, &progress, &progressOnGui] {
-                    progressOnGui = progressOnGui && QThread::currentThread() == qApp->thread();
+                    progressOnGui = progressOnGui && QThread::currentThread() == QCoreApplication::instance()->thread();
                     progress << i;
                 });
         },

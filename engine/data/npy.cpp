@@ -222,7 +222,8 @@ NpyArray readNpy(const std::string& path, bool allowNonFinite)
             out.values[size_t(i)] = float(v);
         }
     } else if (itemBytes == 4) {
-        std::memcpy(out.values.data(), raw.data(), size_t(needed));
+        if (needed > 0) // an empty array has no buffer: memcpy must not see its null pointer
+            std::memcpy(out.values.data(), raw.data(), size_t(needed));
     } else {
         for (int64_t i = 0; i < count; ++i)
             out.values[size_t(i)] = float(raw[size_t(i)]);
