@@ -1,5 +1,7 @@
 // gsn train: trains a model on a dataset, saving a resumable safetensors checkpoint after every epoch
-// and on Ctrl-C. A diverged run (NaN/Inf) stops with an error and leaves the last checkpoint untouched.
+// (and every --checkpoint-every N batches) and on Ctrl-C. Saves are atomic (writeFileAtomically): a kill
+// at any moment leaves the newest complete checkpoint, losing at most one checkpoint interval. A diverged
+// run (NaN/Inf) or a failed save (full disk) stops with an error and leaves the last checkpoint untouched.
 
 #include "checkpoint.h"
 #include "cliargs.h"
@@ -27,7 +29,7 @@ std::string usage()
            " --data mnist|fashion|faces|PATH --out FILE.safetensors\n"
            "          [--hidden 1500,1500] [--epochs N] [--examples N] [--batch 100] [--lr 0.25] [--momentum 0.5]\n"
            "          [--decay 0.995] [--noise 0.4] [--walkback K] [--cd-k K] [--pcd] [--seed S]\n"
-           "          [--trainset train|trainfull] [--resume FILE]";
+           "          [--trainset train|trainfull] [--checkpoint-every BATCHES] [--resume FILE]";
 }
 
 // Set by SIGINT; the trainer checks it before every batch. A lock-free atomic store is async-signal-safe.
@@ -62,6 +64,32 @@ public:
 private:
     struct sigaction m_previous {};
 };
+
+// Ignores SIGXFSZ while training: past a file-size limit (ulimit -f) write() then fails with EFBIG and the
+// save reports it, leaving the previous checkpoint, instead of the signal killing the process mid-save.
+class FileSizeSignalGuard {
+public:
+    FileSizeSignalGuard()
+    {
+        struct sigaction action {};
+        action.sa_handler = SIG_IGN;
+        sigemptyset(&action.sa_mask);
+        sigaction(SIGXFSZ, &action, &m_previous);
+    }
+    ~FileSizeSignalGuard() { sigaction(SIGXFSZ, &m_previous, nullptr); }
+    FileSizeSignalGuard(const FileSizeSignalGuard&) = delete;
+    FileSizeSignalGuard& operator=(const FileSizeSignalGuard&) = delete;
+
+private:
+    struct sigaction m_previous {};
+};
+
+// "3 epochs and 5 of 10 batches": a training position for messages.
+std::string positionText(int epoch, int batch, int batches)
+{
+    return std::to_string(epoch) + (epoch == 1 ? " epoch" : " epochs") + " and " + std::to_string(batch) + " of " +
+           std::to_string(batches) + " batches";
+}
 
 bool endsWith(const std::string& s, const std::string& suffix)
 {
@@ -160,7 +188,7 @@ int train(const Args& args)
 {
     const CliArgs cli(args,
                       {"model", "data", "hidden", "epochs", "examples", "batch", "lr", "momentum", "decay", "noise",
-                       "walkback", "cd-k", "seed", "trainset", "resume", "out"},
+                       "walkback", "cd-k", "seed", "trainset", "resume", "out", "checkpoint-every"},
                       {"pcd"});
     if (!cli.positionals().empty())
         fail("command line", cli.positionals().front(), std::string("unexpected argument; usage:\n") + usage());
@@ -242,6 +270,8 @@ int train(const Args& args)
     }
     const int epochs = info.targetEpochs;
     const int batches = trainer.batchesPerEpoch();
+    // 0 = only at epoch ends (the default). Counted in global batches, so a resumed run keeps the grid.
+    const long long every = cli.getInt("checkpoint-every", 0, 1, 1LL << 40);
     std::fprintf(stderr, "%s %s on %s (%d examples, hash %s), batch %d, %d batches/epoch, %d epochs -> %s\n",
                  model->kind().c_str(), model->config().dump().c_str(), data.name.c_str(), data.count(),
                  data.hash.c_str(), trainer.state().batchSize, batches, epochs, out.c_str());
@@ -249,7 +279,33 @@ int train(const Args& args)
     const long long totalBatches = static_cast<long long>(epochs) * batches;
     const long long doneAtStart = static_cast<long long>(trainer.state().epoch) * batches + trainer.state().batch;
     const auto start = std::chrono::steady_clock::now();
-    int lastSavedEpoch = -1;
+    // The newest checkpoint of this run in `out` (epoch, batch); none yet = -1. Resuming in place starts
+    // from the resumed file's position.
+    int savedEpoch = -1;
+    int savedBatch = 0;
+    if (resume && out == cli.get("resume")) {
+        savedEpoch = trainer.state().epoch;
+        savedBatch = trainer.state().batch;
+    }
+    const FileSizeSignalGuard fileSizeGuard;
+    // Saves the trainer's state; a failed save (full disk, file-size limit) stops the run and says which
+    // checkpoint is still there.
+    auto save = [&]() {
+        const int epoch = trainer.state().epoch;
+        const int batch = trainer.state().batch;
+        try {
+            saveCheckpoint(out, *model, &trainer.state(), info);
+        } catch (const Error& e) {
+            std::fputc('\n', stderr);
+            throw Error(std::string(e.what()) + "; training stopped after " + positionText(epoch, batch, batches) +
+                        (savedEpoch >= 0 ? "; the previous checkpoint (after " +
+                                               positionText(savedEpoch, savedBatch, batches) + ") is intact: " +
+                                               "continue with gsn train --resume " + out
+                                         : "; this run has no earlier checkpoint"));
+        }
+        savedEpoch = epoch;
+        savedBatch = batch;
+    };
     trainer.setBatchCallback([&](const BatchProgress& p) {
         const long long done = static_cast<long long>(p.epoch) * batches + p.batch + 1;
         const double elapsed = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
@@ -260,10 +316,13 @@ int train(const Args& args)
                << duration(perBatch * double(totalBatches - done));
         progressLine("epoch " + std::to_string(p.epoch + 1) + "/" + std::to_string(epochs), p.batch + 1, p.batches,
                      detail.str());
+        // Mid-epoch checkpoints; the last batch of an epoch is saved by the epoch callback (once the state
+        // points at the next epoch).
+        if (every > 0 && done % every == 0 && p.batch + 1 < p.batches)
+            save();
     });
     trainer.setEpochCallback([&](const EpochSummary& s) {
-        saveCheckpoint(out, *model, &trainer.state(), info);
-        lastSavedEpoch = s.epoch + 1;
+        save();
         std::fprintf(stderr, "epoch %d/%d: mean loss %.5g, %s, learning rate now %.5g, saved %s\n", s.epoch + 1,
                      epochs, s.meanLoss, duration(s.seconds).c_str(), trainer.state().learningRate, out.c_str());
     });
@@ -279,16 +338,16 @@ int train(const Args& args)
         return 0;
     case TrainStatus::Cancelled:
         std::fputc('\n', stderr);
-        saveCheckpoint(out, *model, &trainer.state(), info);
+        save();
         std::printf("%s: interrupted after %d epochs and %d of %d batches; saved. Continue with: gsn train --resume %s\n",
                     out.c_str(), trainer.state().epoch, trainer.state().batch, batches, out.c_str());
         return 130;
     case TrainStatus::Diverged:
         std::fputc('\n', stderr);
         fail(out, "training",
-             result.message + (lastSavedEpoch > 0 ? "; the checkpoint of epoch " + std::to_string(lastSavedEpoch) +
-                                                        " is untouched"
-                                                  : "; this run wrote no checkpoint"));
+             result.message + (savedEpoch >= 0 ? "; the last good checkpoint (after " +
+                                                     positionText(savedEpoch, savedBatch, batches) + ") is untouched"
+                                               : "; this run wrote no checkpoint"));
     }
     return 3;
 }

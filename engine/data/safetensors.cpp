@@ -8,10 +8,14 @@
 #include <cerrno>
 #include <cmath>
 #include <cstring>
+#include <chrono>
+#include <cstdlib>
 #include <filesystem>
 #include <sstream>
+#include <thread>
 
 #include <fcntl.h>
+#include <signal.h>
 #include <unistd.h>
 
 namespace gsn {
@@ -65,36 +69,113 @@ std::string shapeText(long long rows, long long cols)
     return out.str();
 }
 
-// Writes `bytes` to `path` through a temp file in the same folder: write, fsync, rename. A crash or a full
-// disk leaves the previous file untouched.
+// The temp file of a save: "<path>.tmp.<pid>", next to `path` so the rename stays on one file system.
+std::string tempFileFor(const std::string& path, long pid)
+{
+    return path + ".tmp." + std::to_string(pid);
+}
+
+namespace {
+
+// For tests only: GSN_TEST_SAVE_PAUSE_MS=N makes every atomic save sleep N ms after writing the first half
+// of the temp file, so a test can kill the process deterministically while a half-written temp file
+// exists (tests/tst_crashsafe.cpp). Unset (always, outside tests) it costs one getenv per save.
+void testPauseMidWrite()
+{
+    const char* value = std::getenv("GSN_TEST_SAVE_PAUSE_MS");
+    if (!value || !*value)
+        return;
+    const long ms = std::strtol(value, nullptr, 10);
+    if (ms > 0 && ms <= 60000)
+        std::this_thread::sleep_for(std::chrono::milliseconds(ms));
+}
+
+// Removes "<path>.tmp.<pid>" files left by saves that were killed (SIGKILL, power loss): those whose
+// process no longer exists. Without this every killed save would leave one more stray file. A temp file
+// whose pid is alive (another process saving the same path, or a reused pid) is left alone.
+void removeStaleTempFiles(const std::string& path)
+{
+    namespace fs = std::filesystem;
+    const fs::path target(path);
+    const std::string prefix = target.filename().string() + ".tmp.";
+    fs::path dir = target.parent_path();
+    if (dir.empty())
+        dir = ".";
+    std::error_code ec;
+    for (fs::directory_iterator it(dir, ec), end; !ec && it != end; it.increment(ec)) {
+        const std::string name = it->path().filename().string();
+        if (name.size() <= prefix.size() || name.compare(0, prefix.size(), prefix) != 0)
+            continue;
+        const std::string digits = name.substr(prefix.size());
+        if (digits.size() > 9 || !std::all_of(digits.begin(), digits.end(), [](char c) { return c >= '0' && c <= '9'; }))
+            continue;
+        const long pid = std::stol(digits);
+        if (pid == ::getpid() || pid <= 0 || (::kill(static_cast<pid_t>(pid), 0) != 0 && errno == ESRCH)) {
+            std::error_code ignored;
+            fs::remove(it->path(), ignored);
+        }
+    }
+}
+
+// What a failed write means for the user: a full disk or a file-size limit gets said in words.
+std::string writeFailure(int error, const std::string& path)
+{
+    std::string why = std::strerror(error);
+    if (error == ENOSPC || error == EFBIG || error == EDQUOT)
+        why += ": the disk is full or a file-size limit was hit";
+    std::error_code ec;
+    const bool existed = std::filesystem::exists(path, ec);
+    return why + "; " + (existed ? path + " was not changed (the previous version is intact)" : "nothing was written");
+}
+
+} // namespace
+
+// Writes `bytes` to `path` through a temp file in the same folder: write (every result checked), fsync,
+// close, rename, fsync of the folder. A crash or a full disk leaves the previous file untouched; a temp
+// file left by a killed save is removed by the next save of the same path.
 void writeFileAtomically(const std::string& path, const std::string& bytes)
 {
-    const std::string temp = path + ".tmp." + std::to_string(::getpid());
+    removeStaleTempFiles(path);
+    const std::string temp = tempFileFor(path, ::getpid());
     const int fd = ::open(temp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
     if (fd < 0)
         fail(path, "write", "expected a writable folder, could not create " + temp + " (" + errnoText() + ")");
     std::size_t done = 0;
+    bool paused = false;
     while (done < bytes.size()) {
-        const ssize_t n = ::write(fd, bytes.data() + done, bytes.size() - done);
+        if (!paused && done >= bytes.size() / 2) {
+            paused = true;
+            testPauseMidWrite();
+        }
+        const std::size_t chunk = paused ? bytes.size() - done : bytes.size() / 2 - done;
+        const ssize_t n = ::write(fd, bytes.data() + done, std::max<std::size_t>(chunk, 1));
         if (n < 0 && errno == EINTR)
             continue;
         if (n <= 0) {
-            const std::string why = errnoText();
+            const int error = n < 0 ? errno : ENOSPC; // write() returning 0 for a regular file: no space
             ::close(fd);
             ::unlink(temp.c_str());
-            fail(path, "write", "expected to write " + std::to_string(bytes.size()) + " bytes (" + why + ")");
+            fail(path, "write",
+                 "expected to write " + std::to_string(bytes.size()) + " bytes, wrote " + std::to_string(done) +
+                     " to " + temp + " (" + writeFailure(error, path) + ")");
         }
         done += static_cast<std::size_t>(n);
     }
-    if (::fsync(fd) != 0 || ::close(fd) != 0) {
-        const std::string why = errnoText();
+    if (::fsync(fd) != 0) {
+        const int error = errno;
+        ::close(fd);
         ::unlink(temp.c_str());
-        fail(path, "write", "expected fsync/close to succeed (" + why + ")");
+        fail(path, "write", "expected fsync of " + temp + " to succeed (" + writeFailure(error, path) + ")");
+    }
+    if (::close(fd) != 0) {
+        const int error = errno;
+        ::unlink(temp.c_str());
+        fail(path, "write", "expected close of " + temp + " to succeed (" + writeFailure(error, path) + ")");
     }
     if (::rename(temp.c_str(), path.c_str()) != 0) {
-        const std::string why = errnoText();
+        const int error = errno;
         ::unlink(temp.c_str());
-        fail(path, "write", "expected to rename " + temp + " over it (" + why + ")");
+        fail(path, "write", "expected to rename " + temp + " over it (" + writeFailure(error, path) + ")");
     }
     // Make the rename itself durable; failure here does not lose data, so it is not an error.
     std::filesystem::path dir = std::filesystem::path(path).parent_path();

@@ -38,9 +38,15 @@ struct NamedTensor {
 // that is not finite.
 void writeSafetensors(const std::string& path, const std::vector<NamedTensor>& tensors, const nlohmann::json& metadata);
 
-// Writes `bytes` to `path` through a temp file in the same folder: write, fsync, rename. A crash or a
-// full disk leaves the previous file untouched.
+// Writes `bytes` to `path` through a temp file in the same folder (tempFileFor(path, getpid())): write with
+// every result checked, fsync, close, rename. A crash or a full disk leaves the previous file untouched; a
+// failed write says which file, why (a full disk or file-size limit in words) and that the previous version
+// is intact. Temp files of `path` left by killed processes are removed first, so kills never pile them up.
+// Test hook: GSN_TEST_SAVE_PAUSE_MS=N sleeps N ms halfway through writing the temp file (see the .cpp).
 void writeFileAtomically(const std::string& path, const std::string& bytes);
+
+// "<path>.tmp.<pid>": where writeFileAtomically stages `path` in process `pid`.
+std::string tempFileFor(const std::string& path, long pid);
 
 // A safetensors file being read. The constructor checks the header length and the JSON, and that
 // __metadata__ is an object of strings; parseTensors() then checks the tensor table. The two steps are

@@ -43,6 +43,29 @@ std::uint32_t boundedRandom(Philox& rng, std::uint32_t bound)
     return static_cast<std::uint32_t>(m >> 32);
 }
 
+// The first element of `m` (in storage order) that is not finite.
+struct NonFinite {
+    bool found = false;
+    float value = 0;
+    Eigen::Index row = 0;
+    Eigen::Index col = 0;
+    std::string text() const // "NaN at [r, c]"
+    {
+        return std::string(std::isnan(value) ? "NaN" : value > 0 ? "+inf" : "-inf") + " at [" + std::to_string(row) +
+               ", " + std::to_string(col) + "]";
+    }
+};
+
+template <typename M>
+NonFinite firstNonFinite(const M& m)
+{
+    for (Eigen::Index c = 0; c < m.cols(); ++c)
+        for (Eigen::Index r = 0; r < m.rows(); ++r)
+            if (const float v = m(r, c); !std::isfinite(v))
+                return {true, v, r, c};
+    return {};
+}
+
 } // namespace
 
 TrainState TrainState::start(Model& model, const TrainOptions& options)
@@ -202,10 +225,49 @@ TrainResult Trainer::run(int epochs, const std::atomic<bool>* cancel)
                     = streams::trainingRowStream(static_cast<std::uint64_t>(example));
             }
 
+            // Loaders refuse non-finite pixels; a Dataset built in code could still hold one. Caught here it is
+            // named as the input it is rather than as a loss that overflowed.
+            if (!batch.allFinite()) {
+                for (int r = 0; r < rows; ++r) {
+                    const NonFinite bad = firstNonFinite(batch.row(r));
+                    if (!bad.found)
+                        continue;
+                    std::ostringstream msg;
+                    msg << "stopped at epoch " << m_state.epoch + 1 << ", batch " << m_state.batch + 1 << " of "
+                        << batches << ": input example " << order[static_cast<std::size_t>(begin + r)] << " of "
+                        << m_data.name << " has " << (std::isnan(bad.value) ? "NaN" : "an infinite value")
+                        << " at pixel " << bad.col << "; parameters kept at the last good batch";
+                    return {TrainStatus::Diverged, msg.str()};
+                }
+            }
             const double loss = m_model.lossAndGradient(batch, key, m_grads);
             std::string problem;
-            if (!std::isfinite(loss))
+            if (!std::isfinite(loss)) {
                 problem = "loss is " + std::to_string(loss);
+                // Name the layer: the first parameter whose gradient is not finite.
+                const std::vector<ParamRef> params = m_model.parameters();
+                std::string layer;
+                for (std::size_t i = 0; i < params.size() && i < m_grads.size() && layer.empty(); ++i)
+                    if (const NonFinite bad = firstNonFinite(m_grads[i]); bad.found)
+                        layer = "; gradient of " + params[i].name + " is " + bad.text();
+                if (layer.empty() && !params.empty()) {
+                    // Every gradient finite: the loss overflowed in the forward pass. Name the layer whose
+                    // weights are largest, where the overflow comes from.
+                    std::size_t largest = 0;
+                    float largestValue = -1;
+                    for (std::size_t i = 0; i < params.size(); ++i)
+                        if (const float m = params[i].value->cwiseAbs().maxCoeff(); m > largestValue) {
+                            largest = i;
+                            largestValue = m;
+                        }
+                    std::ostringstream text;
+                    text.precision(3);
+                    text << "; every gradient is finite, the largest parameter is " << params[largest].name
+                         << " (|value| up to " << largestValue << ")";
+                    layer = text.str();
+                }
+                problem += layer;
+            }
             else if (m_grads.size() != m_state.velocity.size())
                 fail(m_model.kind(), "gradients", "expected one per parameter");
             else

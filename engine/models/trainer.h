@@ -93,9 +93,12 @@ public:
     void setMomentum(double mu);
 
     // Trains until state().epoch == epochs, `cancel` becomes true (checked before every batch), or a
-    // non-finite loss/parameter/momentum value appears. On divergence the offending batch's update is
-    // not applied: parameters and state stay at the last good batch (state a model changes inside
-    // lossAndGradient itself, such as the RBM's persistent chains "pcd_v", has already advanced).
+    // non-finite input pixel, loss, parameter or momentum value appears. On divergence the offending batch's
+    // update is not applied: parameters and state stay at the last good batch (state a model changes inside
+    // lossAndGradient itself, such as the RBM's persistent chains "pcd_v", has already advanced). The
+    // Diverged message names the batch (epoch and batch, 1-based) and what was not finite: the input
+    // example and pixel, or the parameter (layer) whose gradient, momentum or value was, or for a loss that
+    // overflowed with finite gradients the parameter with the largest values.
     TrainResult run(int epochs, const std::atomic<bool>* cancel = nullptr);
 
     const TrainState& state() const { return m_state; }
