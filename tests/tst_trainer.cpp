@@ -14,7 +14,9 @@
 #include <QProcess>
 #include <QtTest>
 
+#include <algorithm>
 #include <csignal>
+#include <limits>
 
 #include <cstring>
 #include <filesystem>
@@ -241,6 +243,59 @@ private slots:
         const Checkpoint ck = loadCheckpoint(path);
         QCOMPARE(ck.state.epoch, 1);
         QCOMPARE(ck.state.batch, 0);
+    }
+
+    // A NaN planted in a training example (past the loaders, which refuse one): the run stops in the first
+    // batch holding that example, the message names the example, the pixel and the batch, the parameters
+    // stay at the last good batch and the checkpoint saved after it loads and is unchanged.
+    void nanInBatchIsCaught()
+    {
+        Dataset data = m_data;
+        const int example = 123;
+        const int pixel = 407;
+        data.pixels(example, pixel) = std::numeric_limits<float>::quiet_NaN();
+        const std::vector<int> order = Trainer::epochOrder(13, 0, data.count());
+        const int slot = int(std::find(order.begin(), order.end(), example) - order.begin());
+        const int badBatch = slot / 50; // 0-based batch of epoch 1 holding the example
+        QVERIFY2(badBatch > 0, "seed 13 puts the example in batch 1; the test needs a good batch first");
+
+        auto model = makeModel("gsn2", 13);
+        Trainer trainer(*model, data, TrainState::start(*model, options(13)));
+        const std::string path = tempDir() + "/nan-batch.safetensors";
+        std::filesystem::remove(path);
+        const CheckpointInfo info{data.name, data.hash, "mnist", "train", data.count(), 3};
+        std::vector<Matrix> lastGood;
+        trainer.setBatchCallback([&](const BatchProgress&) {
+            lastGood = snapshot(*model);
+            saveCheckpoint(path, *model, &trainer.state(), info); // as --checkpoint-every 1
+        });
+        const TrainResult r = trainer.run(3);
+        QCOMPARE(int(r.status), int(TrainStatus::Diverged));
+        const std::string want = "stopped at epoch 1, batch " + std::to_string(badBatch + 1) + " of 10: input example " +
+                                 std::to_string(example) + " of " + data.name + " has NaN at pixel " +
+                                 std::to_string(pixel) + "; parameters kept at the last good batch";
+        QCOMPARE(QString::fromStdString(r.message), QString::fromStdString(want));
+        QCOMPARE(trainer.state().batch, badBatch);
+        QVERIFY(sameParameters(*model, lastGood));
+        const Checkpoint ck = loadCheckpoint(path);
+        QCOMPARE(ck.state.epoch, 0);
+        QCOMPARE(ck.state.batch, badBatch);
+        QVERIFY(sameParameters(*ck.model, lastGood));
+    }
+
+    // Loss overflow with finite gradients still names a layer (the parameter with the largest values).
+    void overflowNamesTheLayer()
+    {
+        auto model = makeModel("gsn2", 11);
+        Trainer trainer(*model, m_data, TrainState::start(*model, options(11)));
+        trainer.setLearningRate(1e38);
+        const TrainResult r = trainer.run(1);
+        QCOMPARE(int(r.status), int(TrainStatus::Diverged));
+        QVERIFY2(r.message.rfind("diverged at epoch 1, batch ", 0) == 0, r.message.c_str());
+        bool named = false;
+        for (const ParamRef& p : model->parameters())
+            named = named || r.message.find(" " + p.name + " ") != std::string::npos;
+        QVERIFY2(named, r.message.c_str());
     }
 
     void resumeIsBitIdentical_data()
