@@ -18,6 +18,7 @@
 #include "mainwindow.h"
 #include "modeldock.h"
 #include "testsupport.h"
+#include "trainer.h"
 #include "trainingcontroller.h"
 #include "trainingdock.h"
 
@@ -37,6 +38,7 @@
 #include <QMessageBox>
 #include <QProgressBar>
 #include <QPushButton>
+#include <QRegularExpression>
 #include <QSettings>
 #include <QSpinBox>
 #include <QSignalSpy>
@@ -213,6 +215,42 @@ private slots:
         auto* eta = window.trainingDock()->findChild<QLabel*>("trainEta");
         QVERIFY(eta);
         QVERIFY2(eta->text().startsWith("Diverged: "), qPrintable(eta->text())); // the Training dock's reading
+
+        // The message names the batch and the layer (issue 12), in the dock and in the window's error.
+        const QString message = finished.front().at(1).toString();
+        QVERIFY2(QRegularExpression("^diverged at epoch 1, batch \\d+ of 50: ").match(message).hasMatch(),
+                 qPrintable(message));
+        const StudioModelPtr start = request.start;
+        bool named = false;
+        for (const ParamRef& p : start->model->clone()->parameters())
+            named = named || message.contains(" " + QString::fromStdString(p.name) + " ");
+        QVERIFY2(named, qPrintable(message));
+        QCOMPARE(eta->text(), "Diverged: " + message);
+        QCOMPARE(window.lastError(), "Training diverged; the last good parameters are kept: " + message);
+
+        // The studio's model is now the one after the last good batch: the same run replayed in the engine
+        // stops with the same message, and its parameters equal the studio's bit for bit (all finite).
+        const Dataset data = request.data->slice(0, request.examples, "-first1000");
+        std::unique_ptr<Model> replay = start->model->clone();
+        TrainOptions options;
+        options.seed = request.seed;
+        options.batchSize = request.batchSize;
+        options.learningRate = request.learningRate;
+        options.momentum = request.momentum;
+        Trainer trainer(*replay, data, TrainState::start(*replay, options));
+        const TrainResult result = trainer.run(1);
+        QCOMPARE(int(result.status), int(TrainStatus::Diverged));
+        QCOMPARE(QString::fromStdString(result.message), message);
+        QTRY_VERIFY(window.currentModel() != start);
+        const std::vector<ParamRef> want = replay->parameters();
+        std::unique_ptr<Model> current = window.currentModel()->model->clone();
+        const std::vector<ParamRef> got = current->parameters();
+        QCOMPARE(got.size(), want.size());
+        for (std::size_t i = 0; i < got.size(); ++i) {
+            QVERIFY2(got[i].value->allFinite(), got[i].name.c_str());
+            QVERIFY2(*got[i].value == *want[i].value, got[i].name.c_str());
+        }
+        QVERIFY(*got[0].value != *start->model->clone()->parameters()[0].value); // the good batch changed it
     }
 
     void startPauseStepReset()
