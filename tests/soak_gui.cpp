@@ -7,8 +7,9 @@
 //   strokes, rectangles, invert, undo) and its exports; a Parzen evaluation (Evaluate dock); a sheet
 //   export (File > Export sheet...); chains started from an image file.
 // Measured:
-//   - resident memory (VmRSS) at the end of every round; growth from the first round that ends after
-//     the warm-up to the last round must stay below --max-growth percent;
+//   - resident memory (VmRSS) at the end of every round; the mean of the last quarter of the rounds after
+//     the warm-up may exceed the mean of the first quarter by less than --max-growth percent (one round's
+//     end against another swings by +-15 %: see the rule at the end of main);
 //   - event-loop stalls: a 5 ms precise timer records how late it fires. Lateness is split into the time
 //     the GUI thread sat in the run queue waiting for a CPU (the kernel's schedstat; on a shared
 //     2-core machine other processes cause that) and the rest ("own": the GUI thread running or
@@ -536,7 +537,7 @@ int main(int argc, char** argv)
     StallProbe probe;
     QElapsedTimer clock;
     clock.start();
-    double baselineMiB = 0.0, lastMiB = 0.0, peakMiB = 0.0;
+    double baselineMiB = 0.0, lastMiB = 0.0;
     int baselineRound = 0;
     QStringList failures;
     std::vector<double> roundRss;
@@ -557,7 +558,6 @@ int main(int argc, char** argv)
             soak.runRound();
             const double rss = residentMiB();
             roundRss.push_back(rss);
-            peakMiB = std::max(peakMiB, rss);
             std::printf("soak: round %d done at %.0f s, RSS %.1f MiB, worst stall %.0f ms (own %.0f ms), %zu warnings\n",
                         soak.round(), clock.elapsed() / 1000.0, rss, probe.percentile(false, 1.0),
                         probe.percentile(true, 1.0), g_warnings.size());
@@ -578,9 +578,29 @@ int main(int argc, char** argv)
                     clock.elapsed() / 1000.0, warmup, baselineRound);
     }
 
-    const double growth = baselineMiB > 0 ? 100.0 * (lastMiB - baselineMiB) / baselineMiB : 0.0;
-    std::printf("soak: resident memory after warm-up %.1f MiB, at the end %.1f MiB (%+.2f %%), peak %.1f MiB\n",
-                baselineMiB, lastMiB, growth, peakMiB);
+    // Resident memory swings by +-15 % from one round's end to the next (what is live when the round ends:
+    // the chain recording, up to 128 MB, refills after every reset; an evaluation's or a training run's
+    // buffers; glibc's arenas), so one end point against another mostly measures that swing. The rule:
+    // the mean of the last quarter of the rounds measured after the warm-up against the mean of the first
+    // quarter (at least one round each; with fewer than 8 rounds that is close to end point vs baseline).
+    std::vector<double> measured(roundRss.begin() + std::min<std::ptrdiff_t>(baselineRound > 0 ? baselineRound - 1 : 0,
+                                                                             std::ptrdiff_t(roundRss.size())),
+                                 roundRss.end());
+    const std::size_t quarter = std::max<std::size_t>(1, measured.size() / 4);
+    double firstMiB = 0.0, endMiB = 0.0;
+    for (std::size_t i = 0; i < quarter && i < measured.size(); ++i) {
+        firstMiB += measured[i] / double(quarter);
+        endMiB += measured[measured.size() - 1 - i] / double(quarter);
+    }
+    const double growth = firstMiB > 0 ? 100.0 * (endMiB - firstMiB) / firstMiB : 0.0;
+    std::printf("soak: resident memory at the round ends after warm-up: %zu rounds, first %.1f MiB, last %.1f MiB "
+                "(%+.2f %% end point vs baseline), min %.1f, max %.1f MiB\n",
+                measured.size(), baselineMiB, lastMiB,
+                baselineMiB > 0 ? 100.0 * (lastMiB - baselineMiB) / baselineMiB : 0.0,
+                measured.empty() ? 0.0 : *std::min_element(measured.begin(), measured.end()),
+                measured.empty() ? 0.0 : *std::max_element(measured.begin(), measured.end()));
+    std::printf("soak: resident memory growth (mean of the last %zu rounds vs mean of the first %zu): %.1f -> %.1f MiB, "
+                "%+.2f %%\n", quarter, quarter, firstMiB, endMiB, growth);
     std::printf("soak: event loop over %zu probes after warm-up: lateness p99 %.1f ms, worst %.1f ms, %d over 100 ms; "
                 "own (without run-queue wait%s) p99 %.1f ms, worst %.1f ms, %d over 100 ms\n",
                 probe.probes(), probe.percentile(false, 0.99), probe.percentile(false, 1.0),
