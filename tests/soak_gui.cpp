@@ -54,6 +54,7 @@
 #include <utility>
 #include <cstdio>
 #include <fcntl.h>
+#include <map>
 #include <mutex>
 #include <unistd.h>
 #include <vector>
@@ -168,6 +169,7 @@ public:
         m_late.clear();
         m_own.clear();
         m_worst.clear();
+        m_byPhase.clear();
     }
     bool haveRunQueue() const { return m_queue.read().second >= 0; }
     std::size_t probes() const { return m_late.size(); }
@@ -199,6 +201,11 @@ private:
             const double own = std::max(0.0, late - queued);
             m_late.push_back(late);
             m_own.push_back(own);
+            if (own > 100.0) {
+                auto& [count, worst] = m_byPhase[m_phase];
+                ++count;
+                worst = std::max(worst, own);
+            }
             if (late > 50.0) {
                 m_worst.push_back({late, queued, running, m_phase});
                 std::sort(m_worst.begin(), m_worst.end(), [](const Stall& a, const Stall& b) {
@@ -223,6 +230,9 @@ private:
     std::vector<double> m_late;
     std::vector<double> m_own;
     std::vector<Stall> m_worst;
+    std::map<QString, std::pair<int, double>> m_byPhase; // own stalls over 100 ms: count, worst
+public:
+    const std::map<QString, std::pair<int, double>>& ownStallsByPhase() const { return m_byPhase; }
 };
 
 // ---------------------------------------------------------------------------------------------------
@@ -610,6 +620,9 @@ int main(int argc, char** argv)
         std::printf("soak:   stall %.0f ms: %.0f ms in the run queue, %.0f ms running, %.0f ms blocked, during \"%s\"\n",
                     stall.lateMs, stall.queuedMs, stall.ranMs, std::max(0.0, stall.lateMs - stall.queuedMs - stall.ranMs),
                     qPrintable(stall.phase));
+    for (const auto& [phase, figures] : probe.ownStallsByPhase())
+        std::printf("soak:   own stalls over 100 ms during \"%s\": %d, worst %.0f ms\n", qPrintable(phase),
+                    figures.first, figures.second);
     std::printf("soak: %zu warnings, %d allowed environment messages\n", g_warnings.size(), g_allowed);
 
     if (memoryCheck && growth >= maxGrowth)
