@@ -52,7 +52,9 @@ SheetDialog::SheetDialog(std::vector<SheetFrame> frames, std::shared_ptr<const v
     connect(m_chains, &QLineEdit::textChanged, this, &SheetDialog::updatePreview);
     m_first = spin(0, maxStep, static_cast<int>(std::min<std::int64_t>(firstStep, maxStep)));
     m_every = spin(1, 1000000, 1);
-    m_maxSteps = spin(0, 100000, 0, tr("all"));
+    // At most 20 steps per chain to begin with: "all" of a full recording (100 chains x 400 steps at scale 2)
+    // is a 135-megapixel image that takes many seconds to render on the GUI thread (the soak found it).
+    m_maxSteps = spin(0, 100000, 20, tr("all"));
     m_rows = spin(0, 10000, 0, tr("auto (one per chain)"));
     m_columns = spin(0, 10000, 0, tr("auto (one per step)"));
     m_padding = spin(0, 256, 2);

@@ -1,0 +1,640 @@
+// The soak (issue 12, item 4): a scripted studio session under Xvfb that loops for --seconds through
+// everything a user does for an afternoon, on the real MainWindow and its StudioSession:
+//   100 chains running throughout; a dataset switch (mnist-test / fashion-test / mnist-valid); a model
+//   switch (the embedded default GSN-2, a fresh GSN-2, the checkpoint saved in the previous round, read
+//   on a worker); a training run of the current model (Training dock) that goes on while the rest
+//   happens, then saved; the inpainting window with mask edits while its chains run (presets, brush
+//   strokes, rectangles, invert, undo) and its exports; a Parzen evaluation (Evaluate dock); a sheet
+//   export (File > Export sheet...); chains started from an image file.
+// Measured:
+//   - resident memory (VmRSS) at the end of every round; the mean of the last quarter of the rounds after
+//     the warm-up may exceed the mean of the first quarter by less than --max-growth percent (one round's
+//     end against another swings by +-15 %: see the rule at the end of main);
+//   - event-loop stalls: a 5 ms precise timer records how late it fires. Lateness is split into the time
+//     the GUI thread sat in the run queue waiting for a CPU (the kernel's schedstat; on a shared
+//     2-core machine other processes cause that) and the rest ("own": the GUI thread running or
+//     blocked, i.e. our code). The worst own stall must stay below --max-stall-ms; raw lateness is
+//     reported too;
+//   - every qWarning/qCritical/qFatal (ours and Qt's) and every error the studio shows the user fails
+//     the run, except the few environment messages in kAllowed below.
+// Prints a summary line per round and a final report; exit code 0 when every threshold holds.
+//   xvfb-run -a -s "-screen 0 1366x768x24" build/tests/soak_gui --seconds 1800
+// Options: --seconds N (default 120), --warmup N (default min(60, seconds / 4)), --max-growth P (5),
+// --max-stall-ms M (100; 0 = report only), --no-memory-check.
+
+#include "chaincontroller.h"
+#include "chainsdock.h"
+#include "chainview.h"
+#include "checkpoint.h"
+#include "evaluatedock.h"
+#include "glformat.h"
+#include "inpaintwindow.h"
+#include "mainwindow.h"
+#include "maskpainter.h"
+#include "sheetdialog.h"
+#include "testsupport.h"
+#include "trainingcontroller.h"
+#include "trainingdock.h"
+
+#include <QAction>
+#include <QApplication>
+#include <QCommandLineParser>
+#include <QDir>
+#include <QElapsedTimer>
+#include <QFile>
+#include <QImage>
+#include <QPointer>
+#include <QSignalSpy>
+#include <QSpinBox>
+#include <QTest>
+#include <QTimer>
+#include <QUndoStack>
+
+#include <algorithm>
+#include <utility>
+#include <cstdio>
+#include <fcntl.h>
+#include <map>
+#include <mutex>
+#include <unistd.h>
+#include <vector>
+
+using namespace gsn;
+
+namespace {
+
+// ---------------------------------------------------------------------------------------------------
+// The log: every message Qt's logging sees, from our code and from Qt.
+
+// Messages that are provably from the environment, not from the studio (substring match):
+// - xvfb-run as root leaves XDG_RUNTIME_DIR unset; Qt then falls back to /tmp/runtime-root and says so.
+const char* const kAllowed[] = {
+    "QStandardPaths: XDG_RUNTIME_DIR not set",
+    "QStandardPaths: runtime directory",
+};
+
+std::mutex g_logMutex;
+std::vector<QString> g_warnings;  // not allowed
+int g_allowed = 0;
+QtMessageHandler g_previousHandler = nullptr;
+
+void messageHandler(QtMsgType type, const QMessageLogContext& context, const QString& message)
+{
+    if (type == QtWarningMsg || type == QtCriticalMsg || type == QtFatalMsg) {
+        bool allowed = false;
+        for (const char* a : kAllowed)
+            allowed = allowed || message.contains(QLatin1String(a));
+        std::lock_guard lock(g_logMutex);
+        if (allowed)
+            ++g_allowed;
+        else
+            g_warnings.push_back(message);
+    }
+    if (g_previousHandler)
+        g_previousHandler(type, context, message);
+}
+
+// ---------------------------------------------------------------------------------------------------
+// Memory and scheduling figures from /proc.
+
+double residentMiB()
+{
+    QFile status("/proc/self/status");
+    if (!status.open(QIODevice::ReadOnly))
+        return 0.0;
+    for (const QByteArray& line : status.readAll().split('\n'))
+        if (line.startsWith("VmRSS:"))
+            return line.mid(6).trimmed().split(' ').front().toDouble() / 1024.0;
+    return 0.0;
+}
+
+// Nanoseconds the calling thread has waited in the run queue (runnable, not running) so far; -1 when
+// the kernel does not say (no CONFIG_SCHED_INFO).
+class RunQueueClock {
+public:
+    RunQueueClock() { m_fd = ::open("/proc/thread-self/schedstat", O_RDONLY | O_CLOEXEC); }
+    ~RunQueueClock()
+    {
+        if (m_fd >= 0)
+            ::close(m_fd);
+    }
+    // Nanoseconds run on a CPU so far and waited in the run queue; both -1 when unknown.
+    std::pair<long long, long long> read() const
+    {
+        if (m_fd < 0)
+            return {-1, -1};
+        char buffer[128];
+        const ssize_t n = ::pread(m_fd, buffer, sizeof buffer - 1, 0);
+        if (n <= 0)
+            return {-1, -1};
+        buffer[n] = 0;
+        unsigned long long run = 0, wait = 0;
+        if (std::sscanf(buffer, "%llu %llu", &run, &wait) != 2)
+            return {-1, -1};
+        return {(long long)run, (long long)wait};
+    }
+
+private:
+    int m_fd = -1;
+};
+
+// The event-loop lateness probe (as bench_gui_chainview's), with the run-queue share taken out.
+class StallProbe {
+public:
+    static constexpr double kPeriodMs = 5.0;
+    struct Stall {
+        double lateMs;
+        double queuedMs;   // runnable, waiting for a CPU (other processes, our niced workers)
+        double ranMs;      // the GUI thread running: our code (or Qt's) on the GUI thread
+        QString phase;
+    };
+
+    StallProbe()
+    {
+        m_timer.setTimerType(Qt::PreciseTimer);
+        m_timer.setInterval(int(kPeriodMs));
+        QObject::connect(&m_timer, &QTimer::timeout, [this] { tick(); });
+    }
+    void start()
+    {
+        m_clock.start();
+        m_due = 0.0;
+        m_timer.start();
+    }
+    void setPhase(const QString& phase) { m_phase = phase; }
+    QString phase() const { return m_phase; }
+    // Forget what was measured (the warm-up).
+    void reset()
+    {
+        m_late.clear();
+        m_own.clear();
+        m_worst.clear();
+        m_byPhase.clear();
+    }
+    bool haveRunQueue() const { return m_queue.read().second >= 0; }
+    std::size_t probes() const { return m_late.size(); }
+    double percentile(bool own, double p) const
+    {
+        std::vector<double> v = own ? m_own : m_late;
+        if (v.empty())
+            return 0.0;
+        std::sort(v.begin(), v.end());
+        return v[std::size_t(p * double(v.size() - 1))];
+    }
+    int countAbove(bool own, double ms) const
+    {
+        const auto& v = own ? m_own : m_late;
+        return int(std::count_if(v.begin(), v.end(), [ms](double x) { return x > ms; }));
+    }
+    // The worst stalls (by own lateness), worst first, with the soak phase they happened in.
+    std::vector<Stall> worst() const { return m_worst; }
+
+private:
+    void tick()
+    {
+        const double now = m_clock.nsecsElapsed() / 1e6;
+        const auto [ran, waited] = m_queue.read();
+        if (m_due > 0.0) {
+            const double late = std::max(0.0, now - m_due);
+            const double queued = (waited >= 0 && m_waited >= 0) ? (waited - m_waited) / 1e6 : 0.0;
+            const double running = (ran >= 0 && m_ran >= 0) ? (ran - m_ran) / 1e6 : 0.0;
+            const double own = std::max(0.0, late - queued);
+            m_late.push_back(late);
+            m_own.push_back(own);
+            if (own > 100.0) {
+                auto& [count, worst] = m_byPhase[m_phase];
+                ++count;
+                worst = std::max(worst, own);
+            }
+            if (late > 50.0) {
+                m_worst.push_back({late, queued, running, m_phase});
+                std::sort(m_worst.begin(), m_worst.end(), [](const Stall& a, const Stall& b) {
+                    return a.lateMs - a.queuedMs > b.lateMs - b.queuedMs;
+                });
+                if (m_worst.size() > 10)
+                    m_worst.pop_back();
+            }
+        }
+        m_due = now + kPeriodMs;
+        m_waited = waited;
+        m_ran = ran;
+    }
+
+    QTimer m_timer;
+    QElapsedTimer m_clock;
+    RunQueueClock m_queue;
+    double m_due = 0.0;
+    long long m_waited = -1;
+    long long m_ran = -1;
+    QString m_phase;
+    std::vector<double> m_late;
+    std::vector<double> m_own;
+    std::vector<Stall> m_worst;
+    std::map<QString, std::pair<int, double>> m_byPhase; // own stalls over 100 ms: count, worst
+public:
+    const std::map<QString, std::pair<int, double>>& ownStallsByPhase() const { return m_byPhase; }
+};
+
+// ---------------------------------------------------------------------------------------------------
+// The script.
+
+StudioModelPtr freshGsn2(std::uint64_t seed)
+{
+    auto entry = std::make_shared<StudioModel>();
+    entry->model = std::shared_ptr<const Model>(
+        createModel({{"kind", "gsn2"}, {"sizes", {784, 200, 200}}}, seed));
+    entry->name = QStringLiteral("soak gsn2 #%1").arg(seed);
+    return entry;
+}
+
+template <typename T>
+T* topLevel()
+{
+    for (QWidget* widget : QApplication::topLevelWidgets())
+        if (auto* w = qobject_cast<T*>(widget); w && w->isVisible())
+            return w;
+    return nullptr;
+}
+
+// Waits (running the event loop) until `done` or `ms` have passed; true when done.
+template <typename F>
+bool waitFor(F done, int ms)
+{
+    QElapsedTimer clock;
+    clock.start();
+    while (!done()) {
+        if (clock.elapsed() > ms)
+            return false;
+        QTest::qWait(20);
+    }
+    return true;
+}
+
+class Soak {
+public:
+    Soak(MainWindow& window, StallProbe& probe, const QString& scratch)
+        : m_window(window), m_probe(probe), m_scratch(scratch)
+    {
+        m_evaluate = window.findChild<EvaluateDock*>();
+        QObject::connect(window.session(), &StudioSession::error,
+                         [this](const QString& message) { fail(QStringLiteral("studio error: ") + message); });
+    }
+
+    QStringList failures() const { return m_failures; }
+    int round() const { return m_round; }
+
+    void fail(const QString& what)
+    {
+        const QString line = QStringLiteral("[round %1, %2] %3").arg(m_round).arg(m_probe.phase(), what);
+        std::fprintf(stderr, "soak: FAIL %s\n", qPrintable(line));
+        m_failures.push_back(line);
+    }
+    void check(bool ok, const QString& what)
+    {
+        if (!ok)
+            fail(what);
+    }
+    void phase(const QString& name)
+    {
+        if (m_phaseClock.isValid() && m_verbose)
+            std::printf("soak:     %-40s %6.0f ms\n", qPrintable(m_probe.phase()), double(m_phaseClock.elapsed()));
+        m_phaseClock.start();
+        m_probe.setPhase(name);
+    }
+    void setVerbose(bool verbose) { m_verbose = verbose; }
+
+    void setUp()
+    {
+        phase("set-up");
+        check(m_evaluate != nullptr, "no Evaluate dock");
+        if (m_evaluate) {
+            QFile::remove(m_scratch + "/evaluations.json");
+            m_evaluate->setHistoryFile(m_scratch + "/evaluations.json");
+            m_evaluate->setSampleCount(300);
+            m_evaluate->setBurnin(20);
+        }
+        check(m_window.loadDataset("mnist-test"), "load mnist-test: " + m_window.lastError());
+        check(m_window.loadDefaultModel(), "default model: " + m_window.lastError());
+        m_window.chainsDock()->chainCountBox()->setValue(100);
+        m_window.chains()->startChains();
+        check(waitFor([&] { return m_window.chainView()->currentFrame() &&
+                                   m_window.chainView()->currentFrame()->chainCount() == 100; }, 30000),
+              "100 chains never reached the view");
+    }
+
+    void runRound()
+    {
+        ++m_round;
+        switchDataset();
+        switchModel();
+        startTraining();
+        inpaint();
+        startFromImage();
+        evaluate();
+        finishTraining();
+        exportSheet();
+        phase("between rounds");
+        check(m_window.chains()->isRunning(), "the chains stopped");
+        check(m_window.chainView()->glError().isEmpty(), "GL error: " + m_window.chainView()->glError());
+    }
+
+    void tearDown()
+    {
+        phase("tear-down");
+        if (m_window.training()->isRunning())
+            m_window.training()->cancel();
+        if (m_evaluate && m_evaluate->isRunning())
+            m_evaluate->cancel();
+    }
+
+private:
+    void switchDataset()
+    {
+        static const char* const specs[] = {"fashion-test", "mnist-valid", "mnist-test"};
+        const QString spec = QString::fromLatin1(specs[(m_round - 1) % 3]);
+        phase("dataset " + spec);
+        check(m_window.loadDataset(spec), "load " + spec + ": " + m_window.lastError());
+    }
+
+    void switchModel()
+    {
+        const int which = (m_round - 1) % 3;
+        if (which == 0 || m_saved.isEmpty()) {
+            phase("model: fresh gsn2");
+            check(m_window.setModel(freshGsn2(std::uint64_t(m_round))), "setModel: " + m_window.lastError());
+        } else if (which == 1) {
+            phase("model: open " + QFileInfo(m_saved).fileName());
+            QSignalSpy opened(&m_window, &MainWindow::modelLoadFinished);
+            m_window.openModel(m_saved);
+            check(opened.wait(60000), "openModel never finished");
+            check(!opened.isEmpty() && opened.front().at(1).toBool(), "openModel failed: " + m_window.lastError());
+        } else {
+            phase("model: default");
+            check(m_window.loadDefaultModel(), "default model: " + m_window.lastError());
+        }
+        // New chains of the new model: 100 of them, running.
+        m_window.chains()->startChains();
+        check(waitFor([&] { return m_window.chains()->steps() > 2; }, 60000), "the new model's chains do not step");
+    }
+
+    void startTraining()
+    {
+        phase("training start");
+        TrainingDock* dock = m_window.trainingDock();
+        dock->setEpochs(2);
+        dock->setExamples(1000);
+        dock->setLearningRate(0.5);
+        dock->startOrResume();
+        check(m_window.training()->isRunning(), "training did not start: " + m_window.lastError());
+        phase("training running");
+    }
+
+    void finishTraining()
+    {
+        phase("training finish");
+        if (m_window.training()->isRunning()) {
+            QSignalSpy finished(m_window.training(), &TrainingController::finished);
+            if (!finished.wait(20000)) {
+                m_window.training()->cancel();
+                check(finished.wait(60000), "training did not stop after cancel");
+            }
+        }
+        phase("model save");
+        // Alternate between two files, so the one being opened next round is never the one written.
+        const QString path = m_scratch + QStringLiteral("/soak-%1.safetensors").arg(m_round % 2);
+        check(m_window.modelDock()->saveFile(path), "save " + path + ": " + m_window.lastError());
+        m_saved = path;
+    }
+
+    void inpaint()
+    {
+        phase("inpaint open");
+        QAction* action = m_window.findChild<QAction*>("actionInpainting");
+        check(action != nullptr, "no Window > Inpainting action");
+        if (!action)
+            return;
+        action->trigger();
+        QPointer<InpaintWindow> window = topLevel<InpaintWindow>();
+        check(!window.isNull(), "no inpainting window");
+        if (!window)
+            return;
+        const auto dataset = m_window.session()->dataset();
+        SourceImage source;
+        source.width = dataset->width;
+        source.height = dataset->height;
+        const int index = (m_round * 37) % dataset->count();
+        source.origin = QStringLiteral("%1 #%2").arg(QString::fromStdString(dataset->name)).arg(index);
+        for (int i = 0; i < dataset->pixels.cols(); ++i)
+            source.pixels.push_back(dataset->pixels(index, i));
+        check(window->setSource(source), "inpaint setSource: " + window->lastMessage());
+        window->setChainCount(20);
+        MaskPainter* painter = window->painter();
+        painter->applyPreset(MaskPreset(m_round % 7), MaskPresetOptions{4, 0.5, std::uint64_t(m_round)});
+        if (painter->mask().clampedIndices().empty() || int(painter->mask().clampedIndices().size()) == 784)
+            painter->applyPreset(MaskPreset::LeftHalf);
+        phase("inpaint run");
+        check(window->run(), "inpaint run: " + window->lastMessage());
+        QTest::qWait(500);
+        phase("inpaint mask edits");
+        for (int edit = 0; edit < 12; ++edit) {
+            const int x = (edit * 5 + m_round) % 28;
+            switch (edit % 6) {
+            case 0: painter->strokeBrush({QPointF(x + 0.5, 3.5), QPointF(x + 0.5, 24.5)}, true); break;
+            case 1: painter->fillRect(QRect(x / 2, 2, 6, 6), false); break;
+            case 2: painter->applyPreset(MaskPreset::TopHalf); break;
+            case 3: painter->floodFill(QPoint(27, 27), true); painter->strokeBrush({QPointF(0.5, 0.5)}, false); break;
+            case 4: painter->undoStack()->undo(); break;
+            case 5: painter->applyPreset(MaskPreset::CentreSquare); break;
+            }
+            QTest::qWait(150);
+        }
+        phase("inpaint exports");
+        try {
+            window->exportSheet(m_scratch + "/inpaint-sheet.png");
+            window->exportMask(m_scratch + "/inpaint-mask.png");
+            window->exportMean(m_scratch + "/inpaint-mean.png");
+            window->exportSpread(m_scratch + "/inpaint-spread.png");
+        } catch (const std::exception& e) {
+            fail(QStringLiteral("inpaint export: ") + e.what());
+        }
+        phase("inpaint close");
+        window->close(); // deletes itself
+        check(waitFor([&] { return window.isNull(); }, 10000), "the inpainting window was not deleted");
+    }
+
+    void startFromImage()
+    {
+        phase("chains from image");
+        QSignalSpy done(&m_window, &MainWindow::imageStartFinished);
+        m_window.startChainsFromImage(m_scratch + "/inpaint-mean.png");
+        check(done.wait(30000), "startChainsFromImage never finished");
+        check(!done.isEmpty() && done.front().at(1).toBool(), "startChainsFromImage failed: " + m_window.lastError());
+        m_window.chains()->setStart(ChainStart::RandomImages);
+    }
+
+    void evaluate()
+    {
+        if (!m_evaluate)
+            return;
+        phase("evaluation");
+        QSignalSpy finished(m_evaluate, &EvaluateDock::evaluationFinished);
+        QSignalSpy failed(m_evaluate, &EvaluateDock::evaluationFailed);
+        m_evaluate->evaluateModel();
+        check(m_evaluate->isRunning(), "the evaluation did not start");
+        check(waitFor([&] { return !finished.isEmpty() || !failed.isEmpty(); }, 180000), "the evaluation never ended");
+        check(failed.isEmpty(), "evaluation failed: " + (failed.isEmpty() ? QString() : failed.front().at(0).toString()));
+    }
+
+    void exportSheet()
+    {
+        phase("sheet export");
+        m_window.findChild<QAction*>("actionExportSheet")->trigger();
+        QPointer<SheetDialog> dialog;
+        for (SheetDialog* d : m_window.findChildren<SheetDialog*>("sheetDialog"))
+            if (d->isVisible())
+                dialog = d;
+        check(!dialog.isNull(), "no sheet dialog: " + m_window.lastError());
+        if (!dialog)
+            return;
+        QString error;
+        const QString path = m_scratch + QStringLiteral("/sheet.%1").arg(m_round % 2 ? "png" : "svg");
+        check(dialog->saveTo(path, &error), "sheet save: " + error);
+        dialog->close();
+        check(waitFor([&] { return dialog.isNull(); }, 10000), "the sheet dialog was not deleted");
+    }
+
+    MainWindow& m_window;
+    StallProbe& m_probe;
+    QString m_scratch;
+    EvaluateDock* m_evaluate = nullptr;
+    QString m_saved;
+    int m_round = 0;
+    QStringList m_failures;
+    QElapsedTimer m_phaseClock;
+    bool m_verbose = false;
+};
+
+} // namespace
+
+int main(int argc, char** argv)
+{
+    g_previousHandler = qInstallMessageHandler(messageHandler);
+    const QString scratch = test::scratchDir("soak_gui");
+    test::isolateSettings(scratch);
+    test::keepGlDriverForLeakCheck();
+    setDefaultSurfaceFormat();
+    QApplication app(argc, argv);
+    test::clearSettings("soak_gui");
+
+    QCommandLineParser parser;
+    parser.setApplicationDescription("GSN Studio soak: a scripted GUI session, looping (issue 12).");
+    parser.addHelpOption();
+    QCommandLineOption secondsOption("seconds", "Duration (the round in progress finishes).", "N", "120");
+    QCommandLineOption warmupOption("warmup", "Warm-up before the memory baseline (default min(60, N/4)).", "N");
+    QCommandLineOption growthOption("max-growth", "Allowed resident memory growth after the warm-up, percent.", "P", "5");
+    QCommandLineOption stallOption("max-stall-ms", "Allowed event-loop stall of our own (0: report only).", "M", "100");
+    QCommandLineOption noMemoryOption("no-memory-check", "Report memory growth without failing on it.");
+    QCommandLineOption verboseOption("verbose", "Print how long every phase of a round took.");
+    parser.addOptions({secondsOption, warmupOption, growthOption, stallOption, noMemoryOption, verboseOption});
+    parser.process(app);
+    const double seconds = std::max(10.0, parser.value(secondsOption).toDouble());
+    const double warmup = parser.isSet(warmupOption) ? parser.value(warmupOption).toDouble()
+                                                     : std::min(60.0, seconds / 4);
+    const double maxGrowth = parser.value(growthOption).toDouble();
+    const double maxStall = parser.value(stallOption).toDouble();
+    const bool memoryCheck = !parser.isSet(noMemoryOption);
+
+    StallProbe probe;
+    QElapsedTimer clock;
+    clock.start();
+    double baselineMiB = 0.0, lastMiB = 0.0;
+    int baselineRound = 0;
+    QStringList failures;
+    std::vector<double> roundRss;
+    {
+        MainWindow window;
+        window.resize(1300, 740);
+        window.show();
+        if (!QTest::qWaitForWindowExposed(&window)) {
+            std::fprintf(stderr, "soak: the main window was never exposed\n");
+            return 2;
+        }
+        probe.start();
+        Soak soak(window, probe, scratch);
+        soak.setVerbose(parser.isSet(verboseOption));
+        soak.setUp();
+        bool measuring = false;
+        while (clock.elapsed() < seconds * 1000.0 && soak.failures().size() < 20) {
+            soak.runRound();
+            const double rss = residentMiB();
+            roundRss.push_back(rss);
+            std::printf("soak: round %d done at %.0f s, RSS %.1f MiB, worst stall %.0f ms (own %.0f ms), %zu warnings\n",
+                        soak.round(), clock.elapsed() / 1000.0, rss, probe.percentile(false, 1.0),
+                        probe.percentile(true, 1.0), g_warnings.size());
+            std::fflush(stdout);
+            if (!measuring && clock.elapsed() >= warmup * 1000.0) {
+                measuring = true;
+                baselineMiB = rss;
+                baselineRound = soak.round();
+                probe.reset(); // stalls are counted after the warm-up too (set-up loads the data once)
+            }
+            lastMiB = rss;
+        }
+        soak.tearDown();
+        failures = soak.failures();
+        if (!measuring)
+            failures.push_back("the soak ended before the warm-up did: give it more --seconds");
+        std::printf("soak: %d rounds in %.0f s (warm-up %.0f s, baseline after round %d)\n", soak.round(),
+                    clock.elapsed() / 1000.0, warmup, baselineRound);
+    }
+
+    // Resident memory swings by +-15 % from one round's end to the next (what is live when the round ends:
+    // the chain recording, up to 128 MB, refills after every reset; an evaluation's or a training run's
+    // buffers; glibc's arenas), so one end point against another mostly measures that swing. The rule:
+    // the mean of the last quarter of the rounds measured after the warm-up against the mean of the first
+    // quarter (at least one round each; with fewer than 8 rounds that is close to end point vs baseline).
+    std::vector<double> measured(roundRss.begin() + std::min<std::ptrdiff_t>(baselineRound > 0 ? baselineRound - 1 : 0,
+                                                                             std::ptrdiff_t(roundRss.size())),
+                                 roundRss.end());
+    const std::size_t quarter = std::max<std::size_t>(1, measured.size() / 4);
+    double firstMiB = 0.0, endMiB = 0.0;
+    for (std::size_t i = 0; i < quarter && i < measured.size(); ++i) {
+        firstMiB += measured[i] / double(quarter);
+        endMiB += measured[measured.size() - 1 - i] / double(quarter);
+    }
+    const double growth = firstMiB > 0 ? 100.0 * (endMiB - firstMiB) / firstMiB : 0.0;
+    std::printf("soak: resident memory at the round ends after warm-up: %zu rounds, first %.1f MiB, last %.1f MiB "
+                "(%+.2f %% end point vs baseline), min %.1f, max %.1f MiB\n",
+                measured.size(), baselineMiB, lastMiB,
+                baselineMiB > 0 ? 100.0 * (lastMiB - baselineMiB) / baselineMiB : 0.0,
+                measured.empty() ? 0.0 : *std::min_element(measured.begin(), measured.end()),
+                measured.empty() ? 0.0 : *std::max_element(measured.begin(), measured.end()));
+    std::printf("soak: resident memory growth (mean of the last %zu rounds vs mean of the first %zu): %.1f -> %.1f MiB, "
+                "%+.2f %%\n", quarter, quarter, firstMiB, endMiB, growth);
+    std::printf("soak: event loop over %zu probes after warm-up: lateness p99 %.1f ms, worst %.1f ms, %d over 100 ms; "
+                "own (without run-queue wait%s) p99 %.1f ms, worst %.1f ms, %d over 100 ms\n",
+                probe.probes(), probe.percentile(false, 0.99), probe.percentile(false, 1.0),
+                probe.countAbove(false, 100.0), probe.haveRunQueue() ? "" : ": NOT AVAILABLE, raw",
+                probe.percentile(true, 0.99), probe.percentile(true, 1.0), probe.countAbove(true, 100.0));
+    for (const auto& stall : probe.worst())
+        std::printf("soak:   stall %.0f ms: %.0f ms in the run queue, %.0f ms running, %.0f ms blocked, during \"%s\"\n",
+                    stall.lateMs, stall.queuedMs, stall.ranMs, std::max(0.0, stall.lateMs - stall.queuedMs - stall.ranMs),
+                    qPrintable(stall.phase));
+    for (const auto& [phase, figures] : probe.ownStallsByPhase())
+        std::printf("soak:   own stalls over 100 ms during \"%s\": %d, worst %.0f ms\n", qPrintable(phase),
+                    figures.first, figures.second);
+    std::printf("soak: %zu warnings, %d allowed environment messages\n", g_warnings.size(), g_allowed);
+
+    if (memoryCheck && growth >= maxGrowth)
+        failures.push_back(QStringLiteral("resident memory grew %1 % after the warm-up (limit %2 %)")
+                               .arg(growth, 0, 'f', 2).arg(maxGrowth));
+    if (maxStall > 0 && probe.percentile(true, 1.0) > maxStall)
+        failures.push_back(QStringLiteral("an event-loop stall of %1 ms of our own (limit %2 ms)")
+                               .arg(probe.percentile(true, 1.0), 0, 'f', 0).arg(maxStall));
+    for (const QString& warning : g_warnings)
+        failures.push_back("warning in the log: " + warning);
+    for (const QString& failure : failures)
+        std::printf("soak: FAILED: %s\n", qPrintable(failure));
+    std::printf("soak: %s\n", failures.isEmpty() ? "PASS" : "FAIL");
+    return failures.isEmpty() ? 0 : 1;
+}
