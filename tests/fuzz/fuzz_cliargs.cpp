@@ -1,5 +1,6 @@
 // libFuzzer harness: the `gsn` option parser (cliargs.h) and the chain options of `gsn sample` / `gsn inpaint`
-// (chainoptions.h). The input is the argument list, one argument per line.
+// (chainoptions.h). The input is the argument list, one argument per line (a NUL also ends an argument: argv
+// strings cannot hold one).
 #include "chainoptions.h"
 #include "cliargs.h"
 #include "fuzzsupport.h"
@@ -11,7 +12,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     std::vector<std::string> args;
     std::string current;
     for (std::size_t i = 0; i < size; ++i) {
-        if (data[i] == '\n') {
+        if (data[i] == '\n' || data[i] == '\0') {
             args.push_back(current);
             current.clear();
         } else {
