@@ -4,6 +4,7 @@
 #   ./setup.sh          install + fetch + build
 #   ./setup.sh run      ... then open the GUI on the embedded default model
 #   ./setup.sh test     ... then run the whole test suite (CTest)
+#   ./setup.sh fuzz     ... also installs clang, then builds and runs the fuzz harnesses (tests/fuzz/run.sh)
 #
 # Idempotent: a second run with everything present takes seconds.
 # Needs only Debian's archive and the npm registry. Run as root (or with sudo available).
@@ -30,6 +31,11 @@ PACKAGES=(
     xvfb xauth libgl1-mesa-dri libglx-mesa0 poppler-utils
     dataset-fashion-mnist
 )
+# Only for `./setup.sh fuzz` (libFuzzer needs clang; the other modes never install these).
+FUZZ_PACKAGES=(clang libclang-rt-14-dev)
+if [ "$MODE" = fuzz ]; then
+    PACKAGES+=("${FUZZ_PACKAGES[@]}")
+fi
 
 install_packages() {
     local missing=()
@@ -126,7 +132,7 @@ mkdir -p "$DATA_DIR"
 fetch_mnist
 fetch_fashion
 fetch_lfw
-build
+[ "$MODE" = fuzz ] || build # the fuzz harnesses have their own (clang) build dir
 
 case "$MODE" in
     build) ;;
@@ -140,5 +146,8 @@ case "$MODE" in
     test)
         cd "$BUILD_DIR"
         exec xvfb-run -a -s "-screen 0 1280x1024x24" ctest --output-on-failure -j 1 ;;
-    *) die "unknown mode '$MODE' (expected: build, run or test)" ;;
+    fuzz)
+        shift || true
+        exec "$ROOT/tests/fuzz/run.sh" "$@" ;;
+    *) die "unknown mode '$MODE' (expected: build, run, test or fuzz)" ;;
 esac

@@ -148,6 +148,9 @@ private slots:
         QTest::newRow("huge width") << "width" << "__metadata__.width";
         QTest::newRow("b0 shape") << "b0" << "b0.shape";
         QTest::newRow("W0 for another image size") << "w0" << "W0.shape: expected [784, 8]";
+        // 32 KB on disk (b0 of 8200 floats) that would build a 2 GB W0 before reading it (seen while writing fuzz_classifier;
+        // tests/fuzz/regressions/classifier/ holds the file, where libFuzzer's 2 GB malloc limit catches the allocation).
+        QTest::newRow("huge W0 from a small file") << "huge" << "W0.shape: expected [65536, 8200] for a classifier of 256x256";
         QTest::newRow("extra tensor") << "extra" << "extra: expected only the classifier's tensors";
         QTest::newRow("NaN weight") << "nan" << "W1: expected finite values";
     }
@@ -181,6 +184,12 @@ private slots:
                 tensors[0].value = &wrongW0;
             if (kind == "extra")
                 tensors.push_back({"extra", &extra});
+            Matrix hugeB0 = Matrix::Zero(1, 8200), smallW = Matrix::Zero(1, 2);
+            if (kind == "huge") {
+                meta["width"] = meta["height"] = "256";
+                meta["classes"] = "2";
+                tensors = {{"W0", &extra}, {"b0", &hugeB0}, {"W1", &smallW}, {"b1", &smallW}};
+            }
             writeSafetensors(path, tensors, meta);
             if (kind == "nan") {
                 // Overwrite W1's first float with a NaN in the written file.

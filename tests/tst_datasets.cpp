@@ -676,6 +676,18 @@ void TestDatasets::badInput_data()
         writeBytes(tmpFile("cut73.mat"), b);
         row("mat v7.3 truncated", tmpFile("cut73.mat"), "variables", "truncated or corrupt");
     }
+    writeMat(tmpFile("namelen.mat"), olivettiVars(2), MAT_FT_MAT5, MAT_COMPRESSION_NONE);
+    {
+        // The name sub-element of 'faces' (after the 128-byte header, the matrix tag, array flags and dims)
+        // claims 1 GB: libmatio would allocate and clear that much (found by fuzz_mat; its reproducer is
+        // tests/fuzz/regressions/mat/mat-name-1gb.mat).
+        std::vector<uint8_t> b = readBytes(tmpFile("namelen.mat"));
+        QCOMPARE(int(b[168]), 1); // miINT8
+        QCOMPARE(int(b[172]), 5); // "faces"
+        b[175] = 0x40;
+        writeBytes(tmpFile("namelen.mat"), b);
+        row("mat name length beyond the variable", tmpFile("namelen.mat"), "variable 0", "it claims 1073741829 (corrupt file)");
+    }
     writeBytes(tmpFile("garbage.mat"), std::vector<uint8_t>(300, 'x'));
     row("mat not a MAT-file", tmpFile("garbage.mat"), "header", "expected a MATLAB .mat file");
     {

@@ -68,6 +68,10 @@ private slots:
         QVERIFY2(m.rfind("f.json: x: expected valid JSON (", 0) == 0, m.c_str());
         QVERIFY2(m.find('\xff') == std::string::npos, m.c_str());
         QVERIFY2(m.size() < 400, m.c_str());
+        // A number beyond double's range is nlohmann's out_of_range, not a parse_error (found by fuzz_json; its
+        // input is tests/fuzz/regressions/json/number-overflow.json): still a gsn::Error naming the field.
+        const std::string big = errorOf("{\"d\": -1.5e340}", "x");
+        QVERIFY2(big.rfind("f.json: x: expected valid JSON (", 0) == 0 && big.find("overflow") != std::string::npos, big.c_str());
     }
 
     void describeIsShortAndEscaped()

@@ -70,8 +70,9 @@ json parseJsonLimited(const std::string& text, const std::string& path, const st
     try {
         const json unused = json::parse(text);
         (void)unused;
-    } catch (const json::parse_error& e) {
-        // nlohmann's message quotes raw input bytes; describe the position and escape the rest.
+    } catch (const json::exception& e) {
+        // A syntax error (parse_error) or a number too large for a double (out_of_range 406, e.g. 1e400: found by
+        // fuzz_json). nlohmann's message quotes raw input bytes; describe the position and escape the rest.
         fail(path, field, "expected valid JSON (" + escapedPrefix(e.what(), 200) + ")");
     }
     fail(path, field, "expected valid JSON");

@@ -1,6 +1,7 @@
 #include "classifier.h"
 
 #include "error.h"
+#include "jsonlimits.h"
 #include "random.h"
 #include "randomstreams.h"
 #include "safetensors.h"
@@ -232,12 +233,26 @@ Classifier loadClassifier(const std::string& path)
     const std::vector<std::uint64_t> b0 = file.shape("b0");
     if (b0.size() != 2 || b0[0] != 1 || b0[1] < 1 || b0[1] > std::uint64_t(kMaxLayerSize))
         fail(path, "b0.shape", "expected [1, hidden] with 1 <= hidden <= " + std::to_string(kMaxLayerSize) + ", got " +
-                                   json(b0).dump());
+                                   describeJson(json(b0)));
     const int hidden = int(b0[1]);
-    Classifier c(width, height, hidden, classes, 0);
-    const auto params = c.parameters();
     const std::string owner = "a classifier of " + std::to_string(width) + "x" + std::to_string(height) + " images, " +
                               std::to_string(hidden) + " hidden units and " + std::to_string(classes) + " classes";
+    // Every stored shape against the metadata before the classifier is built: its constructor allocates and
+    // initialises W0 (width x height x hidden floats), which a 32 KB file could otherwise make 2 GB.
+    const std::pair<const char*, std::vector<std::uint64_t>> stored[] = {
+        {"W0", {std::uint64_t(width) * std::uint64_t(height), std::uint64_t(hidden)}},
+        {"W1", {std::uint64_t(hidden), std::uint64_t(classes)}},
+        {"b1", {1, std::uint64_t(classes)}}};
+    for (const auto& [name, shape] : stored) {
+        const std::string expected = shapeText(static_cast<long long>(shape[0]), static_cast<long long>(shape[1]));
+        if (!file.contains(name))
+            fail(path, name, "expected the tensor to be present (shape " + expected + ")");
+        if (file.shape(name) != shape)
+            fail(path, std::string(name) + ".shape",
+                 "expected " + expected + " for " + owner + ", got " + describeJson(json(file.shape(name))));
+    }
+    Classifier c(width, height, hidden, classes, 0);
+    const auto params = c.parameters();
     file.read("W0", *params[0], width * height, hidden, owner);
     file.read("b0", *params[1], 1, hidden, owner);
     file.read("W1", *params[2], hidden, classes, owner);
