@@ -24,7 +24,7 @@ struct DaeLabOptions {
     int hidden = 64;            // hidden units of the dae-gauss
     double corruption = 0.3;    // s: gaussian corruption level (and the output sigma)
     int samples = 5000;         // exact target draws to train on
-    int epochs = 60;
+    int epochs = 200;           // 60 gave a mean cosine with the exact score of 0.83, 200 gives 0.94 (tst_mixsamplers)
     TrainOptions train{.seed = 1, .batchSize = 100, .learningRate = 0.05, .momentum = 0.9, .decay = 0.99};
 };
 
