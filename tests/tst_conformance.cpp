@@ -905,12 +905,12 @@ private slots:
         QCOMPARE(d.proposals, std::uint64_t{300} * chains);
         QVERIFY(d.accepts > 0 && d.accepts < d.proposals);
         QVERIFY(d.acceptanceRate() > 0.2 && d.acceptanceRate() < 0.9);
-        // Energy = -log p of the current states.
+        // Energy = -log p of the current states (from the step's SIMD kernel: float ulps from logDensity).
         const std::vector<double> e = sampler->energy()->energies(nullptr, set.state());
         const Vector logp = mix.logDensity(set.state().x);
         QCOMPARE(e.size(), std::size_t(chains));
         for (int c = 0; c < chains; c += 97)
-            QCOMPARE(e[static_cast<std::size_t>(c)], -static_cast<double>(logp(c)));
+            QVERIFY(std::abs(e[static_cast<std::size_t>(c)] + static_cast<double>(logp(c))) < 1e-5 * (1.0 + std::abs(logp(c))));
         // 1 and 2 threads: identical chains and counts (1000 chains: 15 blocks of 64 and a partial one).
         const auto run = [&](int threads) {
             setEngineThreads(threads);

@@ -298,7 +298,11 @@ void stepPointChains(const PointDensity& density, const PointMoveParams& params,
 
 std::vector<double> pointEnergies(const PointDensity& density, const PointChainState& state)
 {
-    const Vector logp = density.target().logDensity(state.x);
+    // The cache holds log p of the points the last step left (the same kernel values the accept test
+    // used); anything written since is evaluated afresh.
+    const bool cached = state.cachedX.rows() == state.x.rows() && state.cachedX.cols() == state.x.cols()
+                     && state.logp.size() == state.x.rows() && state.cachedX == state.x;
+    const Vector logp = cached ? state.logp : density.target().logDensity(state.x);
     std::vector<double> e(static_cast<std::size_t>(logp.size()));
     for (Eigen::Index c = 0; c < logp.size(); ++c)
         e[static_cast<std::size_t>(c)] = -static_cast<double>(logp(c));

@@ -87,7 +87,8 @@ std::unique_ptr<PointChainState> startPointChains(const PointDensity& density, c
 // One step of every chain (see top of file). rowBeta: null (beta = 1) or C inverse temperatures in (0, 1].
 void stepPointChains(const PointDensity& density, const PointMoveParams& params, PointChainState& state,
                      std::uint64_t seed, const ChainClamp* clamp, const float* rowBeta);
-// -log p of the current points (untempered), C values.
+// -log p of the current points (untempered), C values: from the step's cache when x is unchanged
+// since the last step (the fused mixture kernel's float values), else Target::logDensity.
 std::vector<double> pointEnergies(const PointDensity& density, const PointChainState& state);
 
 } // namespace gsn
