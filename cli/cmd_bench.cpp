@@ -11,6 +11,9 @@
 #include "modelregistry.h"
 #include "parallel.h"
 #include "randomstreams.h"
+#include "sampler.h"
+#include "samplerregistry.h"
+#include "target.h"
 
 #include <nlohmann/json.hpp>
 
@@ -60,20 +63,66 @@ void emit(const nlohmann::json& j)
     std::fflush(stdout);
 }
 
+// The mode-mixing lab's samplers (issue 13): chain-steps/s of rwmh, mala, ula and pt (4 replicas of
+// rwmh; a chain-step moves every replica) over 10000 chains on the ring of 8 (the peer
+// bench-peers/numpy_rwmh.py's target and step size), and steps/s of the non-parametric DAE (Parzen)
+// over 1000 chains and 5000 training pairs drawn from the same ring. Not run by `gsn bench` without
+// --only mix (it is not part of the issue-3 summary).
+int benchMix(double seconds, int threads)
+{
+    const nlohmann::json ring = {{"kind", "ring"}, {"modes", 8}, {"radius", 4.0}, {"sd", 0.25}};
+    const auto target = createTarget(ring);
+    const auto run = [&](const nlohmann::json& config, int chains, const Matrix* data, const char* unit) {
+        const auto sampler = std::shared_ptr<const Sampler>(createSampler(config, {data, 3}));
+        auto state = sampler->start(nullptr, target->sample(chains, 1));
+        std::uint64_t seed = 2;
+        sampler->step(nullptr, *state, seed, nullptr); // warm-up: buffers, caches
+        const Rate r = rate(seconds, [&] {
+            for (int t = 0; t < 10; ++t)
+                sampler->step(nullptr, *state, seed, nullptr);
+            return 10.0 * (std::string(unit) == "steps" ? 1.0 : chains);
+        });
+        const SamplerDiagnostics d = sampler->diagnostics(*state);
+        emit({{"bench", "mix"}, {"sampler", config.at("kind")}, {"chains", chains}, {"threads", threads},
+              {std::string(unit) + "_per_s", r.perSecond}, {std::string(unit) + "_per_cpu_s", r.perCpuSecond},
+              {"acceptance", d.acceptanceRate()}});
+        return r.perSecond;
+    };
+    const double rw = run({{"kind", "rwmh"}, {"step_size", 0.5}, {"target", ring}}, 10000, nullptr, "chain_steps");
+    const double mala = run({{"kind", "mala"}, {"step_size", 0.25}, {"target", ring}}, 10000, nullptr, "chain_steps");
+    run({{"kind", "ula"}, {"step_size", 0.1}, {"target", ring}}, 10000, nullptr, "chain_steps");
+    run({{"kind", "pt"}, {"target", ring}, {"base", {{"kind", "rwmh"}, {"step_size", 0.5}}}, {"betas", {1.0, 0.5, 0.25, 0.125}}},
+        10000, nullptr, "chain_steps");
+    const Matrix pairs = target->sample(5000, 7);
+    nlohmann::json npdae = samplerKind("npdae-parzen").defaultConfig();
+    const double np = run(npdae, 1000, &pairs, "steps");
+    emit({{"bench", "mix-summary"},
+          {"rwmh_chain_steps_per_s", rw},
+          {"mala_chain_steps_per_s", mala},
+          {"npdae_parzen_steps_per_s_c1000_n5000", np},
+          {"targets", {{"rwmh_chain_steps_per_s", 1e7}, {"mala_chain_steps_per_s", 1e7}, {"npdae_parzen_steps_per_s_c1000_n5000", 100}}},
+          {"meets_targets", rw >= 1e7 && mala >= 1e7 && np >= 100},
+          {"threads", threads},
+          {"seconds_per_measurement", seconds}});
+    return 0;
+}
+
 } // namespace
 
 int bench(const Args& args)
 {
     const CliArgs cli(args, {"seconds", "threads", "data", "only"});
-    const std::string only = cli.get("only", "all"); // sgemm | train | chains | all (for profiling)
-    if (only != "all" && only != "sgemm" && only != "train" && only != "chains")
-        fail("command line", "--only", "expected sgemm, train, chains or all");
+    const std::string only = cli.get("only", "all"); // sgemm | train | chains | all (for profiling) | mix
+    if (only != "all" && only != "sgemm" && only != "train" && only != "chains" && only != "mix")
+        fail("command line", "--only", "expected sgemm, train, chains, mix or all");
     const double seconds = cli.getDouble("seconds", 5.0);
     if (!(seconds > 0.0) || seconds > 3600.0)
         fail("command line", "--seconds", "expected a duration in (0, 3600]");
     if (cli.has("threads"))
         setEngineThreads(static_cast<int>(cli.getInt("threads", 0, 1, 256)));
     const int threads = engineThreads();
+    if (only == "mix")
+        return benchMix(seconds, threads);
     modelmath::ensureFastBlas();
     double sgemmOne = 0.0, sgemmAll = 0.0, sgemmCpu = 0.0, trainGflops = 0.0;
 

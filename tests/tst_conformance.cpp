@@ -16,6 +16,7 @@
 
 #include "chains.h"
 #include "clampmask.h"
+#include "daelab.h"
 #include "enumerablerbm.h"
 #include "error.h"
 #include "modelregistry.h"
@@ -306,6 +307,13 @@ std::map<std::string, std::function<Setup(int)>> samplerSetups()
         pointStart(s, twoClusters(chains, 9));
         return s;
     };
+    m[DaeScoreSampler::kKind] = [](int chains) {
+        Setup s;
+        s.model = createModel({{"kind", "dae-gauss"}, {"sizes", {2, 12}}, {"corruption", {{"type", "gaussian"}, {"level", 0.3}}}}, 3);
+        s.sampler = registrySampler(DaeScoreSampler::kKind, s);
+        pointStart(s, twoClusters(chains, 9));
+        return s;
+    };
     m[DiscreteNpDaeSampler::kKind] = [](int chains) {
         Setup s;
         s.data = discreteData(5000, 20);
@@ -432,7 +440,7 @@ std::vector<FramePtr> runFrames(const Setup& s, int steps, std::uint64_t seed)
 double kl(const std::vector<double>& q, const std::vector<double>& p) { return test::klDivergence(q, p); }
 
 // Random-walk Metropolis written out per chain and per coordinate (the reference the vectorised
-// sampler must reproduce): same Philox keys, same float arithmetic order per chain.
+// sampler must reproduce): same Philox keys, scalar float arithmetic.
 void referenceRwmhStep(const GaussianMixtureTarget& target, float stepSize, Matrix& x, std::uint64_t seed,
                        std::uint64_t step, std::uint64_t& accepts)
 {
@@ -679,7 +687,10 @@ private slots:
             std::uint64_t accepts = 0;
             for (int t = 0; t < steps; ++t) {
                 referenceRwmhStep(target, static_cast<float>(rwmh.stepSize()), x, seed, static_cast<std::uint64_t>(t), accepts);
-                QVERIFY2(x == got[static_cast<std::size_t>(t)], qPrintable(QString("step %1").arg(t)));
+                // The sampler's SIMD exp / log / sin / cos differ from the scalar ones by a few ulps: the
+                // same accept decisions (the counts below) and the same points to 1e-5.
+                const float diff = (x - got[static_cast<std::size_t>(t)]).cwiseAbs().maxCoeff();
+                QVERIFY2(diff < 1e-5f, qPrintable(QString("step %1: max difference %2").arg(t).arg(diff)));
             }
             QCOMPARE(set.diagnostics().accepts, accepts);
         } else {
@@ -894,12 +905,12 @@ private slots:
         QCOMPARE(d.proposals, std::uint64_t{300} * chains);
         QVERIFY(d.accepts > 0 && d.accepts < d.proposals);
         QVERIFY(d.acceptanceRate() > 0.2 && d.acceptanceRate() < 0.9);
-        // Energy = -log p of the current states.
+        // Energy = -log p of the current states (from the step's SIMD kernel: float ulps from logDensity).
         const std::vector<double> e = sampler->energy()->energies(nullptr, set.state());
         const Vector logp = mix.logDensity(set.state().x);
         QCOMPARE(e.size(), std::size_t(chains));
         for (int c = 0; c < chains; c += 97)
-            QCOMPARE(e[static_cast<std::size_t>(c)], -static_cast<double>(logp(c)));
+            QVERIFY(std::abs(e[static_cast<std::size_t>(c)] + static_cast<double>(logp(c))) < 1e-5 * (1.0 + std::abs(logp(c))));
         // 1 and 2 threads: identical chains and counts (1000 chains: 15 blocks of 64 and a partial one).
         const auto run = [&](int threads) {
             setEngineThreads(threads);

@@ -172,6 +172,10 @@ void TestRandomStreams::idsLandInTheirRanges()
         {"target draws", targetDrawStream(lastChain), 0},
         {"rwmh steps", rwmhStream(0), 0},
         {"rwmh steps", rwmhStream(lastChain), kLastStep - 1},
+        {"langevin steps", langevinStream(0), 0},
+        {"langevin steps", langevinStream(lastChain), kLastStep - 1},
+        {"point tempering swaps", pointSwapStream(lastChain), 7},
+        {"dae score langevin", daeScoreStream(lastChain), 7},
         {"classifier init", kClassifierInitStream, 0},
         {"classifier shuffle", kClassifierShuffleStream, 9},
         {"npdae draws", npdaeStream(lastExample), 0},
@@ -211,6 +215,9 @@ void TestRandomStreams::idsKeepTheirValues()
     QCOMPARE(npdaeStream(5), std::uint64_t{5});
     QCOMPARE(targetDrawStream(5), std::uint64_t{0x5100000000000005ull});
     QCOMPARE(rwmhStream(5), std::uint64_t{0x5000000000000005ull});
+    QCOMPARE(langevinStream(5), std::uint64_t{0x5200000000000005ull});
+    QCOMPARE(pointSwapStream(5), std::uint64_t{0x5300000000000005ull});
+    QCOMPARE(daeScoreStream(5), std::uint64_t{0x5400000000000005ull});
 }
 
 QTEST_APPLESS_MAIN(TestRandomStreams)

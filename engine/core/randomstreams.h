@@ -79,6 +79,21 @@ constexpr std::uint64_t targetDrawStream(std::uint64_t draw) { return kTargetDra
 inline constexpr std::uint64_t kRwmhStream = 0x5000000000000000ull;
 constexpr std::uint64_t rwmhStream(std::uint64_t chain) { return kRwmhStream | chain; }
 
+// MALA and ULA chain c at chain step t (LangevinSampler): Philox(seed, langevinStream(c), t), the same
+// word order as rwmh (d normals, then the acceptance uniform for MALA). c below 2^32.
+inline constexpr std::uint64_t kLangevinStream = 0x5200000000000000ull;
+constexpr std::uint64_t langevinStream(std::uint64_t chain) { return kLangevinStream | chain; }
+// Parallel tempering on points ("pt", PtSampler): chain c's swap uniforms at chain step t (one per
+// neighbouring pair, in pair order): Philox(seed, pointSwapStream(c), t). Replica r of chain c is row
+// r * C + c of the base sampler's state and draws from the base sampler's stream of that row.
+inline constexpr std::uint64_t kPointSwapStream = 0x5300000000000000ull;
+constexpr std::uint64_t pointSwapStream(std::uint64_t chain) { return kPointSwapStream | chain; }
+// Langevin on a DAE's learned score (DaeScoreSampler) chain c at step t: Philox(seed, daeScoreStream(c), t).
+inline constexpr std::uint64_t kDaeScoreStream = 0x5400000000000000ull;
+constexpr std::uint64_t daeScoreStream(std::uint64_t chain) { return kDaeScoreStream | chain; }
+// Training a dae-gauss on target draws (trainDaeOnTarget): the draws are Target::sample with the
+// training seed; the trainer's own keys are "training rows" / "training shuffle".
+
 // --- Digit classifier (classifier.cpp; its own model and seed) ----------------------------------
 inline constexpr std::uint64_t kClassifierInitStream = 0;  // Glorot weights: Philox(seed, 0, 0)
 inline constexpr std::uint64_t kClassifierShuffleStream = std::uint64_t{1} << 63;  // epoch e: step e
@@ -144,6 +159,13 @@ inline constexpr std::array kTable{
             "Target::sample (exact reference draws, chain starts on points)"},
     Purpose{"rwmh steps", Scope::Model, {rwmhStream(0), rwmhStream(kMaxChains - 1), 0, kLastStep - 1},
             "RwmhSampler::step: proposal and acceptance of chain c"},
+    Purpose{"langevin steps", Scope::Model, {langevinStream(0), langevinStream(kMaxChains - 1), 0, kLastStep - 1},
+            "LangevinSampler::step (mala, ula): proposal and acceptance of chain c"},
+    Purpose{"point tempering swaps", Scope::Model,
+            {pointSwapStream(0), pointSwapStream(kMaxChains - 1), 0, kLastStep - 1},
+            "PtSampler::step: neighbour swap decisions of chain c"},
+    Purpose{"dae score langevin", Scope::Model, {daeScoreStream(0), daeScoreStream(kMaxChains - 1), 0, kLastStep - 1},
+            "DaeScoreSampler::step: Langevin noise of chain c"},
     Purpose{"classifier init", Scope::Classifier, {kClassifierInitStream, kClassifierInitStream, 0, 0},
             "Classifier constructor"},
     Purpose{"classifier shuffle", Scope::Classifier,

@@ -97,6 +97,17 @@ void Dae::reconstruct(const Eigen::Ref<const Matrix>& corrupted, Matrix& h, Matr
     a.rowwise() += m_b0.row(0);
 }
 
+Matrix Dae::reconstruction(const Matrix& corrupted) const
+{
+    if (corrupted.cols() != m_visible)
+        fail(kind(), "points", "expected " + std::to_string(m_visible) + " columns, got " + std::to_string(corrupted.cols()));
+    Matrix h, a;
+    reconstruct(corrupted, h, a);
+    if (!m_gaussian)
+        modelmath::sigmoidInPlace(a);
+    return a;
+}
+
 void Dae::sampleRow(const float* mean, float* out, Philox& rng) const
 {
     if (m_gaussian) {

@@ -48,6 +48,11 @@ public:
     void stepChains(ChainState& state, std::uint64_t seed) const override;
 
     const Corruption& corruption() const { return m_corruption; }
+    // r(x~): the mean of P(X | x~) for every row of `corrupted` (shape = [n, n_visible]): the linear
+    // output for dae-gauss, the probabilities for dae. For dae-gauss with gaussian(s) corruption,
+    // (r(x) - x) / s^2 estimates the score of the (corrupted) data density (DAE paper section 2.4).
+    Matrix reconstruction(const Matrix& corrupted) const;
+    bool gaussian() const { return m_gaussian; }
 
 private:
     // Reconstruction of a block of corrupted rows: fills h (shape = [R, n_hidden]) and the output

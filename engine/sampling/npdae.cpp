@@ -277,24 +277,26 @@ void ParzenNpDae::sampleRows(const Matrix& xt, Matrix& out, std::size_t begin, s
     Matrix dist(m, n);
     dist.noalias() = xt.middleRows(b, m) * m_corrupted.transpose();
     const Eigen::VectorXf rowNorms = xt.middleRows(b, m).rowwise().squaredNorm();
-    const double h2 = 2.0 * m_options.inputBandwidth * m_options.inputBandwidth;
+    const auto invH2 = static_cast<float>(1.0 / (2.0 * m_options.inputBandwidth * m_options.inputBandwidth));
     const auto s = static_cast<float>(m_options.outputSigma);
-    std::vector<double> cum(static_cast<std::size_t>(n));
+    Eigen::ArrayXf w(n);
     for (Eigen::Index r = 0; r < m; ++r) {
-        // logit_i = -|x~ - x~_i|^2 / 2h^2, shifted by the row maximum before exp.
-        double best = -std::numeric_limits<double>::infinity();
-        for (Eigen::Index i = 0; i < n; ++i) {
-            const double sq = std::max(0.0, static_cast<double>(rowNorms(r)) + m_corruptedNorms(i) - 2.0 * dist(r, i));
-            cum[static_cast<std::size_t>(i)] = -sq / h2;
-            best = std::max(best, cum[static_cast<std::size_t>(i)]);
-        }
-        double total = 0.0;
-        for (Eigen::Index i = 0; i < n; ++i) {
-            total += std::exp(cum[static_cast<std::size_t>(i)] - best);
-            cum[static_cast<std::size_t>(i)] = total;
-        }
+        // logit_i = -|x~ - x~_i|^2 / 2h^2 in float SIMD, shifted by the row maximum before exp (issue 13:
+        // the scalar double loop ran at ~12 steps per CPU second for 1000 chains over 5000 pairs).
+        w = ((rowNorms(r) + m_corruptedNorms.array() - 2.0f * dist.row(r).transpose().array()).max(0.0f)) * (-invH2);
+        w = (w - w.maxCoeff()).exp();
         Philox& g = rng[static_cast<std::size_t>(r)];
-        const int pick = drawFromCumulative(cum.data(), static_cast<int>(n), g.uniform());
+        // The first i whose running sum exceeds u * total (an upper bound on the cumulative weights).
+        const double target = static_cast<double>(g.uniform()) * w.cast<double>().sum();
+        Eigen::Index pick = n - 1;
+        double run = 0.0;
+        for (Eigen::Index i = 0; i < n; ++i) {
+            run += static_cast<double>(w[i]);
+            if (run > target) {
+                pick = i;
+                break;
+            }
+        }
         for (Eigen::Index j = 0; j < d; ++j)
             out(b + r, j) = m_clean(pick, j) + (s > 0.0f ? s * g.normal() : 0.0f);
     }

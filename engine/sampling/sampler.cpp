@@ -14,6 +14,12 @@ std::vector<double> SamplerDiagnostics::swapRates() const
     return rates;
 }
 
+void EnergySampler::stepTempered(const Model*, SamplerState&, std::uint64_t, const ChainClamp*,
+                                 const std::vector<float>&) const
+{
+    fail("tempering", "base sampler", "expected a sampler that can run on tempered targets p^beta");
+}
+
 SamplerDiagnostics Sampler::diagnostics(const SamplerState& state) const
 {
     SamplerDiagnostics d;

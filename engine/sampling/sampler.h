@@ -66,6 +66,12 @@ public:
     virtual ~EnergySampler() = default;
     // E of every chain's current state (C values, unscaled by any temperature).
     virtual std::vector<double> energies(const Model* model, const SamplerState& state) const = 0;
+    // True when stepTempered() works: what parallel tempering around the sampler ("pt", ptsampler.h) needs.
+    virtual bool tempers() const { return false; }
+    // One step of every chain c on the tempered target p^betas[c] (betas.size() = C, each in (0, 1]),
+    // otherwise exactly step(): the same noise keys, so betas all 1 give step()'s chains. Default: gsn::Error.
+    virtual void stepTempered(const Model* model, SamplerState& state, std::uint64_t seed, const ChainClamp* clamp,
+                              const std::vector<float>& betas) const;
 };
 
 class Sampler {

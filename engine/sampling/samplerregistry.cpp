@@ -3,7 +3,10 @@
 #include "samplerregistry.h"
 
 #include "error.h"
+#include "daelab.h"
+#include "langevinsampler.h"
 #include "npdaesampler.h"
+#include "ptsampler.h"
 #include "rwmhsampler.h"
 #include "temperingsampler.h"
 
@@ -46,6 +49,24 @@ const std::vector<SamplerKind>& samplerKinds()
                      C{.points = true, .needsTarget = true, .clamping = true, .hasEnergy = true},
                      {{"step_size", 0.5}, {"target", {{"kind", "ring"}, {"modes", 8}, {"radius", 4.0}, {"sd", 0.25}}}},
                      createRwmhSampler});
+        // Langevin and tempering on the same ring; step sizes where MALA accepts about 60% within a mode.
+        const nlohmann::json ring8 = {{"kind", "ring"}, {"modes", 8}, {"radius", 4.0}, {"sd", 0.25}};
+        t.push_back({LangevinSampler::kMalaKind, "MALA (exact score)",
+                     "Langevin proposals x + (eps^2/2) grad log p + eps N(0, I) with the Metropolis-Hastings accept step",
+                     C{.points = true, .needsTarget = true, .clamping = true, .hasEnergy = true},
+                     {{"step_size", 0.25}, {"target", ring8}}, createMalaSampler});
+        t.push_back({LangevinSampler::kUlaKind, "Unadjusted Langevin (exact score)",
+                     "Langevin moves x + (eps^2/2) grad log p + eps N(0, I) without accept step (biased)",
+                     C{.points = true, .needsTarget = true, .clamping = true, .hasEnergy = true},
+                     {{"step_size", 0.1}, {"target", ring8}}, createUlaSampler});
+        t.push_back({PtSampler::kKind, "Parallel tempering",
+                     "R replicas of a sampler with an energy (rwmh, mala, ula) on p^beta, neighbour swaps (SPEC 7)",
+                     C{.points = true, .needsTarget = true, .clamping = true},
+                     {{"target", ring8}, {"base", {{"kind", "rwmh"}, {"step_size", 0.5}}}, {"replicas", 5}, {"beta_min", 0.05}},
+                     createPtSampler});
+        t.push_back({DaeScoreSampler::kKind, "Langevin on a DAE's learned score",
+                     "x + (eps^2/2) (r(x) - x) / s^2 + eps N(0, I) under a dae-gauss snapshot (DAE paper 2.4)",
+                     C{.points = true, .needsModel = true}, {{"step_size", 0.1}}, createDaeScoreSampler});
         return t;
     }();
     return table;
