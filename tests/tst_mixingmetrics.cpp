@@ -209,6 +209,12 @@ private slots:
         QVERIFY(std::abs(r.folded - 1.3032335732724416) < 1e-13);
         QCOMPARE(r.rank, r.folded);  // max(bulk, folded)
         QCOMPARE(QString::fromStdString(r.state()), QStringLiteral("ok"));
+        // Two distinct values (a mode indicator) take a path without a sort: 0 0 0 share ranks 1-3 (average 2),
+        // 1 1 1 ranks 4-6 (average 5), S = 6.
+        const Draws b = rankNormalize(draws({{0, 1, 1}, {0, 0, 1}}));
+        const double z0 = normalQuantile((2 - 0.375) / 6.25), z1 = normalQuantile((5 - 0.375) / 6.25);
+        QCOMPARE(b, draws({{z0, z1, z1}, {z0, z0, z1}}));
+        QVERIFY(std::abs(z0 + 0.6433454053929168) < 1e-12);  // Phi^-1(0.26) (statistics.NormalDist().inv_cdf)
     }
 
     void essByHand()

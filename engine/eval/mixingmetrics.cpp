@@ -12,6 +12,7 @@
 #include <cmath>
 #include <complex>
 #include <numeric>
+#include <utility>
 
 namespace gsn::mixing {
 
@@ -246,25 +247,61 @@ Draws splitChains(const Draws& draws)
     return out;
 }
 
+namespace {
+
+// Phi^-1((r - 3/8) / (S + 1/4)) for the integer ranks r = 1..S, computed once per S and thread: the
+// quantile is most of the cost of a report, and every quantity of one report has the same S.
+const std::vector<double>& blomScores(Eigen::Index s)
+{
+    thread_local std::vector<double> table;
+    thread_local Eigen::Index size = -1;
+    if (size != s) {
+        table.resize(static_cast<std::size_t>(s));
+        for (Eigen::Index r = 1; r <= s; ++r)
+            table[static_cast<std::size_t>(r - 1)] = normalQuantile((static_cast<double>(r) - 0.375) / (static_cast<double>(s) + 0.25));
+        size = s;
+    }
+    return table;
+}
+
+} // namespace
+
 Draws rankNormalize(const Draws& draws)
 {
     const Eigen::Index s = draws.size();
-    std::vector<Eigen::Index> order(static_cast<std::size_t>(s));
-    std::iota(order.begin(), order.end(), Eigen::Index{0});
-    const double* v = draws.data();
-    std::sort(order.begin(), order.end(), [v](Eigen::Index a, Eigen::Index b) { return v[a] < v[b]; });
     Draws out(draws.rows(), draws.cols());
+    if (s == 0)
+        return out;
+    // At most two distinct values (mode indicators, and their folded form): the ranks are two tie
+    // groups, counted without a sort.
+    const double lo = draws.minCoeff(), hi = draws.maxCoeff();
+    if (((draws.array() == lo) || (draws.array() == hi)).all()) {
+        const Eigen::Index low = (draws.array() == lo).count();
+        const double zlo = normalQuantile((0.5 * static_cast<double>(1 + low) - 0.375) / (static_cast<double>(s) + 0.25));
+        const double zhi = normalQuantile((0.5 * static_cast<double>(low + 1 + s) - 0.375) / (static_cast<double>(s) + 0.25));
+        out = (draws.array() == lo).select(Draws::Constant(draws.rows(), draws.cols(), zlo),
+                                           Draws::Constant(draws.rows(), draws.cols(), zhi));
+        return out;
+    }
+    // Sorting (value, index) pairs in place is several times faster than sorting indices by an
+    // indirect comparison (the sort is most of a report's cost once the quantiles are tabulated).
+    std::vector<std::pair<double, Eigen::Index>> order(static_cast<std::size_t>(s));
+    for (Eigen::Index i = 0; i < s; ++i)
+        order[static_cast<std::size_t>(i)] = {draws.data()[i], i};
+    std::sort(order.begin(), order.end());
     double* z = out.data();
     const double denom = static_cast<double>(s) + 0.25;
     for (Eigen::Index i = 0; i < s;) {
         Eigen::Index j = i + 1;
-        while (j < s && v[order[static_cast<std::size_t>(j)]] == v[order[static_cast<std::size_t>(i)]])
+        while (j < s && order[static_cast<std::size_t>(j)].first == order[static_cast<std::size_t>(i)].first)
             ++j;
         // Ranks i+1 .. j (1-based) share their average.
         const double rank = 0.5 * static_cast<double>(i + 1 + j);
-        const double value = normalQuantile((rank - 0.375) / denom);
+        // An integer average rank (no tie, or an odd number of tied values) comes from the table.
+        const double value = (i + 1 + j) % 2 == 0 ? blomScores(s)[static_cast<std::size_t>((i + 1 + j) / 2 - 1)]
+                                                  : normalQuantile((rank - 0.375) / denom);
         for (Eigen::Index k = i; k < j; ++k)
-            z[order[static_cast<std::size_t>(k)]] = value;
+            z[order[static_cast<std::size_t>(k)].second] = value;
         i = j;
     }
     return out;
@@ -296,13 +333,19 @@ std::string RhatValue::state() const
     return std::isinf(rank) ? "infinite" : "ok";
 }
 
-RhatValue rankRhat(const Draws& draws)
+namespace {
+
+// rankRhat, and (when ess is not null) essBulk from the same rank-normalised split draws.
+RhatValue rankRhatAndEss(const Draws& draws, double* ess)
 {
     RhatValue r;
     if (draws.rows() < 1 || draws.cols() < 4 || !draws.allFinite())
         return r;
     const Draws split = splitChains(draws);
-    r.bulk = rhatClassic(rankNormalize(split));
+    const Draws z = rankNormalize(split);
+    r.bulk = rhatClassic(z);
+    if (ess)
+        *ess = essClassic(z);
     std::vector<double> all(split.data(), split.data() + split.size());
     const double med = median(std::move(all));
     r.folded = rhatClassic(rankNormalize((split.array() - med).abs().matrix()));
@@ -310,7 +353,16 @@ RhatValue rankRhat(const Draws& draws)
     return r;
 }
 
-std::vector<double> autocovariance(const double* values, int n)
+} // namespace
+
+RhatValue rankRhat(const Draws& draws)
+{
+    return rankRhatAndEss(draws, nullptr);
+}
+
+namespace {
+
+std::vector<double> autocovarianceWith(Eigen::FFT<double>& fft, const double* values, int n)
 {
     std::vector<double> out(static_cast<std::size_t>(std::max(n, 0)), 0.0);
     if (n < 1)
@@ -326,7 +378,6 @@ std::vector<double> autocovariance(const double* values, int n)
     std::vector<double> x(size, 0.0);
     for (int i = 0; i < n; ++i)
         x[static_cast<std::size_t>(i)] = values[i] - mean;
-    Eigen::FFT<double> fft;
     std::vector<std::complex<double>> f;
     fft.fwd(f, x);
     for (auto& c : f)
@@ -338,6 +389,14 @@ std::vector<double> autocovariance(const double* values, int n)
     return out;
 }
 
+} // namespace
+
+std::vector<double> autocovariance(const double* values, int n)
+{
+    Eigen::FFT<double> fft;
+    return autocovarianceWith(fft, values, n);
+}
+
 double essClassic(const Draws& chains)
 {
     const Eigen::Index m = chains.rows(), n = chains.cols();
@@ -346,8 +405,9 @@ double essClassic(const Draws& chains)
     // Mean over chains of each chain's autocovariance at lag t.
     std::vector<double> acov(static_cast<std::size_t>(n), 0.0);
     Eigen::VectorXd means(m);
+    Eigen::FFT<double> fft;  // one plan (twiddle factors) for every chain
     for (Eigen::Index c = 0; c < m; ++c) {
-        const std::vector<double> a = autocovariance(chains.row(c).data(), static_cast<int>(n));
+        const std::vector<double> a = autocovarianceWith(fft, chains.row(c).data(), static_cast<int>(n));
         for (Eigen::Index t = 0; t < n; ++t)
             acov[static_cast<std::size_t>(t)] += a[static_cast<std::size_t>(t)] / static_cast<double>(m);
         means(c) = chains.row(c).mean();
@@ -421,8 +481,7 @@ void diagnose(MixingReport& r, const ModeTrace& history, const std::vector<Draws
         for (std::size_t i = begin; i < end; ++i) {
             if (i < d) {
                 CoordinateDiagnostics& c = r.coordinates[i];
-                c.rhat = rankRhat(coordinates[i]);
-                c.essBulk = essBulk(coordinates[i]);
+                c.rhat = rankRhatAndEss(coordinates[i], &c.essBulk);
                 c.essPerSecond = seconds > 0.0 ? c.essBulk / seconds : kNaN;
             } else {
                 const int k = static_cast<int>(i - d);
