@@ -217,8 +217,9 @@ int mix(const Args& args)
         runs.push_back({name, std::move(sampler)});
     }
     const long long samplers = static_cast<long long>(runs.size());
-    if (chains * steps * samplers > 250'000'000LL)  // the trace alone: 2 GB of float32 at this bound
-        fail("command line", "--chains/--steps", "expected chains x steps x samplers <= 250000000, got " +
+    // The trace is 8 bytes per chain step, the metrics take 16 more per chain step of one sampler: 400 MB + at most 800 MB here.
+    if (chains * steps * samplers > 50'000'000LL)
+        fail("command line", "--chains/--steps", "expected chains x steps x samplers <= 50000000, got " +
                                                      std::to_string(chains * steps * samplers));
 
     // Chain starts.
