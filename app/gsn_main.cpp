@@ -39,6 +39,7 @@ const std::map<std::string, Command>& table()
         {"classify", {gsn::commands::classify, "gsn classify --out FILE.safetensors [--train mnist-train] [--test mnist-test] [--hidden 256] [--epochs 10] [--lr 0.1] [--momentum 0.9] [--seed 1] | --classifier FILE [--test DATASET]  digit classifier (names a chain's class in the studio)"}},
         {"eval", {gsn::commands::eval, "gsn eval --model FILE|--samples FILE.npy|--baseline mnist-train [--n 10000] [--burnin B] [--thin T] [--seed S] [--binarize]  Parzen log-likelihood (SPEC 4)"}},
         {"export", {gsn::commands::exportModel, "gsn export FILE --out MODEL.safetensors   model-only copy (no momentum, not resumable)"}},
+        {"mix", {gsn::commands::mix, "gsn mix --target ring8 --samplers rwmh,... [--chains 100] [--steps 10000] [--seed 1] [--beta 1] --out METRICS.json [--plot PANELS.png|svg] [--trace TRACE.npy]  mode-mixing metrics (docs/mixing.md)"}},
         {"info", {gsn::commands::info, "gsn info FILE            what a dataset file or checkpoint holds"}},
         {"train", {gsn::commands::train, trainUsage()}},
     };

@@ -14,6 +14,7 @@ int eval(const Args& args);   // gsn eval ...           (cmd_eval.cpp)
 int train(const Args& args);  // gsn train ...          (cmd_train.cpp)
 int bench(const Args& args);  // gsn bench ...          (cmd_bench.cpp)
 int classify(const Args& args); // gsn classify ...     (cmd_classify.cpp)
+int mix(const Args& args);    // gsn mix ...            (cmd_mix.cpp)
 
 int exportModel(const Args& args); // gsn export FILE --out MODEL.safetensors (cmd_export.cpp)
 
