@@ -73,7 +73,11 @@ int main(int argc, char** argv)
         if (window.loadDefaultModel())
             window.chains()->startChains();
     } else {
+        // A file that does not open: its message is shown, and the default model runs instead, so the
+        // user is never left with idle chains and nothing to train.
         QObject::connect(&window, &gsn::MainWindow::modelLoadFinished, &window, [&window](const QString&, bool ok) {
+            if (!ok && !window.currentModel())
+                ok = window.loadDefaultModel();
             if (ok && !window.chains()->isRunning())
                 window.chains()->startChains();
         }, Qt::SingleShotConnection);

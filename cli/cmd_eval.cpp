@@ -31,8 +31,9 @@ namespace {
 constexpr const char* kUsage =
     "gsn eval (--model FILE | --samples FILE.npy | --baseline mnist-train) [--n 10000] [--burnin B] [--thin T]\n"
     "         [--seed S] [--binarize | --binarize-test] [--sigma S | --grid LO,HI,COUNT] [--test-curve] [--valid DATA]\n"
-    "         [--test DATA] [--save-ll FILE.npy] [--init noise|zeros|test:INDEX]\n"
-    "  --init            where the --model chain starts: uniform noise (default), zeros, or test image INDEX\n"
+    "         [--test DATA] [--save-ll FILE.npy] [--init test:INDEX|noise|zeros]\n"
+    "  --init            where the --model chain starts: test image INDEX (default test:0, the authors' start),\n"
+    "                    uniform noise, or zeros\n"
     "  --binarize        threshold samples, validation and test at 0.5;  --binarize-test: validation and test only\n"
     "  --binarize-stochastic  pixel = 1 with probability = grey level (samples, validation and test; Philox, --seed)\n"
     "  --grid LO,HI,N    sigmas logspace(LO, HI, N) (default -1,0,10);   --sigma S: one fixed sigma, no search\n"
@@ -140,7 +141,7 @@ int eval(const Args& args)
         Checkpoint ck = loadCheckpoint(path);
         model = std::move(ck.model);
         options.samples = n;
-        const ChainStart init = chainStartOption(cli, "init", "noise", {.testImage = true});
+        const ChainStart init = chainStartOption(cli, "init", "test:0", {.testImage = true});
         initText = init.word;
         if (init.kind == ChainStart::Kind::Zeros)
             options.init = ChainInit::zeros();

@@ -63,12 +63,16 @@ private slots:
         QTest::newRow("100 chains, 10 columns") << grid(100, 28, 28, 2, 10) << 10 << 10 << 100;
         QTest::newRow("7 chains, 4 columns: partial last row") << grid(7, 28, 28, 0, 4) << 4 << 2 << 7;
         QTest::newRow("3 chains, 10 columns asked: clamped to 3") << grid(3, 28, 28, 2, 10) << 3 << 1 << 3;
-        // Columns from the aspect: round(sqrt(C * aspect * (h + p) / (w + p))).
+        // Columns from the viewport: the largest cells, then the fewest empty cells, then the fewest columns.
         QTest::newRow("100 square cells, square viewport") << grid(100, 28, 28, 2, 0, {500, 500}) << 10 << 10 << 100;
         QTest::newRow("100 square cells, 4:1 viewport") << grid(100, 28, 28, 2, 0, {1200, 300}) << 20 << 5 << 100;
         QTest::newRow("100 square cells, 1:4 viewport") << grid(100, 28, 28, 2, 0, {300, 1200}) << 5 << 20 << 100;
         QTest::newRow("36 cells twice as wide, square viewport") << grid(36, 58, 28, 2, 0, {600, 600}) << 4 << 9 << 36;
         QTest::newRow("1 chain, wide viewport") << grid(1, 28, 28, 2, 0, {2000, 100}) << 1 << 1 << 1;
+        // 16 chains in a 3:2 viewport: 4, 5 and 6 columns show cells equally large; the full grid wins.
+        QTest::newRow("16 cells, 3:2 viewport: 4 x 4") << grid(16, 28, 28, 2, 0, {600, 400}) << 4 << 4 << 16;
+        // 12 in 2:1: 4, 5 and 6 columns tie; 4 x 3 and 6 x 2 are both full; fewer columns win.
+        QTest::newRow("12 cells, 2:1 viewport") << grid(12, 28, 28, 2, 0, {800, 400}) << 4 << 3 << 12;
         QTest::newRow("empty viewport: aspect 1") << grid(16, 28, 28, 2, 0, {0, 0}) << 4 << 4 << 16;
         // The atlas must fit the texture: 4096 / 28 = 146 rows at most, so 1000 chains in one column
         // are widened to 7 columns; 146 columns at most, so the rest is cut off.

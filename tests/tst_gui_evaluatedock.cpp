@@ -16,7 +16,9 @@
 
 #include <QDir>
 #include <QElapsedTimer>
+#include <QComboBox>
 #include <QFile>
+#include <QLabel>
 #include <QJsonDocument>
 #include <QJsonObject>
 #include <QProcess>
@@ -178,6 +180,16 @@ private slots:
         QCOMPARE(outcome->request.epoch, 1);  // from the checkpoint's metadata
         QVERIFY(dock.model());
         QCOMPARE(QString::fromStdString(dock.model()->kind()), QString("dae"));
+        // The default start is the authors' (the first test digit), a list of three, and the figure says so.
+        auto* startKind = dock.findChild<QComboBox*>("evaluateStartKind");
+        QVERIFY(startKind);
+        QCOMPARE(startKind->count(), 3);
+        QCOMPARE(startKind->currentText(), QString("test digit"));
+        QCOMPARE(outcome->request.start, EvaluationStart::TestImage);
+        QCOMPARE(outcome->request.startImage, 0);
+        const QString result = dock.findChild<QLabel*>("evaluateResult")->text();
+        QVERIFY2(result.contains("chain started at test digit 0"), qPrintable(result));
+        QCOMPARE(dock.history().last().toObject()["start"].toString(), QString("test:0"));
 
         // `gsn eval --model CHECKPOINT --n 300 --seed 11 EXTRA...`: its JSON line (null when it failed).
         const auto evalLine = [&](const QStringList& extra) {
@@ -211,6 +223,26 @@ private slots:
         QVERIFY2(std::abs(digitLine["mean"].get<double>() - fromDigit->result.mean) < 1e-9,
                  qPrintable(QString("%1 vs %2").arg(digitLine["mean"].get<double>()).arg(fromDigit->result.mean)));
         QCOMPARE(dock.history().last().toObject()["start"].toString(), QString("test:2"));
+
+        // Uniform noise, from the list: gsn eval --init noise.
+        dock.setStart(EvaluationStart::Noise);
+        QSignalSpy third(&dock, &EvaluateDock::evaluationFinished);
+        dock.evaluateModel();
+        const auto fromNoise = waitFinished(third);
+        QVERIFY(fromNoise);
+        QCOMPARE(fromNoise->request.start, EvaluationStart::Noise);
+        const auto noiseLine = evalLine({"--burnin", "0", "--init", "noise"});
+        QVERIFY(!noiseLine.is_null());
+        QVERIFY(std::abs(noiseLine["mean"].get<double>() - fromNoise->result.mean) < 1e-9);
+        QCOMPARE(dock.history().last().toObject()["start"].toString(), QString("noise"));
+        QVERIFY(dock.findChild<QLabel*>("evaluateResult")->text().contains("chain started at uniform noise"));
+
+        // Another model: the figure shown was this model's, so it goes (the history keeps it).
+        const int rows = dock.history().size();
+        auto other = std::shared_ptr<const Model>(createModel({{"kind", "dae"}, {"sizes", {784, 8}}}, 3));
+        dock.setModel(other, "other", 0);
+        QCOMPARE(dock.findChild<QLabel*>("evaluateResult")->text(), QString("No evaluation of this model yet"));
+        QCOMPARE(dock.history().size(), rows);
     }
 
     // `gsn sample --show sample` records the fed-back states (binary for a DAE), `--show mean` the means:

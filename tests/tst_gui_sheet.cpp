@@ -14,6 +14,7 @@
 #include <QBuffer>
 #include <QDir>
 #include <QImageReader>
+#include <QLabel>
 #include <QProcess>
 #include <QSvgRenderer>
 #include <QXmlStreamReader>
@@ -117,6 +118,7 @@ private slots:
     void unwritablePathLeavesNothing();
     void fullDiskLeavesOldFileIntact();
     void badOptions();
+    void dialogDefaultsToASlideSizedSheet();
     void dialogPreviewIsTheSavedSheet();
 
 private:
@@ -387,6 +389,31 @@ void TestSheet::badOptions()
     o = {};
     o.maxSteps = 3;
     QCOMPARE(renderSheet(frames, o).columns, 3);
+}
+
+// The dialog's default is a slide-sized sheet: the last 20 recorded steps (every one) of the first 10
+// chains; the status line gives the size before anything is saved.
+void TestSheet::dialogDefaultsToASlideSizedSheet()
+{
+    // 100 chains of 4x4 pixels, steps 0..59.
+    auto frames = std::make_shared<std::vector<FramePtr>>();
+    for (int step = 0; step < 60; ++step) {
+        auto f = std::make_shared<Frame>();
+        f->cells = Matrix::Constant(100, 16, float(step % 10) / 10.0f);
+        f->layout = FrameLayout::image(4, 4);
+        f->step = step;
+        frames->push_back(f);
+    }
+    SheetDialog dialog(sheetFramesOf(*frames), frames, SheetProvenance{});
+    const Sheet sheet = dialog.sheet();
+    QCOMPARE(int(sheet.chains.size()), 10);
+    QCOMPARE(sheet.chains.front(), 0);
+    QCOMPARE(int(sheet.steps.size()), 20);
+    QCOMPARE(sheet.steps.front(), std::int64_t(40));
+    QCOMPARE(sheet.steps.back(), std::int64_t(59));
+    const QString status = dialog.findChild<QLabel*>("sheetStatus")->text();
+    QVERIFY2(status.contains(QString("(10 chains x 20 steps), %1 x %2 pixels").arg(sheet.image.width()).arg(sheet.image.height())),
+             qPrintable(status));
 }
 
 void TestSheet::dialogPreviewIsTheSavedSheet()

@@ -17,6 +17,7 @@
 #include "losscurve.h"
 #include "mainwindow.h"
 #include "modeldock.h"
+#include "guisupport.h"
 #include "testsupport.h"
 #include "trainer.h"
 #include "trainingcontroller.h"
@@ -400,6 +401,8 @@ private slots:
             window.trainingDock()->startOrResume();
             QVERIFY(window.training()->isRunning());
             QTRY_VERIFY(!window.trainingDock()->lossCurve()->batches().empty());
+            // Each switch below replaces a model being trained: the studio asks, the test discards.
+            test::BoxAnswerer discard(QStringLiteral("unsavedWorkBox"), QMessageBox::Discard);
             for (int round = 0; round < 4; ++round) {
                 // Another model while chains run and training goes on; then train it too.
                 QVERIFY(window.setModel(freshModel(round % 2 ? smallGsn2() : smallDae(), "switch", round + 2)));
@@ -418,6 +421,7 @@ private slots:
             QVERIFY(window.training()->isPaused());
             window.training()->resume();
             QVERIFY(window.close());
+            QCOMPARE(discard.answered(), 6); // 4 switches, the default model, closing
         }
         // The window is gone: every chain runner has been joined; the abandoned training job is never
         // waited for by the GUI thread, and it stops within a batch.

@@ -9,6 +9,8 @@
 #include "testsupport.h"
 
 #include <QApplication>
+#include <QBuffer>
+#include <QImage>
 #include <QSignalSpy>
 #include <QTest>
 
@@ -274,6 +276,106 @@ private slots:
         QCOMPARE(batches.count(), batchesThen);
         QCOMPARE(session.currentModel()->name, QString("other"));
         QTRY_COMPARE_WITH_TIMEOUT(TrainingController::liveWorkers(), 0, 10000);
+    }
+
+    // Replacing a model that training changed asks the guard first (the studio's Save / Discard / Cancel);
+    // declining keeps the trained model; saving, or installing another model, makes it clean again.
+    void replaceGuardProtectsTrainedModel()
+    {
+        StudioSession session;
+        session.setDataset(tinyDataset(4, 4));
+        int asked = 0;
+        bool answer = false;
+        session.setReplaceGuard([&] { ++asked; return answer; });
+        QVERIFY(session.setModel(studioModel(dae(16), "four")));
+        QCOMPARE(asked, 0); // nothing trained yet: no question
+        QVERIFY(!session.hasUnsavedWork());
+
+        QSignalSpy finished(session.training(), &TrainingController::finished);
+        TrainingRequest settings;
+        settings.epochs = 1;
+        settings.batchSize = 10;
+        QVERIFY(session.startTraining(settings));
+        QVERIFY(session.hasUnsavedWork()); // a run is going on
+        QVERIFY(finished.wait(20000));
+        QCOMPARE(finished.front().at(0).value<TrainingController::Status>(), TrainingController::Status::Finished);
+        QVERIFY(session.hasUnsavedWork()); // trained, not saved
+        const StudioModelPtr trained = session.currentModel();
+
+        // Declined: the trained model stays, for setModel and for openModel (which then reads nothing).
+        QVERIFY(!session.setModel(studioModel(dae(16), "other")));
+        QCOMPARE(asked, 1);
+        QCOMPARE(session.currentModel(), trained);
+        QSignalSpy loads(&session, &StudioSession::modelLoadFinished);
+        session.openModel(m_dir + "/does-not-exist.safetensors");
+        QCOMPARE(asked, 2);
+        QCOMPARE(loads.count(), 1);
+        QCOMPARE(loads.front().at(1).toBool(), false);
+        QVERIFY(!session.isLoading());
+        QCOMPARE(session.currentModel(), trained);
+
+        // Saved: clean, no question.
+        QVERIFY(session.saveModel(m_dir + "/guarded.safetensors"));
+        QVERIFY(!session.hasUnsavedWork());
+        QVERIFY(session.setModel(studioModel(dae(16), "third")));
+        QCOMPARE(asked, 2);
+
+        // Accepted (Discard): replaced.
+        QVERIFY(session.startTraining(settings));
+        QVERIFY(finished.wait(20000));
+        answer = true;
+        QVERIFY(session.setModel(studioModel(dae(16), "fourth")));
+        QCOMPARE(asked, 3);
+        QCOMPARE(session.currentModel()->name, QString("fourth"));
+        QVERIFY(!session.hasUnsavedWork());
+        QTRY_COMPARE_WITH_TIMEOUT(TrainingController::liveWorkers(), 0, 10000);
+    }
+
+    // A file that is plainly not a checkpoint is named for what it is, with what to do; the parser's
+    // reason follows on a second line. The current model stays.
+    void wrongFilesAreNamed_data()
+    {
+        QTest::addColumn<QByteArray>("bytes");
+        QTest::addColumn<QString>("file");
+        QTest::addColumn<QString>("expected");
+        QByteArray png;
+        {
+            QImage image(8, 8, QImage::Format_Grayscale8);
+            image.fill(0);
+            QBuffer buffer(&png);
+            buffer.open(QIODevice::WriteOnly);
+            QVERIFY(image.save(&buffer, "PNG"));
+        }
+        QTest::newRow("png") << png << "digit.png"
+                             << "digit.png is a PNG image, not a model checkpoint (.safetensors); to start the chains "
+                                "from it, use File > Start chains from image\n";
+        QTest::newRow("text") << QByteArray("kind: gsn2\nsizes: 784 1500 1500\n") << "notes.safetensors"
+                              << "notes.safetensors is a text file, not a model checkpoint (.safetensors)\n";
+        QTest::newRow("idx") << QByteArray("\x00\x00\x08\x03\x00\x00\x00\x01\x00\x00\x00\x02\x00\x00\x00\x02" "abcd", 20)
+                             << "images-idx3-ubyte"
+                             << "images-idx3-ubyte is an IDX dataset file (MNIST format), not a model checkpoint "
+                                "(.safetensors); if it holds images, open it with File > Open dataset file\n";
+    }
+    void wrongFilesAreNamed()
+    {
+        QFETCH(QByteArray, bytes);
+        QFETCH(QString, file);
+        QFETCH(QString, expected);
+        const QString path = m_dir + "/" + file;
+        test::writeBytes(path.toStdString(), bytes.toStdString());
+        StudioSession session;
+        session.setDataset(tinyDataset(4, 4));
+        QVERIFY(session.setModel(studioModel(dae(16), "four")));
+        const StudioModelPtr before = session.currentModel();
+        QSignalSpy errors(&session, &StudioSession::error);
+        QSignalSpy finished(&session, &StudioSession::modelLoadFinished);
+        session.openModel(path);
+        QVERIFY(finished.wait(10000));
+        QCOMPARE(errors.count(), 1);
+        const QString message = errors.front().at(0).toString();
+        QVERIFY2(message.startsWith(expected), qPrintable(message));
+        QVERIFY2(message.count('\n') == 1 && message.section('\n', 1).size() > 10, qPrintable(message));
+        QCOMPARE(session.currentModel(), before);
     }
 
     void trainingRefusedWithoutData()

@@ -25,10 +25,29 @@ ChainGridLayout::ChainGridLayout(Input input) : m_input(std::move(input))
     const int padding = m_input.padding;
     int columns = m_input.columns;
     if (columns <= 0) {
-        // Columns that make the grid's aspect ratio closest to the viewport's.
+        // The column count that shows the cells largest in the viewport; among counts within 1 % of that,
+        // the one with the fewest empty cells in the last row (16 chains: 4 x 4, not 5 + 5 + 5 + 1), then
+        // the fewest columns.
         const QSizeF& viewport = m_input.viewport;
-        const double aspect = viewport.height() > 0 ? viewport.width() / viewport.height() : 1.0;
-        columns = int(std::lround(std::sqrt(count * aspect * (h + padding) / double(w + padding))));
+        const double vw = viewport.width() > 0 && viewport.height() > 0 ? viewport.width() : 1.0;
+        const double vh = viewport.width() > 0 && viewport.height() > 0 ? viewport.height() : 1.0;
+        auto scaleOf = [&](int c) {
+            const int rows = (count + c - 1) / c;
+            return std::min(vw / (double(c) * (w + padding)), vh / (double(rows) * (h + padding)));
+        };
+        double best = 0.0;
+        for (int c = 1; c <= count; ++c)
+            best = std::max(best, scaleOf(c));
+        int bestEmpty = count + 1;
+        for (int c = 1; c <= count; ++c) {
+            if (scaleOf(c) < best * 0.99)
+                continue;
+            const int empty = ((count + c - 1) / c) * c - count;
+            if (empty < bestEmpty) {
+                bestEmpty = empty;
+                columns = c;
+            }
+        }
     }
     columns = std::clamp(columns, 1, count);
     // Very many chains could still exceed the texture size: widen the grid, then cut off.

@@ -7,7 +7,9 @@
 #include <QFile>
 #include <QFileDialog>
 #include <QFileInfo>
+#include <QComboBox>
 #include <QFormLayout>
+#include <QGridLayout>
 #include <QHBoxLayout>
 #include <QHeaderView>
 #include <QJsonDocument>
@@ -64,20 +66,30 @@ EvaluateDock::EvaluateDock(EvaluateWorker* evaluation, QWidget* parent)
     m_burnin = spinBox(0, 10'000'000, 100, "evaluateBurnin", body);
     m_thin = spinBox(1, 100'000, 1, "evaluateThin", body);
     m_seed = spinBox(0, 2'000'000'000, 1, "evaluateSeed", body);
-    m_start = spinBox(-1, 9999, -1, "evaluateStart", body);
-    m_start->setSpecialValueText(tr("uniform noise"));
-    m_start->setPrefix(tr("test digit "));
-    m_start->setToolTip(tr("Where the chain starts: uniform noise (the protocol, as gsn eval), or a test digit "
-                           "(gsn eval --init test:INDEX) - a model may have spurious modes that only a start from "
-                           "noise reaches"));
+    m_startKind = new QComboBox(body);
+    m_startKind->setObjectName(QStringLiteral("evaluateStartKind"));
+    m_startKind->addItem(tr("test digit"), int(EvaluationStart::TestImage));
+    m_startKind->addItem(tr("uniform noise"), int(EvaluationStart::Noise));
+    m_startKind->addItem(tr("zeros (a black image)"), int(EvaluationStart::Zeros));
+    m_startKind->setToolTip(tr("Where the chain starts. The authors' code starts at the first test digit "
+                               "(gsn eval --init test:0, the default); uniform noise can reach spurious modes "
+                               "that a start from data never visits (gsn eval --init noise)"));
+    m_start = spinBox(0, 9999, 0, "evaluateStart", body);
+    m_start->setToolTip(tr("Index of the test digit the chain starts at"));
+    connect(m_startKind, &QComboBox::currentIndexChanged, this, [this] {
+        m_start->setEnabled(m_startKind->currentData().toInt() == int(EvaluationStart::TestImage));
+    });
+    auto* startRow = new QHBoxLayout;
+    startRow->addWidget(m_startKind, 1);
+    startRow->addWidget(m_start);
     form->addRow(tr("Samples"), m_samples);
     form->addRow(tr("Burn-in steps"), m_burnin);
     form->addRow(tr("Keep every"), m_thin);
     form->addRow(tr("Seed"), m_seed);
-    form->addRow(tr("Chain starts at"), m_start);
+    form->addRow(tr("Chain starts at"), startRow);
     layout->addLayout(form);
 
-    auto* buttons = new QHBoxLayout;
+    auto* buttons = new QGridLayout; // two rows: the dock stays narrow
     m_evaluate = new QPushButton(tr("Evaluate model"), body);
     m_evaluate->setObjectName(QStringLiteral("evaluateModelButton"));
     m_baseline = new QPushButton(tr("MNIST-train baseline"), body);
@@ -85,9 +97,9 @@ EvaluateDock::EvaluateDock(EvaluateWorker* evaluation, QWidget* parent)
     m_baseline->setToolTip(tr("The first N MNIST training images as samples (the paper's baseline row)"));
     m_cancel = new QPushButton(tr("Cancel"), body);
     m_cancel->setObjectName(QStringLiteral("evaluateCancelButton"));
-    buttons->addWidget(m_evaluate);
-    buttons->addWidget(m_baseline);
-    buttons->addWidget(m_cancel);
+    buttons->addWidget(m_evaluate, 0, 0);
+    buttons->addWidget(m_cancel, 0, 1);
+    buttons->addWidget(m_baseline, 1, 0, 1, 2);
     layout->addLayout(buttons);
 
     m_progress = new QProgressBar(body);
@@ -106,6 +118,10 @@ EvaluateDock::EvaluateDock(EvaluateWorker* evaluation, QWidget* parent)
     m_result->setObjectName(QStringLiteral("evaluateResult"));
     m_result->setTextInteractionFlags(Qt::TextSelectableByMouse);
     m_result->setWordWrap(true);
+    // Room for the figure's lines from the start, so nothing moves when the first result arrives.
+    m_result->setMinimumHeight(3 * m_result->fontMetrics().lineSpacing());
+    m_result->setAlignment(Qt::AlignLeft | Qt::AlignTop);
+    m_result->setText(tr("No evaluation of this model yet"));
     layout->addWidget(m_result);
 
     m_table = new QTableWidget(0, 9, body);
@@ -155,7 +171,12 @@ void EvaluateDock::setSampleCount(int samples) { m_samples->setValue(samples); }
 void EvaluateDock::setBurnin(int steps) { m_burnin->setValue(steps); }
 void EvaluateDock::setThinning(int every) { m_thin->setValue(every); }
 void EvaluateDock::setSeed(int seed) { m_seed->setValue(seed); }
-void EvaluateDock::setStartImage(int index) { m_start->setValue(index); }
+void EvaluateDock::setStartImage(int index)
+{
+    setStart(EvaluationStart::TestImage);
+    m_start->setValue(index);
+}
+void EvaluateDock::setStart(EvaluationStart start) { m_startKind->setCurrentIndex(m_startKind->findData(int(start))); }
 int EvaluateDock::sampleCount() const { return m_samples->value(); }
 
 bool EvaluateDock::isRunning() const
@@ -165,6 +186,10 @@ bool EvaluateDock::isRunning() const
 
 void EvaluateDock::setModel(std::shared_ptr<const gsn::Model> model, const QString& name, int epoch)
 {
+    // A figure belongs to the model that produced it: another model's is not shown under this one's name
+    // (the history keeps every row with its model).
+    if (model != m_model)
+        clearShownResult();
     m_model = std::move(model);
     m_modelName = name;
     m_epoch = epoch;
@@ -172,8 +197,15 @@ void EvaluateDock::setModel(std::shared_ptr<const gsn::Model> model, const QStri
     updateModelLabel();
 }
 
+void EvaluateDock::clearShownResult()
+{
+    m_plot->clear();
+    m_result->setText(tr("No evaluation of this model yet"));
+}
+
 void EvaluateDock::setCheckpoint(const QString& path)
 {
+    clearShownResult();
     m_model.reset();
     m_checkpointPath = path;
     m_modelName = QFileInfo(path).fileName();
@@ -231,6 +263,7 @@ void EvaluateDock::start(EvaluationRequest request)
     request.burnin = m_burnin->value();
     request.thin = m_thin->value();
     request.seed = static_cast<std::uint64_t>(m_seed->value());
+    request.start = EvaluationStart(m_startKind->currentData().toInt());
     request.startImage = m_start->value();
     request.sets = m_sets;
     m_worker->start(std::move(request)); // started() sets the progress bar and the buttons
@@ -263,8 +296,19 @@ void EvaluateDock::onFinished(std::shared_ptr<const EvaluationOutcome> outcome)
     }
     const ParzenResult& r = outcome->result;
     m_plot->setCurve(r.curve, r.sigma);
-    m_result->setText(tr("<b>%1 ± %2</b> nats on %3 test digits; sigma %4 (from %5 validation digits); %6 samples; "
-                         "Parzen %7 s, total %8 s")
+    // Where the chain started stands next to the figure: the same model scores very differently from a
+    // test digit and from uniform noise.
+    QString startedAt;
+    if (!outcome->request.model)
+        startedAt = tr("the first %1 MNIST training images as samples").arg(outcome->samples->rows());
+    else if (outcome->request.start == EvaluationStart::Noise)
+        startedAt = tr("chain started at uniform noise");
+    else if (outcome->request.start == EvaluationStart::Zeros)
+        startedAt = tr("chain started at zeros");
+    else
+        startedAt = tr("chain started at test digit %1").arg(outcome->request.startImage);
+    m_result->setText(tr("<b>%1 ± %2</b> nats (%9) on %3 test digits; sigma %4 (from %5 validation digits); "
+                         "%6 samples; Parzen %7 s, total %8 s")
                           .arg(r.mean, 0, 'f', 2)
                           .arg(r.standardError, 0, 'f', 2)
                           .arg(outcome->request.sets.test->rows())
@@ -272,7 +316,8 @@ void EvaluateDock::onFinished(std::shared_ptr<const EvaluationOutcome> outcome)
                           .arg(outcome->request.sets.validation->rows())
                           .arg(outcome->samples->rows())
                           .arg(r.seconds, 0, 'f', 2)
-                          .arg(outcome->totalSeconds, 0, 'f', 2));
+                          .arg(outcome->totalSeconds, 0, 'f', 2)
+                          .arg(startedAt.toHtmlEscaped()));
     m_progress->setValue(1000);
     m_phase->setText(tr("Done"));
     appendHistory(*outcome);
@@ -291,8 +336,10 @@ void EvaluateDock::setRunning(bool running)
     m_baseline->setEnabled(!running);
     m_cancel->setEnabled(running);
     m_open->setEnabled(!running);
-    for (QSpinBox* box : {m_samples, m_burnin, m_thin, m_seed, m_start})
+    for (QSpinBox* box : {m_samples, m_burnin, m_thin, m_seed})
         box->setEnabled(!running);
+    m_startKind->setEnabled(!running);
+    m_start->setEnabled(!running && m_startKind->currentData().toInt() == int(EvaluationStart::TestImage));
     m_evaluate->setEnabled(!running && (m_model || !m_checkpointPath.isEmpty()));
 }
 
@@ -308,9 +355,7 @@ void EvaluateDock::appendHistory(const EvaluationOutcome& o)
     row[QStringLiteral("burnin")] = o.request.model ? static_cast<double>(o.request.burnin) : 0.0;
     row[QStringLiteral("thin")] = o.request.model ? static_cast<double>(o.request.thin) : 0.0;
     row[QStringLiteral("seed")] = static_cast<double>(o.request.seed);
-    row[QStringLiteral("start")] = !o.request.model         ? QStringLiteral("-")
-                                   : o.request.startImage < 0 ? QStringLiteral("noise")
-                                                              : QStringLiteral("test:%1").arg(o.request.startImage);
+    row[QStringLiteral("start")] = !o.request.model ? QStringLiteral("-") : evaluationStartWord(o.request);
     row[QStringLiteral("sigma")] = o.result.sigma;
     row[QStringLiteral("mean")] = o.result.mean;
     row[QStringLiteral("stderr")] = o.result.standardError;

@@ -18,6 +18,7 @@
 class QLabel;
 class QProgressBar;
 class QPushButton;
+class QComboBox;
 class QSpinBox;
 class QTableWidget;
 
@@ -40,7 +41,10 @@ public:
     void setThinning(int every);
     void setSeed(int seed);
     // Where the evaluated chain starts: -1 uniform noise (the protocol), else that test image.
+    // The chain starts at test image `index` (the default: index 0, as the authors' code).
     void setStartImage(int index);
+    // The chain starts at uniform noise, zeros, or the test image of the spin box.
+    void setStart(EvaluationStart start);
     int sampleCount() const;
 
     // Where the history is kept (loaded at once, rewritten after every evaluation).
@@ -77,6 +81,7 @@ signals:
     void evaluationFailed(const QString& message);
 
 private:
+    void clearShownResult(); // the plot and the figure, when the model changes
     void start(EvaluationRequest request);
     void onProgress(int permille, const QString& phase);
     void onFinished(std::shared_ptr<const EvaluationOutcome> outcome);
@@ -93,7 +98,8 @@ private:
     QSpinBox* m_burnin = nullptr;
     QSpinBox* m_thin = nullptr;
     QSpinBox* m_seed = nullptr;
-    QSpinBox* m_start = nullptr;
+    QComboBox* m_startKind = nullptr;  // test digit / uniform noise / zeros
+    QSpinBox* m_start = nullptr;       // the test digit's index
     QPushButton* m_evaluate = nullptr;
     QPushButton* m_baseline = nullptr;
     QPushButton* m_cancel = nullptr;

@@ -24,6 +24,16 @@ std::uint64_t fnv1a(std::uint64_t h, const void* data, std::size_t bytes)
 
 } // namespace
 
+QString evaluationStartWord(const EvaluationRequest& request)
+{
+    switch (request.start) {
+    case EvaluationStart::Noise: return QStringLiteral("noise");
+    case EvaluationStart::Zeros: return QStringLiteral("zeros");
+    case EvaluationStart::TestImage: break;
+    }
+    return QStringLiteral("test:%1").arg(request.startImage);
+}
+
 QString modelParameterHash(const Model& model)
 {
     // parameters() is not const in the interface but only hands out references; nothing is written.
@@ -151,11 +161,15 @@ std::shared_ptr<const EvaluationOutcome> EvaluateWorker::run(EvaluationRequest r
                      "expected a model of MNIST digits (" + std::to_string(req.sets.test->cols()) + " pixels), got " +
                          std::to_string(req.model->visibleSize()) + " visible units");
             outcome->modelHash = modelParameterHash(*req.model);
-            if (req.startImage >= 0) {
-                if (req.startImage >= req.sets.test->rows())
-                    fail("evaluate", "start image", "expected a test image index below " +
-                                                        std::to_string(req.sets.test->rows()));
+            switch (req.start) {
+            case EvaluationStart::Noise: options.init = ChainInit::noise(); break;
+            case EvaluationStart::Zeros: options.init = ChainInit::zeros(); break;
+            case EvaluationStart::TestImage:
+                if (req.startImage < 0 || req.startImage >= req.sets.test->rows())
+                    fail("evaluate", "start image", "expected a test image index from 0 to " +
+                                                        std::to_string(req.sets.test->rows() - 1));
                 options.init = ChainInit::fromRow(*req.sets.test, req.startImage);
+                break;
             }
             result = runParzenProtocol(*req.model, *req.sets.validation, *req.sets.test, options, progress, cancel);
         }

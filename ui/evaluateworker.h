@@ -28,6 +28,9 @@ struct EvaluationSets {
     std::shared_ptr<const Matrix> test;        // shape = [10000, 784]: mnist-test
 };
 
+// Where the model's chain starts. The default is the authors' (test_X[:1], the first test digit).
+enum class EvaluationStart { TestImage, Noise, Zeros };
+
 // What to evaluate: a model, a checkpoint file, or (neither) the MNIST-train baseline.
 struct EvaluationRequest {
     std::shared_ptr<const Model> model;        // the model; null with an empty checkpointPath: the MNIST-train baseline
@@ -38,8 +41,8 @@ struct EvaluationRequest {
     long long burnin = 100;                    // chain steps discarded before the first kept mean
     long long thin = 1;                        // keep one displayed mean every `thin` steps
     std::uint64_t seed = 1;                    // chain noise: Philox(seed, 0, step); start noise as gsn eval
-    int startImage = -1;                       // -1: the chain starts from uniform noise (the protocol); else
-                                               // at this test image (gsn eval --init test:INDEX)
+    EvaluationStart start = EvaluationStart::TestImage;
+    int startImage = 0;                        // the test image of EvaluationStart::TestImage
     EvaluationSets sets;                       // empty pointers: loaded by the job
 };
 
@@ -51,6 +54,9 @@ struct EvaluationOutcome {
     QString modelHash;                         // 16 hex digits, FNV-1a of the parameters ("" for the baseline)
     double totalSeconds = 0.0;                 // loading + sampling + Parzen
 };
+
+// The start as `gsn eval --init` spells it: "test:INDEX", "noise" or "zeros".
+QString evaluationStartWord(const EvaluationRequest& request);
 
 // FNV-1a (64 bit) of every parameter's name, shape and float bytes, as 16 hex digits.
 QString modelParameterHash(const Model& model);

@@ -26,6 +26,7 @@
 #include <QMessageBox>
 #include <QPushButton>
 #include <QSaveFile>
+#include <QShortcut>
 #include <QSlider>
 #include <QSpinBox>
 #include <QSplitter>
@@ -58,6 +59,11 @@ InpaintWindow::InpaintWindow(QWidget* parent) : QWidget(parent)
 {
     setWindowTitle(tr("Inpainting - GSN Studio"));
     buildUi();
+    // Esc and Ctrl+W close the window, as they close a dialog or a document window.
+    for (const QKeySequence& keys : {QKeySequence(Qt::Key_Escape), QKeySequence(QKeySequence::Close)}) {
+        auto* close = new QShortcut(keys, this, this, &QWidget::close);
+        close->setContext(Qt::WindowShortcut);
+    }
     m_mapTimer = new QTimer(this);
     m_mapTimer->setInterval(100);
     connect(m_mapTimer, &QTimer::timeout, this, &InpaintWindow::refreshMaps);

@@ -1,5 +1,7 @@
 #include "losscurve.h"
 
+#include "plotaxes.h"
+
 #include <QPainter>
 #include <QPainterPath>
 
@@ -58,22 +60,31 @@ void LossCurve::paintEvent(QPaintEvent*)
     p.fillRect(rect(), palette().base());
     p.setRenderHint(QPainter::Antialiasing);
     const QFontMetrics fm(font());
-    const QRectF plot = QRectF(rect()).adjusted(fm.horizontalAdvance(QStringLiteral("0.0000")) + 8, 8, -10,
-                                               -fm.height() - 8);
-    p.setPen(palette().color(QPalette::Mid));
-    p.drawRect(plot);
+    const PlotMargins m = plotMargins(fm, QStringLiteral("0.0000"), false);
+    const QRectF plot = QRectF(rect()).adjusted(m.left, m.top, -m.right, -m.bottom);
+    AxisSpec xAxis{0, 1, tr("epoch")};
+    AxisSpec yAxis{0, 1, tr("loss (nats)")};
     if (m_batches.empty() && m_epochs.empty()) {
+        // No data, no made-up range: the frame and the titles only.
+        p.setPen(palette().color(QPalette::Mid));
+        p.drawRect(plot);
+        p.setPen(palette().color(QPalette::Text));
+        p.drawText(QRectF(plot.left(), plot.bottom() + 6 + fm.height(), plot.width(), fm.height()), Qt::AlignCenter,
+                   xAxis.title);
         p.setPen(palette().color(QPalette::PlaceholderText));
         p.drawText(plot, Qt::AlignCenter, tr("Loss per batch and per epoch\nappears here while training"));
         return;
     }
-    double x0 = 0, x1 = 1, y0 = INFINITY, y1 = -INFINITY;
+    double x0 = INFINITY, x1 = -INFINITY, y0 = INFINITY, y1 = -INFINITY;
     for (const auto* series : {&m_batches, &m_epochs})
         for (const QPointF& pt : *series) {
+            x0 = std::min(x0, pt.x());
             x1 = std::max(x1, pt.x());
             y0 = std::min(y0, pt.y());
             y1 = std::max(y1, pt.y());
         }
+    x0 = std::floor(x0); // whole epochs at both ends
+    x1 = std::max(x0 + 1.0, std::ceil(x1));
     if (y1 - y0 < 1e-9) {
         y0 -= 0.5 * std::max(1e-3, std::abs(y0));
         y1 += 0.5 * std::max(1e-3, std::abs(y1));
@@ -85,16 +96,14 @@ void LossCurve::paintEvent(QPaintEvent*)
         return QPointF(plot.left() + (pt.x() - x0) / (x1 - x0) * plot.width(),
                        plot.bottom() - (pt.y() - y0) / (y1 - y0) * plot.height());
     };
+    xAxis.lo = x0;
+    xAxis.hi = x1;
+    yAxis.lo = y0;
+    yAxis.hi = y1;
+    drawAxes(p, plot, xAxis, yAxis, palette());
 
-    // Axis labels: loss range on the left, epochs below.
-    p.setPen(palette().color(QPalette::Text));
-    const QRectF yLabel(0, 0, plot.left() - 4, fm.height());
-    p.drawText(yLabel.translated(0, plot.top() - fm.height() / 2.0), Qt::AlignRight, QString::number(y1, 'g', 4));
-    p.drawText(yLabel.translated(0, plot.bottom() - fm.height() / 2.0), Qt::AlignRight, QString::number(y0, 'g', 4));
-    p.drawText(QRectF(plot.left(), plot.bottom() + 2, plot.width(), fm.height()), Qt::AlignLeft, QStringLiteral("0"));
-    p.drawText(QRectF(plot.left(), plot.bottom() + 2, plot.width(), fm.height()), Qt::AlignRight,
-               tr("%1 epochs").arg(x1, 0, 'g', 3));
-
+    p.save();
+    p.setClipRect(plot);
     if (m_batches.size() > 1) {
         QPainterPath path(map(m_batches.front()));
         for (std::size_t i = 1; i < m_batches.size(); ++i)
@@ -110,6 +119,7 @@ void LossCurve::paintEvent(QPaintEvent*)
         for (const QPointF& pt : m_epochs)
             p.drawEllipse(map(pt), 3.0, 3.0);
     }
+    p.restore();
     // Legend.
     p.setPen(QColor(70, 130, 200));
     p.drawText(plot.adjusted(6, 4, -6, -4), Qt::AlignTop | Qt::AlignRight, tr("batch"));

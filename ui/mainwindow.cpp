@@ -14,8 +14,15 @@
 #include <QActionGroup>
 #include <QApplication>
 #include <QCloseEvent>
+#include <QComboBox>
+#include <QDockWidget>
+#include <QFileDialog>
 #include <QMenuBar>
 #include <QMessageBox>
+#include <QPushButton>
+#include <QScreen>
+#include <QScrollArea>
+#include <QScrollBar>
 #include <QSettings>
 #include <QStatusBar>
 
@@ -26,6 +33,30 @@ namespace gsn {
 namespace {
 
 constexpr int kExampleChains = 100; // dataset examples shown in the chain view before chains run
+
+// A dock's contents scroll instead of growing the window: the window's minimum size no longer depends
+// on what a dock shows (a long message, a strip of samples, a history), so nothing a user does inside
+// the window resizes it, and docks compress rather than overlap when the window is small.
+void makeScrollable(QDockWidget* dock)
+{
+    QWidget* body = dock->widget();
+    if (!body || qobject_cast<QScrollArea*>(body))
+        return;
+    auto* scroll = new QScrollArea(dock);
+    scroll->setObjectName(dock->objectName() + QStringLiteral("Scroll"));
+    scroll->setFrameShape(QFrame::NoFrame);
+    scroll->setWidgetResizable(true);
+    // Heights scroll; widths do not: a dock is never narrower than its contents' minimum, so nothing
+    // is cut off at the side (that minimum is small and does not change with what the dock shows).
+    scroll->setHorizontalScrollBarPolicy(Qt::ScrollBarAlwaysOff);
+    // Lists may be narrower than their longest entry (the popup still shows it whole): an explicit
+    // minimum width overrides the combo box's content-based minimum in the layout.
+    for (QComboBox* combo : body->findChildren<QComboBox*>())
+        combo->setMinimumWidth(std::min(combo->minimumSizeHint().width(), 12 * combo->fontMetrics().averageCharWidth() + 40));
+    scroll->setWidget(body); // re-parents body; its children keep their names
+    scroll->setMinimumWidth(body->minimumSizeHint().width() + scroll->verticalScrollBar()->sizeHint().width());
+    dock->setWidget(scroll);
+}
 
 } // namespace
 
@@ -45,6 +76,7 @@ MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent)
     addDockWidget(Qt::LeftDockWidgetArea, m_dataDock);
     // Parzen evaluation (issue 6) of the current model, run by the session's evaluation
     auto* evaluate = new EvaluateDock(m_session->evaluation(), this);
+    m_evaluateDock = evaluate;
     addDockWidget(Qt::RightDockWidgetArea, evaluate);
     connect(this, &MainWindow::currentModelChanged, evaluate, &EvaluateDock::setModel);
     connect(m_dataDock, &DataDock::datasetLoaded, m_session, &StudioSession::setDataset);
@@ -55,7 +87,12 @@ MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent)
     statusBar()->addPermanentWidget(m_frameStats);
     createStudio(); // Model, Chains and Training docks (mainwindow_studio.cpp)
 
+    for (QDockWidget* dock : findChildren<QDockWidget*>(QString(), Qt::FindDirectChildrenOnly))
+        makeScrollable(dock);
+    m_session->setReplaceGuard([this] { return confirmDiscardUnsaved(tr("replace it")); });
+
     createActions();
+    m_defaultState = saveState();
     restoreSettings();
 }
 
@@ -73,7 +110,9 @@ void MainWindow::createActions()
     openData->setShortcut(QKeySequence(tr("Ctrl+Shift+O")));
     file->addSeparator();
     addStudioFileActions(file); // new/open/save model, export sheet (mainwindow_studio.cpp)
+    // Quit ends the program: closing the main window closes every other window of the studio too.
     QAction* quit = file->addAction(tr("&Quit"), this, &QWidget::close);
+    quit->setObjectName(QStringLiteral("actionQuit"));
     quit->setShortcut(QKeySequence::Quit);
 
     QMenu* view = menuBar()->addMenu(tr("&View"));
@@ -95,6 +134,9 @@ void MainWindow::createActions()
     film->setCheckable(true);
     film->setShortcut(QKeySequence(tr("Ctrl+Shift+F")));
     connect(film, &QAction::toggled, m_view, &ChainView::setFilmstrip);
+    view->addSeparator();
+    QAction* reset = view->addAction(tr("&Reset layout"), this, &MainWindow::resetLayout);
+    reset->setObjectName(QStringLiteral("actionResetLayout"));
 
     QMenu* colours = view->addMenu(tr("&Colour map"));
     m_colorMapGroup = new QActionGroup(this);
@@ -115,6 +157,8 @@ void MainWindow::createActions()
     windows->addAction(m_modelDock->toggleViewAction());
     windows->addAction(m_chainsDock->toggleViewAction());
     windows->addAction(m_trainingDock->toggleViewAction());
+    windows->addAction(m_evaluateDock->toggleViewAction());
+    windows->addSeparator();
     QAction* inpainting = windows->addAction(tr("&Inpainting..."), this, [this] {
         auto* inpaint = new InpaintWindow; // its own top-level window; Model... opens another checkpoint
         inpaint->setAttribute(Qt::WA_DeleteOnClose);
@@ -172,10 +216,73 @@ void MainWindow::showError(const QString& message)
     box->open();
 }
 
+QSize MainWindow::defaultSize(const QSize& available)
+{
+    // Most of the screen (the chain view is the product), never more than it.
+    return QSize(std::min(available.width(), std::max(available.width() * 9 / 10, 1000)),
+                 std::min(available.height(), std::max(available.height() * 9 / 10, 700)));
+}
+
+void MainWindow::placeOnScreen()
+{
+    const QScreen* screen = this->screen() ? this->screen() : QGuiApplication::primaryScreen();
+    if (!screen)
+        return;
+    const QRect available = screen->availableGeometry();
+    const QSize size = defaultSize(available.size()).expandedTo(minimumSizeHint()).boundedTo(available.size());
+    resize(size);
+    move(available.center() - QPoint(size.width() / 2, size.height() / 2));
+    // One column of docks on each side, each about a fifth of the window: the chain view (the product)
+    // gets more than half of the width.
+    const int side = std::clamp(size.width() / 5, 240, 420);
+    resizeDocks({m_dataDock, m_trainingDock}, {side, side}, Qt::Horizontal);
+}
+
+void MainWindow::resetLayout()
+{
+    restoreState(m_defaultState);
+    for (QDockWidget* dock : findChildren<QDockWidget*>(QString(), Qt::FindDirectChildrenOnly)) {
+        dock->setFloating(false);
+        dock->show();
+    }
+    m_chainsDock->raise();
+    placeOnScreen();
+    m_view->fitToView();
+}
+
+bool MainWindow::confirmDiscardUnsaved(const QString& action)
+{
+    if (!m_session->hasUnsavedWork())
+        return true;
+    const StudioModelPtr model = m_session->currentModel();
+    const bool running = m_training->isRunning();
+    QMessageBox box(QMessageBox::Warning, tr("GSN Studio"),
+                    running ? tr("%1 is being trained.").arg(model->name)
+                            : tr("%1 has been trained since it was last saved.").arg(model->name),
+                    QMessageBox::Save | QMessageBox::Discard | QMessageBox::Cancel, this);
+    box.setObjectName(QStringLiteral("unsavedWorkBox"));
+    box.setInformativeText(running ? tr("Save the parameters reached so far before you %1? The training run "
+                                        "will be stopped.").arg(action)
+                                   : tr("Save it before you %1? Otherwise the training is lost.").arg(action));
+    box.setDefaultButton(QMessageBox::Save);
+    box.setWindowModality(Qt::WindowModal);
+    const int answer = box.exec(); // the event loop (and the chains) keep running meanwhile
+    if (answer == QMessageBox::Cancel)
+        return false;
+    if (answer == QMessageBox::Discard)
+        return true;
+    const QString path = m_modelDock->askSavePath();
+    if (path.isEmpty())
+        return false; // no file chosen: nothing is lost, nothing happens
+    return m_session->saveModel(path); // a failed save says why (StudioSession::error) and keeps the model
+}
+
 void MainWindow::restoreSettings()
 {
     QSettings settings;
-    restoreGeometry(settings.value(QStringLiteral("mainwindow/geometry")).toByteArray());
+    const QByteArray geometry = settings.value(QStringLiteral("mainwindow/geometry")).toByteArray();
+    if (geometry.isEmpty() || !restoreGeometry(geometry))
+        placeOnScreen(); // first start
     restoreState(settings.value(QStringLiteral("mainwindow/state")).toByteArray());
     ColorMap map = ColorMap::Grey;
     if (colorMapFromKey(settings.value(QStringLiteral("view/colormap"), QStringLiteral("grey")).toString().toStdString(),
@@ -198,10 +305,20 @@ void MainWindow::saveSettings() const
 
 void MainWindow::closeEvent(QCloseEvent* event)
 {
+    if (!confirmDiscardUnsaved(tr("quit"))) {
+        event->ignore();
+        return;
+    }
     saveSettings();
     m_training->abandon(); // stops within a batch; joined off the GUI thread or by the destructor
+    m_session->cancelEvaluation();
     m_chains->pause();
     event->accept();
+    // Quit ends the program: the studio's other top-level windows (Inpainting) close with it.
+    for (QWidget* window : QApplication::topLevelWidgets()) {
+        if (window != this && window->isVisible() && !window->parentWidget())
+            window->close();
+    }
 }
 
 } // namespace gsn

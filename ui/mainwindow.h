@@ -23,6 +23,7 @@ class ChainController;
 class ChainView;
 class ChainsDock;
 class DataDock;
+class EvaluateDock;
 class FrameStatsLabel;
 class TrainingController;
 class TrainingDock;
@@ -68,10 +69,21 @@ public:
     ModelDock* modelDock() const { return m_modelDock; }
     ChainsDock* chainsDock() const { return m_chainsDock; }
     TrainingDock* trainingDock() const { return m_trainingDock; }
+    EvaluateDock* evaluateDock() const { return m_evaluateDock; }
     ChainController* chains() const { return m_chains; }
     TrainingController* training() const { return m_training; }
     // The last error shown to the user (one line), or empty.
     QString lastError() const { return m_lastError; }
+
+    // Asks Save / Discard / Cancel when the current model has unsaved training (StudioSession::
+    // hasUnsavedWork), `action` saying what would lose it ("open another model", "quit"); Save asks for a
+    // file and saves. True: go on (nothing unsaved, saved, or discarded). The box is window-modal; its
+    // object name is "unsavedWorkBox" (tests answer it).
+    bool confirmDiscardUnsaved(const QString& action);
+    // View > Reset layout: every dock back where the first start puts it, the window fitted to the screen.
+    void resetLayout();
+    // The size the first start gives the window on `available` (the screen's available geometry).
+    static QSize defaultSize(const QSize& available);
 
 public slots:
     // Shows a one-line error in a (non-blocking, window-modal) message box and the status bar.
@@ -97,6 +109,7 @@ private:
     void showDatasetExamples(std::shared_ptr<const Dataset> dataset);
     void restoreSettings();
     void saveSettings() const;
+    void placeOnScreen(); // first start and Reset layout: most of the available screen, centred
     // The studio part of the window (Model, Chains, Training docks; model switching; sheets; drops)
     // lives in mainwindow_studio.cpp so this file stays the frame.
     void createStudio();
@@ -111,6 +124,8 @@ private:
     ChainView* m_view = nullptr;
     StudioSession* m_session = nullptr;
     DataDock* m_dataDock = nullptr;
+    EvaluateDock* m_evaluateDock = nullptr;
+    QByteArray m_defaultState;                 // saveState() of the first-start layout (Reset layout)
     FrameStatsLabel* m_frameStats = nullptr;
     QActionGroup* m_colorMapGroup = nullptr;
     QString m_lastError;

@@ -9,6 +9,7 @@
 #include "chainview.h"
 #include "datadock.h"
 #include "defaultmodel.h"
+#include "evaluatedock.h"
 #include "sheetdialog.h"
 #include "sheetwriter.h"
 #include "trainingcontroller.h"
@@ -67,8 +68,14 @@ void MainWindow::createStudio()
     tabifyDockWidget(m_modelDock, m_chainsDock);
     m_chainsDock->raise();
     addDockWidget(Qt::RightDockWidgetArea, m_trainingDock);
+    // Training and Evaluate share the right column as tabs (Window menu and the tabs switch them).
+    tabifyDockWidget(m_trainingDock, m_evaluateDock);
+    m_trainingDock->raise();
 
     connect(m_modelDock, &ModelDock::modelProposed, this, &MainWindow::setModel);
+    connect(m_session, &StudioSession::modelChanged, m_trainingDock, &TrainingDock::updateButtons);
+    connect(m_session, &StudioSession::datasetChanged, m_trainingDock, &TrainingDock::updateButtons);
+    m_trainingDock->updateButtons();
     connect(m_modelDock, &ModelDock::failed, this, &MainWindow::showError);
     connect(m_session, &StudioSession::error, this, &MainWindow::showError);
     connect(m_session, &StudioSession::modelChanged, this, &MainWindow::sessionModelChanged);

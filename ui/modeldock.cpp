@@ -7,6 +7,8 @@
 #include <QComboBox>
 #include <QDoubleSpinBox>
 #include <QFileDialog>
+#include <QSettings>
+#include <QStandardPaths>
 #include <QFileInfo>
 #include <QFormLayout>
 #include <QHBoxLayout>
@@ -261,28 +263,53 @@ bool ModelDock::saveFile(const QString& path)
     return m_session->saveModel(path);
 }
 
+QString ModelDock::modelFolder()
+{
+    const QString last = QSettings().value(QStringLiteral("files/lastModelFolder")).toString();
+    if (!last.isEmpty() && QFileInfo(last).isDir())
+        return last;
+    return QStandardPaths::writableLocation(QStandardPaths::DocumentsLocation);
+}
+
+void ModelDock::rememberModelFolder(const QString& path)
+{
+    QSettings().setValue(QStringLiteral("files/lastModelFolder"), QFileInfo(path).absolutePath());
+}
+
 void ModelDock::openDialog()
 {
-    const QString path = QFileDialog::getOpenFileName(this, tr("Open checkpoint"), QString(),
+    const QString path = QFileDialog::getOpenFileName(this, tr("Open checkpoint"), modelFolder(),
                                                       tr("Checkpoints (*.safetensors);;All files (*)"));
+    if (path.isEmpty())
+        return;
+    rememberModelFolder(path);
+    openFile(path);
+}
+
+QString ModelDock::askSavePath()
+{
+    const StudioModelPtr model = current();
+    if (!model)
+        return QString();
+    QString suggestion = model->path;
+    if (suggestion.isEmpty() || suggestion.startsWith(QLatin1Char(':'))) // new, or the embedded default
+        suggestion = QStringLiteral("%1/%2-epoch%3.safetensors")
+                         .arg(modelFolder(), QString::fromStdString(model->model->kind()))
+                         .arg(model->epoch);
+    const QString path = QFileDialog::getSaveFileName(this, tr("Save checkpoint"), suggestion,
+                                                      tr("Checkpoints (*.safetensors)"));
     if (!path.isEmpty())
-        openFile(path);
+        rememberModelFolder(path);
+    return path;
 }
 
 void ModelDock::saveDialog()
 {
-    const StudioModelPtr model = current();
-    if (!model) {
+    if (!current()) {
         emit failed(tr("Save: there is no model to save"));
         return;
     }
-    QString suggestion = model->path;
-    if (suggestion.isEmpty() || suggestion.startsWith(QLatin1Char(':')))
-        suggestion = QStringLiteral("%1-epoch%2.safetensors")
-                         .arg(QString::fromStdString(model->model->kind()))
-                         .arg(model->epoch);
-    const QString path = QFileDialog::getSaveFileName(this, tr("Save checkpoint"), suggestion,
-                                                      tr("Checkpoints (*.safetensors)"));
+    const QString path = askSavePath();
     if (!path.isEmpty())
         saveFile(path);
 }

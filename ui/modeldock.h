@@ -66,6 +66,13 @@ public:
     bool saveFile(const QString& path);
     // One-line-per-fact description of a model (kind, sizes, epoch, dataset, hyper-parameters).
     static QString describe(const StudioModel& model);
+    // Asks for a file to save the current model to: its own file, else <kind>-epoch<N>.safetensors in
+    // the last folder a model was opened from or saved to (the documents folder at first). Empty when
+    // the user cancels or there is no model. Remembers the folder.
+    QString askSavePath();
+    // Where model file dialogs start: the last folder used, else the user's documents folder.
+    static QString modelFolder();
+    static void rememberModelFolder(const QString& path);
 
 public slots:
     // Builds a model from the form and emits modelProposed (or failed).

@@ -1,5 +1,7 @@
 #include "parzencurveplot.h"
 
+#include "plotaxes.h"
+
 #include <QPainter>
 #include <QPainterPath>
 
@@ -34,15 +36,19 @@ void ParzenCurvePlot::paintEvent(QPaintEvent*)
     p.setRenderHint(QPainter::Antialiasing);
     p.fillRect(rect(), palette().base());
     const QFontMetrics fm = p.fontMetrics();
-    const int left = fm.horizontalAdvance(QStringLiteral("-0000")) + 10;
-    const int bottom = 2 * fm.height() + 6;
-    const QRectF area(left, fm.height() / 2 + 4, width() - left - 12, height() - bottom - fm.height() / 2 - 4);
-    p.setPen(palette().color(QPalette::Mid));
-    p.drawRect(area);
-    p.setPen(palette().color(QPalette::Text));
-    p.drawText(QRectF(area.left(), height() - fm.height() - 2, area.width(), fm.height()), Qt::AlignCenter,
-               tr("sigma (log scale)"));
+    // The top line holds the chosen sigma's value, above the data: the curve peaks at the chosen sigma
+    // (it is the argmax), so a label inside the area would sit on the curve.
+    const PlotMargins m = plotMargins(fm, QStringLiteral("-0000"), true);
+    const QRectF area = QRectF(rect()).adjusted(m.left, m.top, -m.right, -m.bottom);
+    AxisSpec xAxis{0, 1, tr("sigma (log scale)")};
+    xAxis.logScale = true;
+    AxisSpec yAxis{0, 1, tr("validation log-lik. (nats)")};
     if (m_curve.empty() || area.width() < 10 || area.height() < 10) {
+        p.setPen(palette().color(QPalette::Mid));
+        p.drawRect(area);
+        p.setPen(palette().color(QPalette::Text));
+        p.drawText(QRectF(area.left(), area.bottom() + 6 + fm.height(), area.width(), fm.height()), Qt::AlignCenter,
+                   xAxis.title);
         p.drawText(area, Qt::AlignCenter, tr("no evaluation yet"));
         return;
     }
@@ -76,32 +82,35 @@ void ParzenCurvePlot::paintEvent(QPaintEvent*)
     const auto px = [&](double sigma) { return area.left() + (std::log10(sigma) - xlo) / (xhi - xlo) * area.width(); };
     const auto py = [&](double v) { return area.bottom() - (v - ylo) / (yhi - ylo) * area.height(); };
 
-    // Axis labels: sigma at the ends and the chosen one; y at the ends and zero when in range.
-    p.setPen(palette().color(QPalette::Text));
-    for (double s : {m_curve.front().first, m_curve.back().first}) {
-        const QString t = QString::number(s, 'g', 3);
-        p.drawText(QPointF(px(s) - fm.horizontalAdvance(t) / 2.0, area.bottom() + fm.ascent() + 3), t);
-    }
-    for (double v : {ylo + pad, yhi - pad}) {
-        const QString t = QString::number(v, 'f', 0);
-        p.drawText(QPointF(area.left() - fm.horizontalAdvance(t) - 4, py(v) + fm.ascent() / 2.0 - 1), t);
-    }
+    // x ticks: the grid's ends and its decades; y: nice ticks.
+    xAxis.lo = xlo;
+    xAxis.hi = xhi;
+    xAxis.ticks = {xlo, xhi};
+    for (double d = std::floor(xlo); d <= std::ceil(xhi); d += 1.0)
+        for (double mantissa : {1.0, 2.0, 5.0}) {
+            const double t = d + std::log10(mantissa);
+            if (t > xlo + 0.05 && t < xhi - 0.05)
+                xAxis.ticks.push_back(t);
+        }
+    std::sort(xAxis.ticks.begin(), xAxis.ticks.end());
+    yAxis.lo = ylo;
+    yAxis.hi = yhi;
+    drawAxes(p, area, xAxis, yAxis, palette());
     if (ylo < 0 && yhi > 0) {
         p.setPen(QPen(palette().color(QPalette::Mid), 1, Qt::DotLine));
         p.drawLine(QPointF(area.left(), py(0)), QPointF(area.right(), py(0)));
     }
 
-    // The chosen sigma: a vertical dashed line, its value under the axis.
+    // The chosen sigma: a vertical dashed line, its value above the area.
     if (m_chosen > 0) {
         const double x = px(m_chosen);
         p.setPen(QPen(QColor(200, 40, 40), 1.5, Qt::DashLine));
         p.drawLine(QPointF(x, area.top()), QPointF(x, area.bottom()));
-        const QString t = QStringLiteral("σ = %1").arg(m_chosen, 0, 'g', 4);
+        const QString t = QStringLiteral("chosen σ = %1").arg(m_chosen, 0, 'g', 4);
         p.setPen(QColor(200, 40, 40));
-        // Beside the line (right of it, or left near the right edge), clear of the dashes.
         const double w = fm.horizontalAdvance(t);
-        const double tx = x + 6 + w <= area.right() ? x + 6 : std::max(area.left(), x - 6 - w);
-        p.drawText(QPointF(tx, area.top() + fm.ascent() + 2), t);
+        const double tx = std::clamp(x - w / 2.0, area.left(), std::max(area.left(), area.right() - w));
+        p.drawText(QPointF(tx, area.top() - 4 - fm.descent()), t);
     }
 
     QPainterPath path;

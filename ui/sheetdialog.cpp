@@ -13,6 +13,10 @@
 #include <QMessageBox>
 #include <QPushButton>
 #include <QScrollArea>
+#include <QSignalBlocker>
+#include <QSettings>
+#include <QStandardPaths>
+#include <QFileInfo>
 #include <QSpinBox>
 #include <QVBoxLayout>
 
@@ -50,7 +54,12 @@ SheetDialog::SheetDialog(std::vector<SheetFrame> frames, std::shared_ptr<const v
     m_chains = new QLineEdit(this);
     m_chains->setPlaceholderText(tr("all (e.g. 0-9 or 0,3,5-7)"));
     connect(m_chains, &QLineEdit::textChanged, this, &SheetDialog::updatePreview);
-    m_first = spin(0, maxStep, static_cast<int>(std::min<std::int64_t>(firstStep, maxStep)));
+    // The default is a sheet a person puts on a slide: the last kDefaultSteps recorded steps of the
+    // first kDefaultChains chains (every recorded step of 100 chains makes sheets of thousands of cells).
+    constexpr int kDefaultSteps = 20, kDefaultChains = 10;
+    const std::int64_t defaultFirst = std::max(firstStep, lastStep - (kDefaultSteps - 1));
+    m_first = spin(0, maxStep, static_cast<int>(std::min<std::int64_t>(defaultFirst, maxStep)));
+
     m_every = spin(1, 1000000, 1);
     // At most 20 steps per chain to begin with: "all" of a full recording (100 chains x 400 steps at scale 2)
     // is a 135-megapixel image that takes many seconds to render on the GUI thread (the soak found it).
@@ -88,6 +97,7 @@ SheetDialog::SheetDialog(std::vector<SheetFrame> frames, std::shared_ptr<const v
     scroll->setWidgetResizable(true);
     scroll->setMinimumSize(420, 320);
     m_status = new QLabel(this);
+    m_status->setObjectName(QStringLiteral("sheetStatus"));
     m_status->setWordWrap(true);
 
     auto* buttons = new QDialogButtonBox(QDialogButtonBox::Save | QDialogButtonBox::Close, this);
@@ -101,6 +111,10 @@ SheetDialog::SheetDialog(std::vector<SheetFrame> frames, std::shared_ptr<const v
     layout->addLayout(top, 1);
     layout->addWidget(m_status);
     layout->addWidget(buttons);
+    if (m_chainCount > kDefaultChains) {
+        const QSignalBlocker quiet(m_chains);
+        m_chains->setText(QStringLiteral("0-%1").arg(kDefaultChains - 1));
+    }
     updatePreview();
 }
 
@@ -148,11 +162,13 @@ void SheetDialog::updatePreview()
     try {
         m_sheet = renderSheet(m_frames, options());
         m_preview->setPixmap(QPixmap::fromImage(m_sheet.image));
-        m_status->setText(tr("%1 x %2 cells, %3 x %4 pixels")
+        m_status->setText(tr("%1 x %2 cells (%5 chains x %6 steps), %3 x %4 pixels")
                               .arg(m_sheet.rows)
                               .arg(m_sheet.columns)
                               .arg(m_sheet.image.width())
-                              .arg(m_sheet.image.height()));
+                              .arg(m_sheet.image.height())
+                              .arg(m_sheet.chains.size())
+                              .arg(m_sheet.steps.size()));
     } catch (const Error& e) {
         m_sheet = Sheet{};
         m_preview->clear();
@@ -189,10 +205,16 @@ bool SheetDialog::saveTo(const QString& path, QString* error)
 
 void SheetDialog::chooseFileAndSave()
 {
-    const QString path = QFileDialog::getSaveFileName(this, tr("Export sample sheet"), "sheet.png",
+    // Starts in the folder of the last export, else the user's documents folder (never the working
+    // directory, which is often the repository).
+    QString folder = QSettings().value(QStringLiteral("files/lastExportFolder")).toString();
+    if (folder.isEmpty() || !QFileInfo(folder).isDir())
+        folder = QStandardPaths::writableLocation(QStandardPaths::DocumentsLocation);
+    const QString path = QFileDialog::getSaveFileName(this, tr("Export sample sheet"), folder + QStringLiteral("/sheet.png"),
                                                       tr("PNG image (*.png);;PDF document (*.pdf);;SVG drawing (*.svg)"));
     if (path.isEmpty())
         return;
+    QSettings().setValue(QStringLiteral("files/lastExportFolder"), QFileInfo(path).absolutePath());
     QString error;
     if (saveTo(path, &error))
         m_status->setText(tr("Saved %1").arg(path));

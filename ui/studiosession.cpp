@@ -2,14 +2,46 @@
 
 #include "chaincontroller.h"
 #include "error.h"
+#include "filekind.h"
 #include "sourceimage.h"
 
 #include <QFileInfo>
 #include <QImageReader>
 
+#include <stdexcept>
+
 namespace gsn {
 
 namespace {
+
+// A checkpoint that failed to load: when the file is plainly something else (an image, a dataset, text),
+// say so first and what to do with it; the parser's reason stays as the second line.
+QString wrongFileMessage(const QString& path, const char* reason)
+{
+    const FileKind kind = sniffFile(path.toStdString());
+    const QString name = QFileInfo(path).fileName();
+    QString advice;
+    switch (kind) {
+    case FileKind::Png:
+    case FileKind::Jpeg:
+    case FileKind::Gif:
+    case FileKind::Bmp:
+        advice = StudioSession::tr("; to start the chains from it, use File > Start chains from image");
+        break;
+    case FileKind::Idx:
+    case FileKind::Npy:
+    case FileKind::Mat:
+    case FileKind::Gzip:
+        advice = StudioSession::tr("; if it holds images, open it with File > Open dataset file");
+        break;
+    default: break;
+    }
+    const std::string phrase = fileKindPhrase(kind);
+    if (phrase.empty())
+        return QString::fromStdString(reason);
+    return StudioSession::tr("%1 is %2, not a model checkpoint (.safetensors)%3\n%4")
+        .arg(name, QString::fromStdString(phrase), advice, QString::fromStdString(reason));
+}
 
 // Mean of the outermost ring of pixels of a [height * width] image.
 double borderMean(const float* pixels, int width, int height)
@@ -83,7 +115,26 @@ void StudioSession::setDataset(std::shared_ptr<const Dataset> dataset)
     emit datasetChanged(m_dataset);
 }
 
+bool StudioSession::hasUnsavedWork() const
+{
+    return m_model && (m_trainedSinceSave || m_training->isRunning());
+}
+
+bool StudioSession::mayReplaceModel()
+{
+    return !hasUnsavedWork() || !m_replaceGuard || m_replaceGuard();
+}
+
 bool StudioSession::setModel(StudioModelPtr model)
+{
+    if (!model || !model->model)
+        return false;
+    if (!mayReplaceModel())
+        return false;
+    return installModel(std::move(model));
+}
+
+bool StudioSession::installModel(StudioModelPtr model)
 {
     if (!model || !model->model)
         return false;
@@ -110,12 +161,15 @@ bool StudioSession::setModel(StudioModelPtr model)
     }
     try {
         m_training->abandon(); // the run trained the previous model
+        if (m_evaluation->isRunning())
+            m_evaluation->cancel(); // its figure would belong to the previous model
         m_chains->setModel(model->model, fit.width, fit.height);
     } catch (const std::exception& e) {
         emit error(QString::fromStdString(e.what()));
         return false;
     }
     m_model = std::move(model);
+    m_trainedSinceSave = false;
     emit modelChanged(m_model, ModelChange::Installed);
     return true;
 }
@@ -124,17 +178,26 @@ void StudioSession::acceptTrainedModel(StudioModelPtr model)
 {
     // Same architecture as the chains' model: the chains already got the parameters (parametersUpdated).
     m_model = std::move(model);
+    m_trainedSinceSave = true;
     emit modelChanged(m_model, ModelChange::Trained);
 }
 
 void StudioSession::openModel(const QString& path)
 {
+    if (!mayReplaceModel()) {
+        emit modelLoadFinished(path, false);
+        return;
+    }
     m_load.start(
         [path](const JobControl&) {
-            return studioModelFromCheckpoint(loadCheckpoint(path.toStdString()), QFileInfo(path).fileName(), path);
+            try {
+                return studioModelFromCheckpoint(loadCheckpoint(path.toStdString()), QFileInfo(path).fileName(), path);
+            } catch (const std::exception& e) {
+                throw std::runtime_error(wrongFileMessage(path, e.what()).toStdString());
+            }
         },
         [this, path](StudioModelPtr model) {
-            const bool installed = setModel(std::move(model));
+            const bool installed = installModel(std::move(model));
             emit modelLoadFinished(path, installed);
         },
         [this, path](const QString& message) {
@@ -159,6 +222,7 @@ bool StudioSession::saveModel(const QString& path)
     saved->path = path;
     saved->name = QFileInfo(path).fileName();
     m_model = std::move(saved);
+    m_trainedSinceSave = false;
     emit modelChanged(m_model, ModelChange::Saved);
     return true;
 }

@@ -16,6 +16,7 @@
 #include <QObject>
 #include <QString>
 
+#include <functional>
 #include <memory>
 
 namespace gsn {
@@ -56,15 +57,25 @@ public:
     void setDataset(std::shared_ptr<const Dataset> dataset);
 
     StudioModelPtr currentModel() const { return m_model; }
-    // Makes `model` the current model: new chains of it (the chains' settings), training of the previous
-    // model abandoned; emits modelChanged(model, Installed). Refuses (emits error, returns false; running
-    // chains keep running) a model whose visible size differs from the dataset's images, or whose image
-    // shape cannot be told without a dataset. Null: false, no message.
+    // Makes `model` the current model: new chains of it (the chains' settings), training and evaluation of
+    // the previous model cancelled; emits modelChanged(model, Installed). First asks the replace guard
+    // (setReplaceGuard) when there is unsaved work: false without a message when it declines. Refuses
+    // (emits error, returns false; running chains keep running) a model whose visible size differs from
+    // the dataset's images, or whose image shape cannot be told without a dataset. Null: false, no message.
     bool setModel(StudioModelPtr model);
-    // Starts reading a checkpoint on a worker and returns at once (running chains keep running); then
-    // setModel(its model) or error(message), and modelLoadFinished. A newer openModel supersedes a read
-    // still running.
+    // Asks the replace guard as setModel does (false: nothing happens), then starts reading a checkpoint on
+    // a worker and returns at once (running chains keep running); then installs its model (no second
+    // question) or error(message), and modelLoadFinished. A newer openModel supersedes a read still running.
     void openModel(const QString& path);
+
+    // Training has changed the current model since it was installed or last saved, or a run is going on:
+    // replacing the model now would lose work.
+    bool hasUnsavedWork() const;
+    // Called before the current model is replaced while hasUnsavedWork() (the studio asks Save / Discard /
+    // Cancel); returns whether to go on. Without a guard the model is replaced.
+    void setReplaceGuard(std::function<bool()> guard) { m_replaceGuard = std::move(guard); }
+    // hasUnsavedWork() ? the guard's answer : true. What setModel and openModel ask; quitting asks it too.
+    bool mayReplaceModel();
     // A read started by openModel has not finished yet.
     bool isLoading() const { return m_load.isRunning(); }
     // Saves the current model (and its training state) atomically; then modelChanged(saved, Saved).
@@ -103,6 +114,10 @@ signals:
 
 private:
     void acceptTrainedModel(StudioModelPtr model);
+    bool installModel(StudioModelPtr model); // setModel without asking the guard
+
+    std::function<bool()> m_replaceGuard;
+    bool m_trainedSinceSave = false;            // Trained since the last Installed / Saved
 
     std::shared_ptr<const Dataset> m_dataset;
     StudioModelPtr m_model;

@@ -99,7 +99,13 @@ TrainingDock::TrainingDock(TrainingController* training, std::function<TrainingR
     layout->addWidget(m_progress);
     m_eta = new QLabel(tr("Not training"), body);
     m_eta->setObjectName(QStringLiteral("trainEta"));
+    m_eta->setWordWrap(true);
     layout->addWidget(m_eta);
+    m_note = new QLabel(body); // what the run does differently from the form (fewer examples than asked)
+    m_note->setObjectName(QStringLiteral("trainNote"));
+    m_note->setWordWrap(true);
+    m_note->hide();
+    layout->addWidget(m_note);
     m_curve = new LossCurve(body);
     layout->addWidget(m_curve, 2);
     auto* stripTitle = new QLabel(tr("Samples after each epoch (newest on top)"), body);
@@ -154,6 +160,14 @@ void TrainingDock::startOrResume()
     applySettings(request);
     m_batchSize = request.batchSize;
     m_epochOffset = request.start ? request.start->epoch : 0;
+    m_note->hide();
+    if (request.data && request.examples > request.data->count()) {
+        m_note->setText(tr("%1 has only %2 images: training on all %2 (Examples asks for %3)")
+                            .arg(QString::fromStdString(request.data->name))
+                            .arg(request.data->count())
+                            .arg(request.examples));
+        m_note->show();
+    }
     if (m_training->start(request)) {
         m_progress->setValue(0);
         m_eta->setText(tr("Starting..."));
@@ -216,7 +230,16 @@ void TrainingDock::updateButtons()
     const bool running = m_training->isRunning();
     const bool paused = m_training->isPaused();
     m_start->setText(running && paused ? tr("Resume") : tr("Train"));
-    m_start->setEnabled(!running || paused);
+    QString missing;
+    if (!running) {
+        const TrainingRequest request = m_request();
+        if (!request.start)
+            missing = tr("There is no model to train: create one (File > New model) or open one (File > Open model)");
+        else if (!request.data)
+            missing = tr("There is no dataset to train on: choose one in the Data dock");
+    }
+    m_start->setEnabled(missing.isEmpty() && (!running || paused));
+    m_start->setToolTip(missing.isEmpty() ? tr("Train the current model on the loaded dataset (Ctrl+T)") : missing);
     m_pause->setEnabled(running && !paused);
     m_cancel->setEnabled(running);
 }

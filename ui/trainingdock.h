@@ -42,12 +42,14 @@ public slots:
     void startOrResume();
     // Clears the curve and strips (a different model was loaded).
     void clearHistory();
+    // Enables Train when there is a model and a dataset to train it on, else disables it with a tooltip
+    // saying what is missing (the main window calls it when either changes).
+    void updateButtons();
 
 private:
     void onBatch(int epoch, int batch, int batches, double loss, double examplesPerSecond, qint64 step, qint64 total);
     void onEpoch(int epoch, double meanLoss, double seconds, const QImage& samples);
     void onFinished(TrainingController::Status status, const QString& message);
-    void updateButtons();
     void redrawStrips();
 
     TrainingController* m_training;
@@ -63,6 +65,7 @@ private:
     QPushButton* m_cancel = nullptr;
     QProgressBar* m_progress = nullptr;
     QLabel* m_eta = nullptr;
+    QLabel* m_note = nullptr;
     LossCurve* m_curve = nullptr;
     QLabel* m_stripLabel = nullptr;
     std::vector<std::pair<int, QImage>> m_strips;
