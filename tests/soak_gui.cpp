@@ -28,6 +28,7 @@
 #include "checkpoint.h"
 #include "evaluatedock.h"
 #include "glformat.h"
+#include "guisupport.h"
 #include "inpaintwindow.h"
 #include "mainwindow.h"
 #include "maskpainter.h"
@@ -280,7 +281,15 @@ public:
                          [this](const QString& message) { fail(QStringLiteral("studio error: ") + message); });
     }
 
-    QStringList failures() const { return m_failures; }
+    // Every model is saved before the next replaces it, so the studio never has to ask Save / Discard /
+    // Cancel; if it does, the question is answered (Discard) and counted as a failure, not left hanging.
+    QStringList failures() const
+    {
+        QStringList all = m_failures;
+        if (m_unsaved.answered() > 0)
+            all << QStringLiteral("the studio asked %1 times about unsaved work").arg(m_unsaved.answered());
+        return all;
+    }
     int round() const { return m_round; }
 
     void fail(const QString& what)
@@ -504,6 +513,7 @@ private:
     }
 
     MainWindow& m_window;
+    test::BoxAnswerer m_unsaved{QStringLiteral("unsavedWorkBox"), QMessageBox::Discard};
     StallProbe& m_probe;
     QString m_scratch;
     EvaluateDock* m_evaluate = nullptr;
