@@ -11,6 +11,7 @@
 #include "cliargs.h"
 #include "commands.h"
 #include "commandsupport.h"
+#include "daelab.h"
 #include "error.h"
 #include "jsonlimits.h"
 #include "mixingmetrics.h"
@@ -42,7 +43,9 @@ constexpr const char* kUsage =
     "gsn mix --target NAME|FILE.json --samplers KIND,KIND,... [--chains 100] [--steps 10000] [--seed 1] [--beta 1]\n"
     "        --out METRICS.json [--plot PANELS.png|svg|pdf] [--trace TRACE.npy] [--init draws|point:X,Y] [--grid 64] [--quiet]\n"
     "  --target    ring8 (ringK: K modes on radius 4, sd 0.25), gridK, any target kind createTarget knows, or a JSON file\n"
-    "  --samplers  sampler kinds on points from the registry (gsn help lists them)\n"
+    "  --samplers  sampler kinds on points from the registry (gsn help lists them); dae = the DAE's own chain and\n"
+    "              dae-score = Langevin on its learned score, under a dae-gauss trained on the target first\n"
+    "              ([--dae-epochs 200]); npdae = npdae-parzen\n"
     "  --init      chain starts: exact draws of the target (default) or every chain at the point X,Y\n"
     "  --grid      G: the KL histogram has G x G cells over the target's view box (plus one outside it)\n"
     "  --trace     float32 .npy, shape [samplers, chains, steps, 2]: every chain's state after each step\n"
@@ -51,7 +54,8 @@ constexpr const char* kUsage =
 constexpr int kDataDraws = 5000;        // training points of samplers estimated from data (npdae)
 constexpr long long kMaxReferenceDraws = 1000000;
 // Names a user may type for a kind the registry calls otherwise (the spelling).
-const std::vector<std::pair<std::string, std::string>> kAliases = {{"npdae", "npdae-parzen"}};
+// "dae" is the DAE's own chain (the model-chain sampler under the lab's trained dae-gauss).
+const std::vector<std::pair<std::string, std::string>> kAliases = {{"npdae", "npdae-parzen"}, {"dae", "model-chain"}};
 
 bool endsWith(const std::string& s, const std::string& tail)
 {
@@ -95,10 +99,11 @@ std::vector<std::string> splitList(const std::string& text)
     return out;
 }
 
-// The kinds gsn mix can build: on points, without a model.
+// The kinds gsn mix can build: on points; those that need a model run under a dae-gauss trained on the
+// target first (daelab.h: the DAE's own chain, Langevin on its learned score).
 std::vector<const SamplerKind*> mixableKinds()
 {
-    return samplerKindsWhere([](const SamplerKind& k) { return k.capabilities.points && !k.capabilities.needsModel; });
+    return samplerKindsWhere([](const SamplerKind& k) { return k.capabilities.points && !k.capabilities.needsEnergy; });
 }
 
 // Refuses an output path whose folder does not exist or cannot be written, before any work is done.
@@ -140,13 +145,14 @@ void writeTextAtomically(const std::string& path, const std::string& text, const
 struct SamplerRun {
     std::string name;
     std::shared_ptr<const Sampler> sampler;
+    bool needsModel = false; // runs under the lab's trained DAE
 };
 
 } // namespace
 
 int mix(const Args& args)
 {
-    const CliArgs cli(args, {"target", "samplers", "chains", "steps", "seed", "beta", "out", "plot", "trace", "init", "grid"},
+    const CliArgs cli(args, {"target", "samplers", "chains", "steps", "seed", "beta", "out", "plot", "trace", "init", "grid", "dae-epochs"},
                       {"quiet", "help"});
     if (cli.has("help")) {
         std::printf("%s\n", kUsage);
@@ -190,8 +196,9 @@ int mix(const Args& args)
         for (const auto& [alias, real] : kAliases)
             if (!kind && name == alias && (kind = findSamplerKind(real)))
                 kindName = real;
-        if (!kind || !kind->capabilities.points || kind->capabilities.needsModel)
-            fail("command line", "--samplers", "unknown sampler '" + name + "': expected kinds on points from " + available);
+        if (!kind || !kind->capabilities.points || kind->capabilities.needsEnergy)
+            fail("command line", "--samplers", "unknown sampler '" + name + "': expected kinds on points from " + available +
+                                                   " (or dae, npdae)");
         for (const SamplerRun& r : runs)
             if (r.name == name)
                 fail("command line", "--samplers", "expected each sampler once, got '" + name + "' twice");
@@ -211,10 +218,10 @@ int mix(const Args& args)
         } catch (const Error& e) {
             fail("--samplers " + name, "", e.what());
         }
-        if (sampler->dimension(nullptr) != 2)
+        if (!kind->capabilities.needsModel && sampler->dimension(nullptr) != 2)
             fail("--samplers " + name, "dimension", "expected a sampler of 2D points, got dimension " +
                                                           std::to_string(sampler->dimension(nullptr)));
-        runs.push_back({name, std::move(sampler)});
+        runs.push_back({name, std::move(sampler), kind->capabilities.needsModel});
     }
     const long long samplers = static_cast<long long>(runs.size());
     // The trace is 8 bytes per chain step, the metrics take 16 more per chain step of one sampler: 400 MB + at most 800 MB here.
@@ -298,9 +305,32 @@ int mix(const Args& args)
     std::vector<QImage> panels;
     std::vector<std::pair<std::string, mixing::MixingReport>> reports;
 
+    // Samplers that need a model run under a dae-gauss trained on exact draws of the target (the same
+    // seed gives the same model), with a progress line per epoch.
+    std::shared_ptr<const Model> dae;
+    if (std::any_of(runs.begin(), runs.end(), [](const SamplerRun& r) { return r.needsModel; })) {
+        DaeLabOptions options;
+        options.epochs = static_cast<int>(cli.getInt("dae-epochs", options.epochs, 1, 100000));
+        options.train.seed = seed + 3;
+        std::unique_ptr<Dae> model = newLabDae(2, options, seed + 3);
+        StepProgress progress("mix: training the DAE on the target", options.epochs, quiet);
+        const TrainResult trained = trainDaeOnTarget(*model, *target, options, [&](const EpochSummary& e) {
+            progress.update(e.epoch + 1);
+        });
+        if (trained.status != TrainStatus::Finished)
+            fail("--samplers", "dae", "the DAE's training on the target did not finish: " + trained.message);
+        out["dae"] = {{"hidden", options.hidden}, {"corruption", options.corruption}, {"samples", options.samples},
+                      {"epochs", options.epochs}, {"seed", seed + 3}};
+        dae = std::shared_ptr<const Model>(std::move(model));
+        for (const SamplerRun& r : runs)
+            if (r.needsModel)
+                r.sampler->checkModel(dae.get());
+    }
+
     for (std::size_t s = 0; s < runs.size(); ++s) {
         const SamplerRun& run = runs[s];
-        std::unique_ptr<SamplerState> state = run.sampler->start(nullptr, x0);
+        const Model* model = run.needsModel ? dae.get() : nullptr;
+        std::unique_ptr<SamplerState> state = run.sampler->start(model, x0);
         mixing::MixingMonitor monitor(static_cast<int>(chains), 2, weights, grid, truth,
                                       {1, 8});  // running counts and the histogram; R-hat/ESS from the full trace below
         mixing::ModeTrace modes(chains, steps);
@@ -311,7 +341,7 @@ int mix(const Args& args)
         float* base = trace.data() + s * C * T * 2;
         for (std::size_t t = 0; t < T; ++t) {
             const auto t0 = std::chrono::steady_clock::now();
-            run.sampler->step(nullptr, *state, seed, nullptr);
+            run.sampler->step(model, *state, seed, nullptr);
             seconds += std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
             const Matrix& x = state->x;
             if (x.rows() != static_cast<Eigen::Index>(chains) || x.cols() != 2)

@@ -129,8 +129,8 @@ private slots:
                                         << "--target nosuch: kind: expected";
         QTest::newRow("unknown sampler") << QStringList{"--target", "ring8", "--samplers", "rwmh,nosuch", "--out", out}
                                          << "--samplers: unknown sampler 'nosuch': expected kinds on points from";
-        QTest::newRow("model sampler") << QStringList{"--target", "ring8", "--samplers", "model-chain", "--out", out}
-                                       << "--samplers: unknown sampler 'model-chain'";
+        QTest::newRow("image sampler") << QStringList{"--target", "ring8", "--samplers", "rbm-pt", "--out", out}
+                                       << "--samplers: unknown sampler 'rbm-pt'";
         QTest::newRow("twice") << QStringList{"--target", "ring8", "--samplers", "rwmh,rwmh", "--out", out}
                                << "--samplers: expected each sampler once";
         QTest::newRow("trace folder") << QStringList{"--target", "ring8", "--samplers", "rwmh", "--out", out, "--trace",
@@ -176,6 +176,32 @@ private slots:
         // Overlapping modes: the random walk switches often and visits them about as the weights say.
         QVERIFY(j["samplers"]["rwmh"]["switch_rate_per_100"].get<double>() > 1.0);
         QVERIFY(j["samplers"]["rwmh"]["visits"]["total_variation"].get<double>() < 0.15);
+    }
+
+    // dae (the DAE's own chain) and dae-score (Langevin on its learned score) run under a dae-gauss that
+    // gsn mix trains on the target first; on two overlapping modes they visit both about as the weights say.
+    void daeSamplersTrainTheirModel()
+    {
+        const QString dir = scratch();
+        const QString file = dir + "/overlap.json", out = dir + "/dae-metrics.json";
+        QFile f(file);
+        QVERIFY(f.open(QIODevice::WriteOnly));
+        f.write(R"({"kind": "gaussian-mixture", "means": [[-1, 0], [1, 0]], "weights": [3, 1], "sds": [0.6, 0.6]})");
+        f.close();
+        const Run r = runGsn({"mix", "--target", file, "--samplers", "dae,dae-score", "--chains", "50", "--steps", "400",
+                              "--seed", "5", "--dae-epochs", "60", "--out", out});
+        QVERIFY2(r.code == 0, qPrintable(r.err));
+        QVERIFY2(r.err.contains("mix: training the DAE on the target 100% [60/60]"), qPrintable(r.err));
+        std::ifstream in(out.toStdString());
+        const nlohmann::json j = nlohmann::json::parse(in);
+        QCOMPARE(j["order"], nlohmann::json::array({"dae", "dae-score"}));
+        QCOMPARE(j["dae"]["epochs"].get<int>(), 60);
+        QCOMPARE(j["samplers"]["dae"]["kind"].get<std::string>(), std::string("model-chain"));
+        for (const char* name : {"dae", "dae-score"}) {
+            const nlohmann::json& s = j["samplers"][name];
+            QVERIFY2(s["switch_rate_per_100"].get<double>() > 1.0, s.dump().c_str());
+            QVERIFY2(s["visits"]["total_variation"].get<double>() < 0.2, s.dump().c_str());
+        }
     }
 };
 
