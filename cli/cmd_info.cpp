@@ -1,6 +1,7 @@
 // gsn info FILE|NAME: what a dataset (registry name, .npy, IDX, .mat) or a checkpoint holds.
 
 #include "checkpoint.h"
+#include "classifier.h"
 #include "cliargs.h"
 #include "commands.h"
 #include "datasets.h"
@@ -63,7 +64,8 @@ int info(const Args& args)
     const std::string spec = cli.positionals().front();
 
     if (endsWith(spec, ".safetensors")) {
-        std::fputs(checkpointInfo(spec).c_str(), stdout);
+        // The project writes two kinds of safetensors file; __metadata__.format says which.
+        std::fputs((isClassifierFile(spec) ? classifierInfo(spec) : checkpointInfo(spec)).c_str(), stdout);
         return 0;
     }
 

@@ -227,6 +227,7 @@ private slots:
 
     void badInput_data();
     void badInput();
+    void npyEmptyHugeShape();
 
     void cliInfo_data();
     void cliInfo();
@@ -571,7 +572,8 @@ void TestDatasets::badInput_data()
     writeBytes(tmpFile("empty-images-idx3-ubyte"), {});
     row("idx empty file", tmpFile("empty-images-idx3-ubyte"), "magic", "truncated");
     writeBytes(tmpFile("overflow-images-idx3-ubyte"), idxBytes({0xFFFFFFFFu, 0xFFFFFFFFu, 0xFFFFFFFFu}, good));
-    row("idx dims overflow", tmpFile("overflow-images-idx3-ubyte"), "dimensions", "overflows");
+    row("idx dims overflow", tmpFile("overflow-images-idx3-ubyte"), "dimensions",
+        "expected at most 4294967296 bytes of values, the sizes 4294967295 x 4294967295 x 4294967295 need more");
     writeBytes(tmpFile("huge-images-idx3-ubyte"), idxBytes({1000000, 28, 28}, std::vector<uint8_t>(784)));
     row("idx dims exceed file", tmpFile("huge-images-idx3-ubyte"), "dimensions", "imply a file of 784000016 bytes, got 800");
     writeBytes(tmpFile("zero-images-idx3-ubyte"), idxBytes({3, 0, 28}, {}));
@@ -585,6 +587,24 @@ void TestDatasets::badInput_data()
     }
     writeGzip(tmpFile("gzhuge-images-idx3-ubyte.gz"), idxBytes({60000, 28, 28}, std::vector<uint8_t>(784)));
     row("idx gzip dims exceed data", tmpFile("gzhuge-images-idx3-ubyte.gz"), "dimensions", "gzip trailer says 800");
+    {
+        // Issue 12, found item 4: a small gzip file whose header and trailer agree on ~1 GB. Deflate cannot
+        // expand more than 1032:1, so the claim is refused before anything is decompressed or allocated.
+        // 600 KB of incompressible bytes, so the stream's own length check is not reached while the
+        // header is read: it is the ratio rule that refuses.
+        std::vector<uint8_t> noise(600 * 1024);
+        uint32_t lcg = 12345;
+        for (uint8_t& x : noise)
+            x = uint8_t((lcg = lcg * 1664525u + 1013904223u) >> 24);
+        writeGzip(tmpFile("gzratio-images-idx3-ubyte.gz"), idxBytes({1000, 1000, 1000}, noise));
+        std::vector<uint8_t> b = readBytes(tmpFile("gzratio-images-idx3-ubyte.gz"));
+        const uint32_t claim = 1000u * 1000u * 1000u + 16u;
+        for (int i = 0; i < 4; ++i)
+            b[b.size() - 4 + size_t(i)] = uint8_t(claim >> (8 * i));
+        writeBytes(tmpFile("gzratio-images-idx3-ubyte.gz"), b);
+        row("idx gzip claim beyond the deflate ratio", tmpFile("gzratio-images-idx3-ubyte.gz"), "dimensions",
+            "need 1000000000 bytes, more than a");
+    }
     {
         writeGzip(tmpFile("gzcrc-images-idx3-ubyte.gz"), good);
         std::vector<uint8_t> b = readBytes(tmpFile("gzcrc-images-idx3-ubyte.gz"));
@@ -648,13 +668,38 @@ void TestDatasets::badInput_data()
         writeBytes(tmpFile("range.npy"), npyBytes("{'descr': '<f8', 'fortran_order': False, " + shape, doublesAsBytes(v)));
         row("npy values out of range", tmpFile("range.npy"), "data", "expected pixel values in [0, 1] or [0, 255], got [-2, 0.25]");
     }
+    // Issue 12, found item 7: 'fortran_order': 'False' (a string) is refused, not read as False.
+    writeBytes(tmpFile("fortranstring.npy"), npyBytes("{'descr': '<f8', 'fortran_order': 'False', " + shape, f8));
+    row("npy fortran_order a string", tmpFile("fortranstring.npy"), "fortran_order",
+        "expected the literal False or True, got the string 'False'");
+    {
+        // Issue 12, found item 7: a float64 beyond float32's range is refused, not turned into infinity.
+        std::vector<double> v(24, 0.25);
+        v[5] = 1e300;
+        writeBytes(tmpFile("f8huge.npy"), npyBytes("{'descr': '<f8', 'fortran_order': False, " + shape, doublesAsBytes(v)));
+        row("npy float64 beyond float32", tmpFile("f8huge.npy"), "data", "expected values in float32's range");
+    }
+    {
+        // Issue 12, found item 2: (3037000500, 3037000500, 4) overflows int64 (3037000500^2 x 4 > 2^63).
+        writeBytes(tmpFile("overflow2.npy"),
+                   npyBytes("{'descr': '<f8', 'fortran_order': False, 'shape': (3037000500, 3037000500, 4), }", f8));
+        row("npy shape product overflows int64", tmpFile("overflow2.npy"), "shape", "needs more");
+    }
+    {
+        // Issue 12, found item 5: a long dtype with raw bytes is quoted cut and escaped.
+        std::string descr(600, 'x');
+        descr[1] = '\xFF';
+        writeBytes(tmpFile("longdtype.npy"), npyBytes("{'descr': '" + descr + "', 'fortran_order': False, " + shape, f8));
+        row("npy long dtype", tmpFile("longdtype.npy"), "dtype", "got 'x\\xFFxxxx");
+        row("npy long dtype is cut", tmpFile("longdtype.npy"), "dtype", "xxx'... (600 bytes)");
+    }
     writeBytes(tmpFile("rank4.npy"), npyBytes("{'descr': '<f8', 'fortran_order': False, 'shape': (1, 2, 3, 4), }", f8));
     row("npy 4-D", tmpFile("rank4.npy"), "shape", "expected (count, height, width)");
 
     // .mat
     writeMat(tmpFile("novar.mat"), {MatVar{"pictures", {2, 2}, {0, 1, 0, 1}, {}}}, MAT_FT_MAT5, MAT_COMPRESSION_NONE);
     row("mat without expected variable", tmpFile("novar.mat"), "variables",
-        "expected 'images' (TFD), 'faces' (Olivetti) or 'ff' (Frey), found pictures");
+        "expected 'images' (TFD), 'faces' (Olivetti) or 'ff' (Frey), found 'pictures'");
     writeMat(tmpFile("cut.mat"), olivettiVars(2), MAT_FT_MAT5, MAT_COMPRESSION_NONE);
     {
         std::vector<uint8_t> b = readBytes(tmpFile("cut.mat"));
@@ -713,6 +758,15 @@ void TestDatasets::badInput_data()
 
 void TestDatasets::badInput()
 {
+    // Every message is one short line of printable ASCII (issue 12, found item 5).
+    const auto shortAndPrintable = [](const std::string& message) {
+        if (message.size() > 600)
+            return false;
+        for (const char c : message)
+            if (static_cast<unsigned char>(c) < 0x20 || static_cast<unsigned char>(c) >= 0x7F)
+                return false;
+        return true;
+    };
     QFETCH(QString, file);
     QFETCH(QString, field);
     QFETCH(QString, expected);
@@ -725,6 +779,19 @@ void TestDatasets::badInput()
     QVERIFY2(message.find(field.toStdString()) != std::string::npos, message.c_str());
     QVERIFY2(message.find(expected.toStdString()) != std::string::npos, message.c_str());
     QVERIFY2(message.find('\n') == std::string::npos, message.c_str());
+    QVERIFY2(shortAndPrintable(message), message.substr(0, 700).c_str());
+}
+
+// Issue 12, found item 2: an empty array whose other dimensions multiply past int64 is a valid empty
+// array (UBSan saw a null pointer passed to memcpy and a signed overflow here).
+void TestDatasets::npyEmptyHugeShape()
+{
+    const std::string path = tmpFile("empty-huge.npy");
+    writeBytes(path, npyBytes("{'descr': '<f4', 'fortran_order': False, 'shape': (0, 3037000500, 3037000500), }", {}));
+    const gsn::NpyArray a = gsn::readNpy(path);
+    QCOMPARE(a.values.size(), size_t(0));
+    QCOMPARE(a.shape.size(), size_t(3));
+    QCOMPARE(a.shape[1], int64_t(3037000500));
 }
 
 void TestDatasets::cliInfo_data()
