@@ -3,11 +3,16 @@
 #include "error.h"
 #include "sizecheck.h"
 
+#include <QFile>
 #include <QFileInfo>
 #include <QImageReader>
 #include <QMessageLogContext>
 #include <QtGlobal>
 
+#include <zlib.h>
+
+#include <cctype>
+#include <cstring>
 #include <mutex>
 #include <thread>
 
@@ -52,6 +57,43 @@ public:
     ScopedCapture& operator=(const ScopedCapture&) = delete;
 };
 
+// libpng prints its errors to stderr itself (Qt installs no error function), so a message handler cannot
+// keep them from the terminal: a PNG's chunk structure is checked here first, and a file that fails is
+// refused before libpng sees it. Checks: the signature, each chunk's length inside the file, its type
+// (four ASCII letters), its CRC, and an IEND chunk. Returns "" when the structure is sound.
+std::string pngStructureProblem(const QByteArray& bytes)
+{
+    static const unsigned char kSignature[8] = {0x89, 'P', 'N', 'G', '\r', '\n', 0x1A, '\n'};
+    const auto* p = reinterpret_cast<const unsigned char*>(bytes.constData());
+    const std::size_t n = std::size_t(bytes.size());
+    if (n < 8 || std::memcmp(p, kSignature, 8) != 0)
+        return {}; // not a PNG: the decoder says what it is not
+    std::size_t at = 8;
+    while (true) {
+        if (n - at < 12)
+            return "the file ends inside a chunk header after " + std::to_string(at) + " bytes (truncated)";
+        const std::uint32_t length = (std::uint32_t(p[at]) << 24) | (std::uint32_t(p[at + 1]) << 16) |
+                                     (std::uint32_t(p[at + 2]) << 8) | std::uint32_t(p[at + 3]);
+        const unsigned char* type = p + at + 4;
+        for (int i = 0; i < 4; ++i)
+            if (!std::isalpha(type[i]))
+                return "invalid chunk type " + quoteValue(std::string(reinterpret_cast<const char*>(type), 4)) + " at byte " +
+                       std::to_string(at + 4);
+        const std::string name(reinterpret_cast<const char*>(type), 4);
+        if (length > n - at - 12)
+            return "chunk " + name + " at byte " + std::to_string(at) + " claims " + std::to_string(length) +
+                   " bytes, more than the file holds (truncated)";
+        const unsigned char* c = p + at + 8 + length;
+        const std::uint32_t stored = (std::uint32_t(c[0]) << 24) | (std::uint32_t(c[1]) << 16) |
+                                     (std::uint32_t(c[2]) << 8) | std::uint32_t(c[3]);
+        if (std::uint32_t(crc32(crc32(0L, Z_NULL, 0), type, 4 + length)) != stored)
+            return "chunk " + name + " at byte " + std::to_string(at) + " has a wrong CRC (corrupt)";
+        at += 12 + length;
+        if (name == "IEND")
+            return {};
+    }
+}
+
 } // namespace
 
 QImage decodeImageFile(const QString& path, const std::string& field, const std::string& expected)
@@ -59,6 +101,14 @@ QImage decodeImageFile(const QString& path, const std::string& field, const std:
     const std::string where = path.toStdString();
     if (!QFileInfo::exists(path))
         fail(where, field, "expected an existing file (" + expected + "), found nothing there");
+    {
+        QFile file(path);
+        if (file.open(QIODevice::ReadOnly) && file.size() <= (qint64(1) << 30)) {
+            const std::string problem = pngStructureProblem(file.readAll());
+            if (!problem.empty())
+                fail(where, field, "expected " + expected + ", but the file is not an image (PNG: " + problem + ")");
+        }
+    }
     std::lock_guard<std::mutex> lock(g_lock);
     std::string warnings;
     QImage image;

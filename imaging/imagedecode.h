@@ -1,6 +1,7 @@
 #pragma once
 // Decoding an image file the user named (a mask PNG, a source image) so that a refusal is one message:
-// the size in the file's header is checked before anything is decoded, and the warnings libpng or a Qt
+// a PNG's chunk structure (lengths, types, CRCs, IEND) is checked before libpng sees it (libpng prints
+// its errors to stderr itself), the size in the file's header is checked before anything is decoded, and the warnings libpng or a Qt
 // image plugin print while decoding ("libpng warning: ...", "QImageReader: ...") are captured instead of
 // reaching the terminal, and quoted (cut, escaped) in the gsn::Error when decoding fails.
 

@@ -2,6 +2,7 @@
 // the real MNIST / Fashion-MNIST / LFW files, .mat files written here with libmatio in the three
 // layouts (TFD, Olivetti, Frey), and broken files written here for every kind of bad input.
 
+#include "checkpoint.h"
 #include "datasets.h"
 #include "error.h"
 #include "idx.h"
@@ -12,6 +13,7 @@
 #include <QtCore/QElapsedTimer>
 #include <QtCore/QFile>
 #include <QtCore/QProcess>
+#include <QtCore/QRegularExpression>
 #include <QtTest/QtTest>
 
 #include <matio.h>
@@ -228,6 +230,10 @@ private slots:
     void badInput_data();
     void badInput();
     void npyEmptyHugeShape();
+    void cliBrokenMaskIsOneLine_data();
+    void cliBrokenMaskIsOneLine();
+    void cliInfoProjectFiles_data();
+    void cliInfoProjectFiles();
 
     void cliInfo_data();
     void cliInfo();
@@ -792,6 +798,91 @@ void TestDatasets::npyEmptyHugeShape()
     QCOMPARE(a.values.size(), size_t(0));
     QCOMPARE(a.shape.size(), size_t(3));
     QCOMPARE(a.shape[1], int64_t(3037000500));
+}
+
+namespace {
+
+// A PNG chunk: length, type, data, CRC (corrupted when `badCrc`).
+void pngChunk(std::vector<uint8_t>& out, const std::string& type, const std::vector<uint8_t>& data, bool badCrc = false)
+{
+    putBigEndian(out, uint32_t(data.size()));
+    std::vector<uint8_t> typed(type.begin(), type.end());
+    typed.insert(typed.end(), data.begin(), data.end());
+    out.insert(out.end(), typed.begin(), typed.end());
+    putBigEndian(out, uint32_t(crc32(0L, typed.data(), uInt(typed.size()))) ^ (badCrc ? 1u : 0u));
+}
+
+} // namespace
+
+// Issue 12, found item 5: a broken mask PNG is refused with one line, no libpng/Qt warning before it.
+void TestDatasets::cliBrokenMaskIsOneLine_data()
+{
+    QTest::addColumn<QString>("mask");
+    QTest::addColumn<QString>("expected");
+    const std::vector<uint8_t> signature = {0x89, 'P', 'N', 'G', '\r', '\n', 0x1A, '\n'};
+    const std::vector<uint8_t> ihdr = {0, 0, 0, 28, 0, 0, 0, 28, 8, 0, 0, 0, 0}; // 28 x 28, 8-bit grey
+    std::vector<uint8_t> b = signature;
+    pngChunk(b, "IHDR", ihdr);
+    pngChunk(b, std::string("pHY\x8C", 4), std::vector<uint8_t>(9));
+    writeBytes(tmpFile("mask-chunktype.png"), b);
+    QTest::newRow("invalid chunk type") << QString::fromStdString(tmpFile("mask-chunktype.png")) << "invalid chunk type 'pHY\\x8C'";
+    b = signature;
+    pngChunk(b, "IHDR", ihdr, true);
+    writeBytes(tmpFile("mask-crc.png"), b);
+    QTest::newRow("wrong CRC") << QString::fromStdString(tmpFile("mask-crc.png")) << "chunk IHDR at byte 8 has a wrong CRC";
+    b = signature;
+    pngChunk(b, "IHDR", ihdr);
+    writeBytes(tmpFile("mask-cut.png"), b);
+    QTest::newRow("no IEND") << QString::fromStdString(tmpFile("mask-cut.png")) << "(truncated)";
+}
+
+void TestDatasets::cliBrokenMaskIsOneLine()
+{
+    QFETCH(QString, mask);
+    QFETCH(QString, expected);
+    const std::string model = tmpFile("mask-model.safetensors");
+    gsn::saveCheckpoint(model, *gsn::createModel({{"kind", "dae"}, {"sizes", {784, 4}}}, 1), nullptr, {});
+    QProcess gsn;
+    gsn.start(gsnBinary(), {"sample", "--model", QString::fromStdString(model), "--chains", "1", "--steps", "1", "--init",
+                            "test:1", "--data", "mnist-test", "--clamp", mask, "--out", QString::fromStdString(tmpFile("mask-out.png")), "--quiet"});
+    QVERIFY2(gsn.waitForStarted(), qPrintable("cannot start " + gsnBinary()));
+    QVERIFY2(gsn.waitForFinished(60000), "gsn sample did not finish");
+    QCOMPARE(gsn.exitStatus(), QProcess::NormalExit);
+    QCOMPARE(gsn.exitCode(), 1);
+    QString err = QString::fromUtf8(gsn.readAllStandardError());
+    // Qt's own note about the runtime folder is not about the file.
+    err.remove(QRegularExpression("^QStandardPaths: [^\n]*\n", QRegularExpression::MultilineOption));
+    QVERIFY2(err.count('\n') == 1 && err.startsWith("gsn sample: error: " + mask + ": mask: "), qPrintable(err));
+    QVERIFY2(err.contains(expected), qPrintable(err));
+}
+
+// Issue 12, found item 6: `gsn info` describes the files the project writes, not only datasets.
+void TestDatasets::cliInfoProjectFiles_data()
+{
+    QTest::addColumn<QString>("file");
+    QTest::addColumn<QString>("kind");
+    const std::vector<float> v(2 * 3 * 2 * 2, 0.5f);
+    gsn::writeNpy(tmpFile("recording.npy"), v.data(), {2, 3, 2, 2});
+    QTest::newRow("chain recording (gsn sample --out FILE.npy)") << QString::fromStdString(tmpFile("recording.npy"))
+                                                                 << "kind: chain recording (.npy, [chains, steps, height, width]";
+    gsn::writeNpy(tmpFile("ll.npy"), v.data(), {5});
+    QTest::newRow("values (gsn eval --save-ll)") << QString::fromStdString(tmpFile("ll.npy")) << "kind: values (.npy, one dimension";
+    gsn::saveCheckpoint(tmpFile("info-model.safetensors"), *gsn::createModel({{"kind", "dae"}, {"sizes", {4, 3}}}, 1), nullptr, {});
+    QTest::newRow("checkpoint") << QString::fromStdString(tmpFile("info-model.safetensors")) << "kind: checkpoint (safetensors";
+}
+
+void TestDatasets::cliInfoProjectFiles()
+{
+    QFETCH(QString, file);
+    QFETCH(QString, kind);
+    QProcess gsn;
+    gsn.start(gsnBinary(), {"info", file});
+    QVERIFY2(gsn.waitForStarted(), qPrintable("cannot start " + gsnBinary()));
+    QVERIFY2(gsn.waitForFinished(60000), "gsn info did not finish");
+    const QString out = QString::fromUtf8(gsn.readAllStandardOutput());
+    QVERIFY2(gsn.exitStatus() == QProcess::NormalExit && gsn.exitCode() == 0,
+             qPrintable(QString::fromUtf8(gsn.readAllStandardError())));
+    QVERIFY2(out.contains(kind), qPrintable(out));
 }
 
 void TestDatasets::cliInfo_data()
