@@ -234,6 +234,7 @@ private slots:
     void cliBrokenMaskIsOneLine();
     void cliInfoProjectFiles_data();
     void cliInfoProjectFiles();
+    void cliEvalSamplesWrongWidth();
 
     void cliInfo_data();
     void cliInfo();
@@ -883,6 +884,23 @@ void TestDatasets::cliInfoProjectFiles()
     QVERIFY2(gsn.exitStatus() == QProcess::NormalExit && gsn.exitCode() == 0,
              qPrintable(QString::fromUtf8(gsn.readAllStandardError())));
     QVERIFY2(out.contains(kind), qPrintable(out));
+}
+
+// Issue 12, found item 5: `gsn eval --samples` with rows of the wrong width names the file.
+void TestDatasets::cliEvalSamplesWrongWidth()
+{
+    const std::vector<float> v(10 * 5 * 5, 0.5f);
+    const std::string path = tmpFile("eval-5x5.npy");
+    gsn::writeNpy(path, v.data(), {10, 5, 5});
+    QProcess gsn;
+    gsn.start(gsnBinary(), {"eval", "--samples", QString::fromStdString(path), "--n", "10"});
+    QVERIFY2(gsn.waitForStarted(), qPrintable("cannot start " + gsnBinary()));
+    QVERIFY2(gsn.waitForFinished(120000), "gsn eval did not finish");
+    QCOMPARE(gsn.exitCode(), 1);
+    const QString err = QString::fromUtf8(gsn.readAllStandardError());
+    QVERIFY2(err.contains(QString::fromStdString(path) +
+                          ": shape: expected rows of 784 pixels like the test set (mnist-test), got 25 values per row"),
+             qPrintable(err));
 }
 
 void TestDatasets::cliInfo_data()
