@@ -235,8 +235,12 @@ NpyArray readNpy(const std::string& path, bool allowNonFinite)
             // A finite double beyond float32's range would silently become infinity (UB in C++).
             if (std::isfinite(v) && std::fabs(v) > double(std::numeric_limits<float>::max())) {
                 if (!allowNonFinite)
+                {
+                    char text[32];
+                    std::snprintf(text, sizeof text, "%g", v);
                     fail(path, "data", "expected values in float32's range (|x| <= 3.4028235e38), got " +
-                                           std::to_string(v) + " at element " + std::to_string(i));
+                                           std::string(text) + " at element " + std::to_string(i));
+                }
                 v = v > 0 ? HUGE_VAL : -HUGE_VAL;
             }
             out.values[size_t(i)] = float(v);
