@@ -14,6 +14,7 @@
 #include "evalprotocol.h"
 #include "npy.h"
 #include "parzen.h"
+#include "sizecheck.h"
 
 #include <nlohmann/json.hpp>
 
@@ -21,6 +22,7 @@
 #include <chrono>
 #include <cmath>
 #include <cstdio>
+#include <limits>
 #include <memory>
 #include <sstream>
 #include <string>
@@ -48,10 +50,10 @@ Matrix samplesFromNpy(const std::string& path)
     if (a.shape.size() < 2)
         fail(path, "shape", "expected [M, d] or [..., h, w], got " + std::to_string(a.shape.size()) + " dimension(s)");
     // The header's dimensions are the file's word: multiply them checked (issue 12: an overflow here was UB).
-    std::int64_t d = a.shape.back();
-    if (a.shape.size() > 2 && __builtin_mul_overflow(a.shape[a.shape.size() - 2], a.shape.back(), &d))
-        fail(path, "shape", "expected an image size h x w that fits in 64 bits, got " +
-                                std::to_string(a.shape[a.shape.size() - 2]) + " x " + std::to_string(a.shape.back()));
+    // readNpy checked the whole product against the file, so h x w of a non-empty array fits in its values.
+    const std::vector<std::int64_t> image(a.shape.end() - (a.shape.size() > 2 ? 2 : 1), a.shape.end());
+    const auto d = static_cast<std::int64_t>(
+        checkedProduct(image, std::uint64_t(std::numeric_limits<std::int64_t>::max()), path, "shape", "values per row"));
     if (d <= 0 || a.values.empty())
         fail(path, "shape", "expected a non-empty array");
     const std::int64_t rows = static_cast<std::int64_t>(a.values.size()) / d;
@@ -163,6 +165,10 @@ int eval(const Args& args)
         options.init = ChainInit::fromRow(test, static_cast<Eigen::Index>(index));
     }
     const Matrix valid = loadDataset(cli.get("valid", "mnist-valid")).pixels;
+    if (cli.has("samples") && given.cols() != test.cols())
+        fail(cli.get("samples"), "shape",
+             "expected rows of " + std::to_string(test.cols()) + " pixels like the test set (" + testSpec + "), got " +
+                 std::to_string(given.cols()) + " values per row");
     options.validationRows = std::min<long long>(options.validationRows, valid.rows());  // a smaller --valid set is used whole
 
     if (cli.has("grid"))

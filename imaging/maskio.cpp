@@ -1,6 +1,7 @@
 #include "maskio.h"
 
 #include "error.h"
+#include "imagedecode.h"
 
 #include <QFileInfo>
 #include <QImageReader>
@@ -12,16 +13,7 @@ namespace gsn {
 
 QImage readMaskImage(const QString& path)
 {
-    const std::string where = path.toStdString();
-    if (!QFileInfo::exists(path))
-        fail(where, "mask", "expected an existing PNG file, found nothing there");
-    QImageReader reader(path);
-    reader.setDecideFormatFromContent(true);
-    QImage image = reader.read();
-    if (image.isNull())
-        fail(where, "mask", "expected a PNG image (1-bit or 8-bit), but the file is not an image (" +
-                                reader.errorString().toStdString() + ")");
-    return image;
+    return decodeImageFile(path, "mask", "a PNG image (1-bit or 8-bit)");
 }
 
 ClampMask maskFromImage(const QImage& image, int width, int height, bool scale, const QString& where)

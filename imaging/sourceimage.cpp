@@ -2,6 +2,7 @@
 
 #include "error.h"
 #include "greyimage.h"
+#include "imagedecode.h"
 
 #include <QFileInfo>
 #include <QImageReader>
@@ -15,16 +16,7 @@ namespace {
 
 QImage readImageFile(const QString& path)
 {
-    const std::string where = path.toStdString();
-    if (!QFileInfo::exists(path))
-        fail(where, "image", "expected an existing PNG or JPEG file, found nothing there");
-    QImageReader reader(path);
-    reader.setDecideFormatFromContent(true);
-    QImage image = reader.read();
-    if (image.isNull())
-        fail(where, "image", "expected a PNG or JPEG image, but the file is not an image (" +
-                                 reader.errorString().toStdString() + ")");
-    return image;
+    return decodeImageFile(path, "image", "a PNG or JPEG image");
 }
 
 std::string sizeText(int w, int h)

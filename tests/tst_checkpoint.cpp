@@ -324,7 +324,7 @@ private slots:
         QTest::newRow("config not JSON") << "config-text" << "__metadata__.config: expected a JSON-encoded object";
         QTest::newRow("unknown model kind") << "config-kind" << "__metadata__.config: model config: kind: expected";
         QTest::newRow("sizes disagree with config") << "sizes" << "__metadata__.sizes: expected [4,6]";
-        QTest::newRow("wrong dtype") << "dtype" << "W0.dtype: expected \"F32\", got \"F16\"";
+        QTest::newRow("wrong dtype") << "dtype" << "W0.dtype: expected \"F32\", got 'F16'";
         QTest::newRow("wrong shape") << "shape" << "W0.shape: expected [4, 6] for the tiny-dae model, got [6,4]";
         QTest::newRow("shape and size disagree") << "shape-size" << "b0.data_offsets: expected 20 bytes for shape [1,5], got 16";
         QTest::newRow("shape not integers") << "shape-negative" << "W0.shape: expected an array of non-negative";
@@ -335,7 +335,7 @@ private slots:
         QTest::newRow("missing momentum") << "missing-momentum" << "momentum.b1: expected the tensor to be present";
         QTest::newRow("NaN in weights") << "nan" << "W0: expected finite values, got nan";
         QTest::newRow("Inf in momentum") << "inf-momentum" << "momentum.W0: expected finite values, got inf";
-        QTest::newRow("momentum out of range") << "momentum-value" << "__metadata__.training: expected";
+        QTest::newRow("momentum out of range") << "momentum-value" << "__metadata__.training.momentum: expected a finite number in [0, ";
         QTest::newRow("epoch not a number") << "epoch-text" << "__metadata__.epoch: expected an integer";
         QTest::newRow("width 0") << "width=0" << "__metadata__.width: expected an integer in [1, 65536]";
         QTest::newRow("width negative") << "width=-2" << "__metadata__.width: expected an integer in [1, 65536]";
@@ -347,6 +347,45 @@ private slots:
         QTest::newRow("width x height != n_visible") << "width=4" << "__metadata__.width: expected width x height = n_visible (4, from sizes), got 4x2 = 8";
         QTest::newRow("width without height") << "no-height" << "__metadata__.height: expected the key to be present (width and height are stored together; width is)";
         QTest::newRow("height without width") << "no-width" << "__metadata__.width: expected the key to be present";
+        // Issue 12, found item 3: wrongly typed metadata fields were internal errors (exit 3).
+        const char* examples = "__metadata__.dataset.examples: expected an integer in [0, 1099511627776], got ";
+        QTest::newRow("dataset.examples a string") << "set:dataset.examples=\"x\"" << (std::string(examples) + "\"x\"").c_str();
+        QTest::newRow("dataset.examples an object") << "set:dataset.examples={}" << (std::string(examples) + "{}").c_str();
+        QTest::newRow("dataset.examples null") << "set:dataset.examples=null" << (std::string(examples) + "null").c_str();
+        QTest::newRow("dataset.examples 1e300") << "set:dataset.examples=1e300" << (std::string(examples) + "1e+300").c_str();
+        QTest::newRow("dataset.examples 64.0") << "set:dataset.examples=64.0" << (std::string(examples) + "64.0").c_str();
+        QTest::newRow("dataset.examples negative") << "set:dataset.examples=-1" << (std::string(examples) + "-1").c_str();
+        QTest::newRow("dataset.hash a number") << "set:dataset.hash=5" << "__metadata__.dataset.hash: expected a string, got 5";
+        QTest::newRow("dataset.name an array") << "set:dataset.name=[1]" << "__metadata__.dataset.name: expected a string, got [1]";
+        QTest::newRow("dataset.trainset an object") << "set:dataset.trainset={}" << "__metadata__.dataset.trainset: expected a string, got {}";
+        QTest::newRow("dataset not an object") << "raw:dataset=[1,2]" << "__metadata__.dataset: expected a JSON-encoded object";
+        QTest::newRow("training.target_epochs [1]") << "set:training.target_epochs=[1]"
+                                                    << "__metadata__.training.target_epochs: expected an integer in [0, 1000000], got [1]";
+        QTest::newRow("training.target_epochs {}") << "set:training.target_epochs={}"
+                                                   << "__metadata__.training.target_epochs: expected an integer in [0, 1000000], got {}";
+        QTest::newRow("training.batch_size 2.5") << "set:training.batch_size=2.5"
+                                                 << "__metadata__.training.batch_size: expected an integer in [1, 1000000000], got 2.5";
+        QTest::newRow("training.epoch_examples 1e300") << "set:training.epoch_examples=1e300"
+                                                       << "__metadata__.training.epoch_examples: expected an integer";
+        QTest::newRow("training.learning_rate a string") << "set:training.learning_rate=\"0.1\""
+                                                         << "__metadata__.training.learning_rate: expected a finite number";
+        // Issue 12, found item 7: sizes as a string of floats is not silently read as integers.
+        QTest::newRow("sizes a string of floats") << "raw:sizes=\"[784.0,20,20]\""
+                                                  << "__metadata__.sizes: expected a JSON-encoded array";
+        QTest::newRow("sizes floats") << "raw:sizes=[4.0,6]" << "__metadata__.sizes: expected 2 to 8 integers in [1, 100000] in a JSON array, got [4.0,6]";
+        // Issue 12, found item 4: the layer sizes must fit the stored tensors before any model is built.
+        QTest::newRow("sizes claim more than stored") << "raw:sizes=[784,8000]"
+                                                      << "__metadata__.sizes: expected layer sizes whose weights fit the stored tensors: [784,8000] needs at least 6272000 weights, the file stores 68 floats";
+        QTest::newRow("config.sizes claim more than stored") << "set:config.sizes=[784,8000]"
+                                                             << "__metadata__.config.sizes: expected layer sizes whose weights fit the stored tensors";
+        QTest::newRow("config.sizes beyond the cap") << "set:config.sizes=[784,100000,100000]"
+                                                     << "__metadata__.config.sizes: expected at most 200000000 weights";
+        // Issue 12, found item 7: duplicate keys and a byte-order mark are refused, not resolved silently.
+        QTest::newRow("duplicate key in the header") << "text:dup-key" << "__metadata__.kind: expected each key once in its object";
+        QTest::newRow("duplicate tensor") << "text:dup-tensor" << "W0: expected each key once in its object";
+        QTest::newRow("duplicate key in a metadata string") << "raw:dataset={\"name\":\"a\",\"name\":\"b\"}"
+                                                            << "__metadata__.dataset.name: expected each key once";
+        QTest::newRow("byte-order mark before the header") << "text:bom" << "header: expected JSON starting with '{'";
     }
 
     void corruptionIsRefused()
@@ -413,8 +452,38 @@ private slots:
             else if (m == "width-number") header["__metadata__"]["width"] = 2;
             else if (m == "no-height") header["__metadata__"].erase("height");
             else if (m == "no-width") header["__metadata__"].erase("width");
-            else QFAIL(("unknown mutation " + m).c_str());
+            else if (m.rfind("set:", 0) == 0) {
+                // set:<metadata key>.<field>=<JSON>: patch one field of a JSON-encoded metadata value.
+                const std::size_t dot = m.find('.'), eq = m.find('=');
+                const std::string key = m.substr(4, dot - 4), field = m.substr(dot + 1, eq - dot - 1);
+                json v = json::parse(header["__metadata__"][key].get<std::string>());
+                v[field] = json::parse(m.substr(eq + 1));
+                header["__metadata__"][key] = v.dump();
+            } else if (m.rfind("raw:", 0) == 0) {
+                // raw:<metadata key>=<text>: the metadata string itself.
+                const std::size_t eq = m.find('=');
+                header["__metadata__"][m.substr(4, eq - 4)] = m.substr(eq + 1);
+            } else if (m.rfind("text:", 0) != 0)
+                QFAIL(("unknown mutation " + m).c_str());
             bytes = join(header, data);
+            if (m.rfind("text:", 0) == 0) {
+                // Edits of the header text that a JSON value cannot express.
+                std::uint64_t n = 0;
+                for (int i = 0; i < 8; ++i)
+                    n |= std::uint64_t(static_cast<unsigned char>(bytes[std::size_t(i)])) << (8 * i);
+                std::string text = bytes.substr(8, n);
+                if (m == "text:dup-key")
+                    text.replace(text.find("\"__metadata__\":{"), 16, "\"__metadata__\":{\"kind\":\"rbm\",");
+                else if (m == "text:dup-tensor")
+                    text.insert(1, "\"W0\":" + header["W0"].dump() + ",");
+                else if (m == "text:bom")
+                    text.insert(0, "\xEF\xBB\xBF");
+                else
+                    QFAIL(("unknown mutation " + m).c_str());
+                bytes.resize(8);
+                setLength(bytes, text.size());
+                bytes += text + data;
+            }
         }
         const std::string bad = tempDir() + "/bad-" + m + ".safetensors";
         writeBytes(bad, bytes);
@@ -516,6 +585,121 @@ private slots:
             QVERIFY2(m.size() < path.size() + 200, m.c_str());
             QVERIFY2(m.find("__metadata__.epoch: expected a string, got an array [7,7,") != std::string::npos, m.c_str());
             QVERIFY2(m.find("(200001 characters)") != std::string::npos, m.c_str());
+        }
+    }
+
+    // Fields that the registry's own model kinds read (tiny-dae reads none of them): a real dae and gsn2
+    // checkpoint, saved by the engine and patched. Issue 12, found items 3 and 4.
+    void realModelConfigIsChecked_data()
+    {
+        QTest::addColumn<QString>("kind");
+        QTest::addColumn<QString>("field");
+        QTest::addColumn<QString>("value");
+        QTest::addColumn<QString>("expected");
+        QTest::newRow("dae walkback_mode 0.5") << "dae" << "walkback_mode" << "0.5"
+                                               << "__metadata__.config: model config: walkback_mode: expected \"fixed\" or \"geometric\", got 0.5";
+        QTest::newRow("dae corruption.type 5") << "dae" << "corruption" << R"({"type":5,"level":0.1})"
+                                               << "__metadata__.config: model config: corruption.type: expected salt-and-pepper, gaussian, masking or none, got 5";
+        // A 68 KB gsn2 file whose config and sizes claim [784, 20000, 20000] (415 M weights): refused by
+        // the cap before any model is built (it used to allocate 1.65 GB first).
+        QTest::newRow("gsn2 claims 784-20000-20000") << "gsn2" << "sizes" << "[784,20000,20000]"
+                                                     << "__metadata__.sizes: expected at most 200000000 weights";
+        // Under the cap but far more than the file stores: refused by the tensor table, not by memory.
+        QTest::newRow("gsn2 claims 784-8000-8000") << "gsn2" << "sizes" << "[784,8000,8000]"
+                                                   << "__metadata__.sizes: expected layer sizes whose weights fit the stored tensors: [784,8000,8000] needs at least 70272000 weights";
+    }
+
+    void realModelConfigIsChecked()
+    {
+        QFETCH(QString, kind);
+        QFETCH(QString, field);
+        QFETCH(QString, value);
+        QFETCH(QString, expected);
+        const json sizes = kind == "dae" ? json{16, 8} : json{64, 64, 64};
+        const std::unique_ptr<Model> model = createModel({{"kind", kind.toStdString()}, {"sizes", sizes}}, 1);
+        const std::string good = tempDir() + "/real-" + kind.toStdString() + ".safetensors";
+        saveCheckpoint(good, *model, nullptr, {});
+        auto [header, data] = split(readBytes(good));
+        json config = json::parse(header["__metadata__"]["config"].get<std::string>());
+        config[field.toStdString()] = json::parse(value.toStdString());
+        header["__metadata__"]["config"] = config.dump();
+        if (field == "sizes")
+            header["__metadata__"]["sizes"] = value.toStdString();
+        const std::string bad = tempDir() + "/real-bad.safetensors";
+        writeBytes(bad, join(header, data));
+        QVERIFY(std::filesystem::file_size(bad) < 70 * 1024);
+        try {
+            loadCheckpoint(bad);
+            QFAIL("the patched checkpoint was accepted");
+        } catch (const Error& e) {
+            const std::string what = e.what();
+            QVERIFY2(what.rfind(bad + ": ", 0) == 0, what.c_str());
+            QVERIFY2(what.find(expected.toStdString()) != std::string::npos, ("got: " + what).c_str());
+        }
+    }
+
+    // Issue 12, found item 5: values from the file are quoted cut to a sane length, with raw bytes escaped.
+    void messagesStayShort_data()
+    {
+        QTest::addColumn<QString>("mutation");
+        QTest::addColumn<QString>("expected");
+        QTest::newRow("20 MB dtype") << "dtype" << "W0.dtype: expected \"F32\", got 'FFFFFFFF";
+        QTest::newRow("1 MB tensor name") << "name" << "... (1000000 bytes).dtype";
+        QTest::newRow("1 MB kind") << "kind" << "__metadata__.kind: expected \"tiny-dae\" (the config's kind), got 'kkkk";
+        QTest::newRow("shape of 5000 ones") << "shape" << "W0.shape: expected at most 8 dimensions, got 5000";
+        QTest::newRow("non-ASCII dtype") << "dtype-bytes" << "got '\\xC3\\xBFF32'";
+        QTest::newRow("non-ASCII format version") << "version-bytes" << "got '\\xC3\\xBF1'";
+        QTest::newRow("raw 0xFF in the header") << "raw-ff" << "header: expected valid JSON";
+    }
+
+    void messagesStayShort()
+    {
+        QFETCH(QString, mutation);
+        QFETCH(QString, expected);
+        Fixture f;
+        const std::string good = tempDir() + "/good.safetensors";
+        saveCheckpoint(good, *f.model, &f.state, f.info);
+        auto [header, data] = split(readBytes(good));
+        const std::string m = mutation.toStdString();
+        if (m == "dtype")
+            header["W0"]["dtype"] = std::string(20'000'000, 'F');
+        else if (m == "name") {
+            header[std::string(1'000'000, 'n')] = {{"dtype", "F16"}, {"shape", {0}}, {"data_offsets", {0, 0}}};
+        } else if (m == "kind")
+            header["__metadata__"]["kind"] = std::string(1'000'000, 'k');
+        else if (m == "shape") {
+            json shape = json::array({4, 6});
+            for (int i = 0; i < 4998; ++i)
+                shape.push_back(1);
+            header["W0"]["shape"] = shape;
+        } else if (m == "dtype-bytes")
+            header["W0"]["dtype"] = "\xFF\xFE" "F32";
+        else if (m == "version-bytes")
+            header["__metadata__"]["format_version"] = "\xFF" "1";
+        const std::string bad = tempDir() + "/long-" + m + ".safetensors";
+        // dump() refuses invalid UTF-8 unless told how to write it: write the raw bytes, as a hostile file would.
+        const std::string text = header.dump(-1, ' ', false, json::error_handler_t::ignore);
+        std::string bytes(8, '\0');
+        setLength(bytes, text.size());
+        if (m.find("bytes") != std::string::npos) {
+            std::string raw = text;
+            for (const char* from : {"\\u00ff\\u00fe", "\\u00ff"}) {
+                (void)from;
+            }
+            bytes += raw + data;
+        } else {
+            bytes += text + data;
+        }
+        writeBytes(bad, bytes);
+        try {
+            loadCheckpoint(bad, test::TinyDae::create);
+            QFAIL("the corrupt checkpoint was accepted");
+        } catch (const Error& e) {
+            const std::string what = e.what();
+            QVERIFY2(what.size() < bad.size() + 300, (std::to_string(what.size()) + " characters: " + what.substr(0, 400)).c_str());
+            QVERIFY2(what.find(expected.toStdString()) != std::string::npos, ("got: " + what).c_str());
+            for (const char c : what)
+                QVERIFY2(static_cast<unsigned char>(c) >= 0x20 && static_cast<unsigned char>(c) < 0x7F, what.c_str());
         }
     }
 

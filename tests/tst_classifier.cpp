@@ -9,6 +9,7 @@
 #include "safetensors.h"
 #include "testsupport.h"
 
+#include <QProcess>
 #include <QTest>
 
 #include <cmath>
@@ -125,6 +126,31 @@ private slots:
         const double accuracy = classifierAccuracy(c, test::cachedDataset("mnist-test"));
         QVERIFY2(accuracy >= 0.98, qPrintable(QString::number(accuracy)));
         QCOMPARE(c.info.value("test_accuracy", 0.0), accuracy); // what the file says is what it does
+    }
+
+    // Issue 12, found item 6: `gsn info` describes the project's own classifier file (it was refused as a
+    // checkpoint without __metadata__.kind), and still describes checkpoints.
+    void infoDescribesClassifierFiles()
+    {
+        const std::string path = std::string(GSN_SOURCE_DIR) + "/resources/mnist-classifier.safetensors";
+        QVERIFY(isClassifierFile(path));
+        const std::string info = classifierInfo(path);
+        QVERIFY2(info.find("kind: classifier (safetensors, format 1)\n") != std::string::npos, info.c_str());
+        QVERIFY2(info.find("image shape: 28x28\n") != std::string::npos, info.c_str());
+        QVERIFY2(info.find("layers: 784-") != std::string::npos, info.c_str());
+
+        // The command itself, when the test runs from a build tree (GSN_BINARY_DIR set by CTest).
+        const QByteArray binaryDir = qgetenv("GSN_BINARY_DIR");
+        if (binaryDir.isEmpty())
+            return;
+        QProcess gsn;
+        gsn.start(QString::fromLocal8Bit(binaryDir) + "/app/gsn", {"info", QString::fromStdString(path)});
+        QVERIFY(gsn.waitForFinished(60000));
+        const QString out = QString::fromUtf8(gsn.readAllStandardOutput());
+        QVERIFY2(gsn.exitStatus() == QProcess::NormalExit && gsn.exitCode() == 0,
+                 qPrintable(QString::fromUtf8(gsn.readAllStandardError())));
+        QVERIFY2(out.contains("kind: classifier") && out.contains("layers: 784-"),
+                 qPrintable(out));
     }
 
     void refusesBadInput()

@@ -2,6 +2,7 @@
 // the real MNIST / Fashion-MNIST / LFW files, .mat files written here with libmatio in the three
 // layouts (TFD, Olivetti, Frey), and broken files written here for every kind of bad input.
 
+#include "checkpoint.h"
 #include "datasets.h"
 #include "error.h"
 #include "idx.h"
@@ -12,6 +13,7 @@
 #include <QtCore/QElapsedTimer>
 #include <QtCore/QFile>
 #include <QtCore/QProcess>
+#include <QtCore/QRegularExpression>
 #include <QtTest/QtTest>
 
 #include <matio.h>
@@ -227,6 +229,12 @@ private slots:
 
     void badInput_data();
     void badInput();
+    void npyEmptyHugeShape();
+    void cliBrokenMaskIsOneLine_data();
+    void cliBrokenMaskIsOneLine();
+    void cliInfoProjectFiles_data();
+    void cliInfoProjectFiles();
+    void cliEvalSamplesWrongWidth();
 
     void cliInfo_data();
     void cliInfo();
@@ -571,7 +579,8 @@ void TestDatasets::badInput_data()
     writeBytes(tmpFile("empty-images-idx3-ubyte"), {});
     row("idx empty file", tmpFile("empty-images-idx3-ubyte"), "magic", "truncated");
     writeBytes(tmpFile("overflow-images-idx3-ubyte"), idxBytes({0xFFFFFFFFu, 0xFFFFFFFFu, 0xFFFFFFFFu}, good));
-    row("idx dims overflow", tmpFile("overflow-images-idx3-ubyte"), "dimensions", "overflows");
+    row("idx dims overflow", tmpFile("overflow-images-idx3-ubyte"), "dimensions",
+        "expected at most 4294967296 bytes of values, the sizes 4294967295 x 4294967295 x 4294967295 need more");
     writeBytes(tmpFile("huge-images-idx3-ubyte"), idxBytes({1000000, 28, 28}, std::vector<uint8_t>(784)));
     row("idx dims exceed file", tmpFile("huge-images-idx3-ubyte"), "dimensions", "imply a file of 784000016 bytes, got 800");
     writeBytes(tmpFile("zero-images-idx3-ubyte"), idxBytes({3, 0, 28}, {}));
@@ -585,6 +594,24 @@ void TestDatasets::badInput_data()
     }
     writeGzip(tmpFile("gzhuge-images-idx3-ubyte.gz"), idxBytes({60000, 28, 28}, std::vector<uint8_t>(784)));
     row("idx gzip dims exceed data", tmpFile("gzhuge-images-idx3-ubyte.gz"), "dimensions", "gzip trailer says 800");
+    {
+        // Issue 12, found item 4: a small gzip file whose header and trailer agree on ~1 GB. Deflate cannot
+        // expand more than 1032:1, so the claim is refused before anything is decompressed or allocated.
+        // 600 KB of incompressible bytes, so the stream's own length check is not reached while the
+        // header is read: it is the ratio rule that refuses.
+        std::vector<uint8_t> noise(600 * 1024);
+        uint32_t lcg = 12345;
+        for (uint8_t& x : noise)
+            x = uint8_t((lcg = lcg * 1664525u + 1013904223u) >> 24);
+        writeGzip(tmpFile("gzratio-images-idx3-ubyte.gz"), idxBytes({1000, 1000, 1000}, noise));
+        std::vector<uint8_t> b = readBytes(tmpFile("gzratio-images-idx3-ubyte.gz"));
+        const uint32_t claim = 1000u * 1000u * 1000u + 16u;
+        for (int i = 0; i < 4; ++i)
+            b[b.size() - 4 + size_t(i)] = uint8_t(claim >> (8 * i));
+        writeBytes(tmpFile("gzratio-images-idx3-ubyte.gz"), b);
+        row("idx gzip claim beyond the deflate ratio", tmpFile("gzratio-images-idx3-ubyte.gz"), "dimensions",
+            "need 1000000000 bytes, more than a");
+    }
     {
         writeGzip(tmpFile("gzcrc-images-idx3-ubyte.gz"), good);
         std::vector<uint8_t> b = readBytes(tmpFile("gzcrc-images-idx3-ubyte.gz"));
@@ -648,13 +675,38 @@ void TestDatasets::badInput_data()
         writeBytes(tmpFile("range.npy"), npyBytes("{'descr': '<f8', 'fortran_order': False, " + shape, doublesAsBytes(v)));
         row("npy values out of range", tmpFile("range.npy"), "data", "expected pixel values in [0, 1] or [0, 255], got [-2, 0.25]");
     }
+    // Issue 12, found item 7: 'fortran_order': 'False' (a string) is refused, not read as False.
+    writeBytes(tmpFile("fortranstring.npy"), npyBytes("{'descr': '<f8', 'fortran_order': 'False', " + shape, f8));
+    row("npy fortran_order a string", tmpFile("fortranstring.npy"), "fortran_order",
+        "expected the literal False or True, got the string 'False'");
+    {
+        // Issue 12, found item 7: a float64 beyond float32's range is refused, not turned into infinity.
+        std::vector<double> v(24, 0.25);
+        v[5] = 1e300;
+        writeBytes(tmpFile("f8huge.npy"), npyBytes("{'descr': '<f8', 'fortran_order': False, " + shape, doublesAsBytes(v)));
+        row("npy float64 beyond float32", tmpFile("f8huge.npy"), "data", "expected values in float32's range");
+    }
+    {
+        // Issue 12, found item 2: (3037000500, 3037000500, 4) overflows int64 (3037000500^2 x 4 > 2^63).
+        writeBytes(tmpFile("overflow2.npy"),
+                   npyBytes("{'descr': '<f8', 'fortran_order': False, 'shape': (3037000500, 3037000500, 4), }", f8));
+        row("npy shape product overflows int64", tmpFile("overflow2.npy"), "shape", "needs more");
+    }
+    {
+        // Issue 12, found item 5: a long dtype with raw bytes is quoted cut and escaped.
+        std::string descr(600, 'x');
+        descr[1] = '\xFF';
+        writeBytes(tmpFile("longdtype.npy"), npyBytes("{'descr': '" + descr + "', 'fortran_order': False, " + shape, f8));
+        row("npy long dtype", tmpFile("longdtype.npy"), "dtype", "got 'x\\xFFxxxx");
+        row("npy long dtype is cut", tmpFile("longdtype.npy"), "dtype", "xxx'... (600 bytes)");
+    }
     writeBytes(tmpFile("rank4.npy"), npyBytes("{'descr': '<f8', 'fortran_order': False, 'shape': (1, 2, 3, 4), }", f8));
     row("npy 4-D", tmpFile("rank4.npy"), "shape", "expected (count, height, width)");
 
     // .mat
     writeMat(tmpFile("novar.mat"), {MatVar{"pictures", {2, 2}, {0, 1, 0, 1}, {}}}, MAT_FT_MAT5, MAT_COMPRESSION_NONE);
     row("mat without expected variable", tmpFile("novar.mat"), "variables",
-        "expected 'images' (TFD), 'faces' (Olivetti) or 'ff' (Frey), found pictures");
+        "expected 'images' (TFD), 'faces' (Olivetti) or 'ff' (Frey), found 'pictures'");
     writeMat(tmpFile("cut.mat"), olivettiVars(2), MAT_FT_MAT5, MAT_COMPRESSION_NONE);
     {
         std::vector<uint8_t> b = readBytes(tmpFile("cut.mat"));
@@ -725,6 +777,15 @@ void TestDatasets::badInput_data()
 
 void TestDatasets::badInput()
 {
+    // Every message is one short line of printable ASCII (issue 12, found item 5).
+    const auto shortAndPrintable = [](const std::string& message) {
+        if (message.size() > 600)
+            return false;
+        for (const char c : message)
+            if (static_cast<unsigned char>(c) < 0x20 || static_cast<unsigned char>(c) >= 0x7F)
+                return false;
+        return true;
+    };
     QFETCH(QString, file);
     QFETCH(QString, field);
     QFETCH(QString, expected);
@@ -737,6 +798,121 @@ void TestDatasets::badInput()
     QVERIFY2(message.find(field.toStdString()) != std::string::npos, message.c_str());
     QVERIFY2(message.find(expected.toStdString()) != std::string::npos, message.c_str());
     QVERIFY2(message.find('\n') == std::string::npos, message.c_str());
+    QVERIFY2(shortAndPrintable(message), message.substr(0, 700).c_str());
+}
+
+// Issue 12, found item 2: an empty array whose other dimensions multiply past int64 is a valid empty
+// array (UBSan saw a null pointer passed to memcpy and a signed overflow here).
+void TestDatasets::npyEmptyHugeShape()
+{
+    const std::string path = tmpFile("empty-huge.npy");
+    writeBytes(path, npyBytes("{'descr': '<f4', 'fortran_order': False, 'shape': (0, 3037000500, 3037000500), }", {}));
+    const gsn::NpyArray a = gsn::readNpy(path);
+    QCOMPARE(a.values.size(), size_t(0));
+    QCOMPARE(a.shape.size(), size_t(3));
+    QCOMPARE(a.shape[1], int64_t(3037000500));
+}
+
+namespace {
+
+// A PNG chunk: length, type, data, CRC (corrupted when `badCrc`).
+void pngChunk(std::vector<uint8_t>& out, const std::string& type, const std::vector<uint8_t>& data, bool badCrc = false)
+{
+    putBigEndian(out, uint32_t(data.size()));
+    std::vector<uint8_t> typed(type.begin(), type.end());
+    typed.insert(typed.end(), data.begin(), data.end());
+    out.insert(out.end(), typed.begin(), typed.end());
+    putBigEndian(out, uint32_t(crc32(0L, typed.data(), uInt(typed.size()))) ^ (badCrc ? 1u : 0u));
+}
+
+} // namespace
+
+// Issue 12, found item 5: a broken mask PNG is refused with one line, no libpng/Qt warning before it.
+void TestDatasets::cliBrokenMaskIsOneLine_data()
+{
+    QTest::addColumn<QString>("mask");
+    QTest::addColumn<QString>("expected");
+    const std::vector<uint8_t> signature = {0x89, 'P', 'N', 'G', '\r', '\n', 0x1A, '\n'};
+    const std::vector<uint8_t> ihdr = {0, 0, 0, 28, 0, 0, 0, 28, 8, 0, 0, 0, 0}; // 28 x 28, 8-bit grey
+    std::vector<uint8_t> b = signature;
+    pngChunk(b, "IHDR", ihdr);
+    pngChunk(b, std::string("pHY\x8C", 4), std::vector<uint8_t>(9));
+    writeBytes(tmpFile("mask-chunktype.png"), b);
+    QTest::newRow("invalid chunk type") << QString::fromStdString(tmpFile("mask-chunktype.png")) << "invalid chunk type 'pHY\\x8C'";
+    b = signature;
+    pngChunk(b, "IHDR", ihdr, true);
+    writeBytes(tmpFile("mask-crc.png"), b);
+    QTest::newRow("wrong CRC") << QString::fromStdString(tmpFile("mask-crc.png")) << "chunk IHDR at byte 8 has a wrong CRC";
+    b = signature;
+    pngChunk(b, "IHDR", ihdr);
+    writeBytes(tmpFile("mask-cut.png"), b);
+    QTest::newRow("no IEND") << QString::fromStdString(tmpFile("mask-cut.png")) << "(truncated)";
+}
+
+void TestDatasets::cliBrokenMaskIsOneLine()
+{
+    QFETCH(QString, mask);
+    QFETCH(QString, expected);
+    const std::string model = tmpFile("mask-model.safetensors");
+    gsn::saveCheckpoint(model, *gsn::createModel({{"kind", "dae"}, {"sizes", {784, 4}}}, 1), nullptr, {});
+    QProcess gsn;
+    gsn.start(gsnBinary(), {"sample", "--model", QString::fromStdString(model), "--chains", "1", "--steps", "1", "--init",
+                            "test:1", "--data", "mnist-test", "--clamp", mask, "--out", QString::fromStdString(tmpFile("mask-out.png")), "--quiet"});
+    QVERIFY2(gsn.waitForStarted(), qPrintable("cannot start " + gsnBinary()));
+    QVERIFY2(gsn.waitForFinished(60000), "gsn sample did not finish");
+    QCOMPARE(gsn.exitStatus(), QProcess::NormalExit);
+    QCOMPARE(gsn.exitCode(), 1);
+    QString err = QString::fromUtf8(gsn.readAllStandardError());
+    // Qt's own note about the runtime folder is not about the file.
+    err.remove(QRegularExpression("^QStandardPaths: [^\n]*\n", QRegularExpression::MultilineOption));
+    QVERIFY2(err.count('\n') == 1 && err.startsWith("gsn sample: error: " + mask + ": mask: "), qPrintable(err));
+    QVERIFY2(err.contains(expected), qPrintable(err));
+}
+
+// Issue 12, found item 6: `gsn info` describes the files the project writes, not only datasets.
+void TestDatasets::cliInfoProjectFiles_data()
+{
+    QTest::addColumn<QString>("file");
+    QTest::addColumn<QString>("kind");
+    const std::vector<float> v(2 * 3 * 2 * 2, 0.5f);
+    gsn::writeNpy(tmpFile("recording.npy"), v.data(), {2, 3, 2, 2});
+    QTest::newRow("chain recording (gsn sample --out FILE.npy)") << QString::fromStdString(tmpFile("recording.npy"))
+                                                                 << "kind: chain recording (.npy, [chains, steps, height, width]";
+    gsn::writeNpy(tmpFile("ll.npy"), v.data(), {5});
+    QTest::newRow("values (gsn eval --save-ll)") << QString::fromStdString(tmpFile("ll.npy")) << "kind: values (.npy, one dimension";
+    gsn::saveCheckpoint(tmpFile("info-model.safetensors"), *gsn::createModel({{"kind", "dae"}, {"sizes", {4, 3}}}, 1), nullptr, {});
+    QTest::newRow("checkpoint") << QString::fromStdString(tmpFile("info-model.safetensors")) << "kind: checkpoint (safetensors";
+}
+
+void TestDatasets::cliInfoProjectFiles()
+{
+    QFETCH(QString, file);
+    QFETCH(QString, kind);
+    QProcess gsn;
+    gsn.start(gsnBinary(), {"info", file});
+    QVERIFY2(gsn.waitForStarted(), qPrintable("cannot start " + gsnBinary()));
+    QVERIFY2(gsn.waitForFinished(60000), "gsn info did not finish");
+    const QString out = QString::fromUtf8(gsn.readAllStandardOutput());
+    QVERIFY2(gsn.exitStatus() == QProcess::NormalExit && gsn.exitCode() == 0,
+             qPrintable(QString::fromUtf8(gsn.readAllStandardError())));
+    QVERIFY2(out.contains(kind), qPrintable(out));
+}
+
+// Issue 12, found item 5: `gsn eval --samples` with rows of the wrong width names the file.
+void TestDatasets::cliEvalSamplesWrongWidth()
+{
+    const std::vector<float> v(10 * 5 * 5, 0.5f);
+    const std::string path = tmpFile("eval-5x5.npy");
+    gsn::writeNpy(path, v.data(), {10, 5, 5});
+    QProcess gsn;
+    gsn.start(gsnBinary(), {"eval", "--samples", QString::fromStdString(path), "--n", "10"});
+    QVERIFY2(gsn.waitForStarted(), qPrintable("cannot start " + gsnBinary()));
+    QVERIFY2(gsn.waitForFinished(120000), "gsn eval did not finish");
+    QCOMPARE(gsn.exitCode(), 1);
+    const QString err = QString::fromUtf8(gsn.readAllStandardError());
+    QVERIFY2(err.contains(QString::fromStdString(path) +
+                          ": shape: expected rows of 784 pixels like the test set (mnist-test), got 25 values per row"),
+             qPrintable(err));
 }
 
 void TestDatasets::cliInfo_data()

@@ -3,10 +3,13 @@
 
 #include "error.h"
 #include "jsonlimits.h"
+#include "sizecheck.h"
 
 #include <QtTest>
 
+#include <cstdint>
 #include <string>
+#include <vector>
 
 using namespace gsn;
 using nlohmann::json;
@@ -86,6 +89,59 @@ private slots:
             prefix += prefix.size() % 2 ? "1" : ",";
         QCOMPARE(m, "an array " + prefix + "... (10001 characters)");
         QVERIFY(describeJson(json(std::string(20000000, 'F'))).size() < 100);
+    }
+
+    // Issue 12, found item 7: duplicate keys and a byte-order mark are refused, naming the key.
+    void duplicateKeysAndBomAreRefused()
+    {
+        QVERIFY_THROWS_EXCEPTION(gsn::Error, gsn::parseJsonLimited(R"({"a":1,"a":2})", "f", ""));
+        try {
+            gsn::parseJsonLimited(R"({"x":{"k":1,"j":2,"k":3}})", "f.json", "meta");
+            QFAIL("duplicate key accepted");
+        } catch (const gsn::Error& e) {
+            QCOMPARE(std::string(e.what()),
+                     std::string("f.json: meta.x.k: expected each key once in its object, got it twice (which one counts is ambiguous)"));
+        }
+        // The same key in different objects, and in sibling objects of an array, is fine.
+        QCOMPARE(gsn::parseJsonLimited(R"({"a":{"k":1},"b":{"k":2},"c":[{"k":1},{"k":2}]})", "f", "")["b"]["k"], 2);
+        QVERIFY(!gsn::tryParseJsonLimited("\xEF\xBB\xBF{}", "f", ""));
+        try {
+            gsn::parseJsonLimited("\xEF\xBB\xBF{}", "f", "header");
+            QFAIL("BOM accepted");
+        } catch (const gsn::Error& e) {
+            QVERIFY2(std::string(e.what()).find("f: header: expected JSON starting with '{'") == 0, e.what());
+        }
+    }
+
+    // Issue 12, found item 5: user values in messages are cut and escaped.
+    void quoteValueCutsAndEscapes()
+    {
+        QCOMPARE(gsn::quoteValue("F32"), std::string("'F32'"));
+        QCOMPARE(gsn::quoteValue("a\xFF\n'b"), std::string("'a\\xFF\\n\\'b'"));
+        const std::string big(20'000'000, 'F');
+        QCOMPARE(gsn::quoteValue(big), "'" + std::string(64, 'F') + "'... (20000000 bytes)");
+        QCOMPARE(gsn::fieldName("W0"), std::string("W0"));
+        QCOMPARE(gsn::fieldName(std::string(100, 'n')), "'" + std::string(64, 'n') + "'... (100 bytes)");
+        QCOMPARE(gsn::fieldName("a b\x01"), std::string("'a b\\x01'"));
+    }
+
+    // Issue 12, found item 2: products of header sizes never overflow.
+    void checkedProductRefusesOverflow()
+    {
+        using V = std::vector<std::int64_t>;
+        QCOMPARE(gsn::productAtMost(V{3, 4, 5}, 60).value(), std::uint64_t(60));
+        QVERIFY(!gsn::productAtMost(V{3, 4, 5}, 59));
+        QVERIFY(!gsn::productAtMost(V{3037000500, 3037000500, 4}, std::uint64_t(INT64_MAX)));
+        QVERIFY(!gsn::productAtMost(V{4294967295, 4294967295, 4294967295, 4294967295}, UINT64_MAX));
+        QCOMPARE(gsn::productAtMost(V{3037000500, 3037000500, 0}, 1).value(), std::uint64_t(0)); // empty
+        QVERIFY(!gsn::productAtMost(V{-1, 2}, 100));
+        try {
+            gsn::checkedProduct(V{1000, 1000, 1000}, 1000, "f.idx", "dimensions", "bytes");
+            QFAIL("accepted");
+        } catch (const gsn::Error& e) {
+            QCOMPARE(std::string(e.what()),
+                     std::string("f.idx: dimensions: expected at most 1000 bytes, the sizes 1000 x 1000 x 1000 need more (corrupt header?)"));
+        }
     }
 };
 

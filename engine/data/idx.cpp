@@ -2,9 +2,11 @@
 
 #include "dataset.h"
 #include "error.h"
+#include "sizecheck.h"
 
 #include <zlib.h>
 
+#include <algorithm>
 #include <cstdio>
 #include <filesystem>
 #include <limits>
@@ -15,12 +17,19 @@ namespace gsn {
 
 namespace {
 
-// Deflate cannot expand data by more than about 1032:1; a header that claims more than that
-// from a small .gz file is corrupt, and we must not allocate what it claims.
+// The rule for a gzip'd IDX file (docs/robustness.md): the header's claim (4 + 4 x rank + the product of
+// the sizes, in bytes) must
+//   1. be at most kMaxPayload (a hard cap, raw files too),
+//   2. equal the gzip trailer's ISIZE (the uncompressed size mod 2^32),
+//   3. be at most kMaxDeflateRatio x the compressed file size: deflate cannot expand data by more than
+//      about 1032:1, so a claim beyond that is corrupt whatever the trailer says;
+// and decompression stops at the claim: the values buffer grows with the bytes actually decompressed
+// (kGzipChunk at a time), so a stream that ends early or is corrupt never costs the full claim.
 constexpr int64_t kMaxDeflateRatio = 1032;
-// No IDX array we can use is larger than this (MNIST train is 47 MB); the cap keeps a corrupt
-// header from asking for terabytes even when the file is huge.
-constexpr int64_t kMaxPayload = int64_t(1) << 34;
+// No IDX array we can use is larger than this (MNIST train is 47 MB; as float32 pixels a dataset takes 4x
+// its IDX size in memory); the cap keeps a corrupt header from asking for terabytes even when the file is huge.
+constexpr int64_t kMaxPayload = int64_t(1) << 32;
+constexpr int64_t kGzipChunk = int64_t(64) << 20;
 
 const char* typeName(int type)
 {
@@ -189,14 +198,10 @@ IdxArray readIdx(const std::string& path)
         const int64_t n = bigEndian32(dimBytes + 4 * d);
         if (n == 0)
             fail(path, "dimension " + std::to_string(d), "expected a size of at least 1, got 0");
-        // Each size is < 2^32, so checking against the cap before multiplying cannot overflow.
-        if (payload > kMaxPayload / n)
-            fail(path, "dimensions", "expected at most " + std::to_string(kMaxPayload) +
-                                         " values, the product of the sizes overflows it");
-        payload *= n;
         out.shape.push_back(n);
         shapeText += (d ? " x " : "") + std::to_string(n);
     }
+    payload = int64_t(checkedProduct(out.shape, uint64_t(kMaxPayload), path, "dimensions", "bytes of values"));
     const int64_t headerBytes = 4 + 4 * int64_t(rank);
     const int64_t total = headerBytes + payload;
 
@@ -205,7 +210,7 @@ IdxArray readIdx(const std::string& path)
             fail(path, "dimensions", "header sizes " + shapeText + " imply " + std::to_string(total) +
                                          " bytes uncompressed, but the gzip trailer says " +
                                          std::to_string(gzipSize) + " (file truncated or corrupt)");
-        if (payload > kMaxDeflateRatio * fileSize)
+        if (fileSize <= kMaxPayload / kMaxDeflateRatio && payload > kMaxDeflateRatio * fileSize)
             fail(path, "dimensions", "header sizes " + shapeText + " need " + std::to_string(payload) +
                                          " bytes, more than a " + std::to_string(fileSize) +
                                          "-byte gzip file can hold");
@@ -215,12 +220,28 @@ IdxArray readIdx(const std::string& path)
                                      (fileSize < total ? " (truncated)" : " (trailing bytes)"));
     }
 
-    out.values.reserve(size_t(payload));
-    adviseHugePages(out.values.data(), size_t(payload));
-    out.values.resize(size_t(payload));
-    readExactly(*src, out.values.data(), payload, path, "values",
-                "expected " + std::to_string(payload) + " bytes of values (" + shapeText + ")");
-    if (gzip) {
+    const std::string expected = "expected " + std::to_string(payload) + " bytes of values (" + shapeText + ")";
+    if (!gzip) {
+        // The file size was checked against the claim: allocate it at once.
+        out.values.reserve(size_t(payload));
+        adviseHugePages(out.values.data(), size_t(payload));
+        out.values.resize(size_t(payload));
+        readExactly(*src, out.values.data(), payload, path, "values", expected);
+    } else {
+        int64_t done = 0;
+        while (done < payload) {
+            const int64_t n = std::min(kGzipChunk, payload - done);
+            out.values.resize(size_t(done + n));
+            const int64_t got = src->read(out.values.data() + done, n);
+            if (got != n) {
+                const std::string why = src->problem();
+                if (!why.empty() && why != "unexpected end of file")
+                    fail(path, "gzip stream", "expected valid compressed data, got: " + why);
+                fail(path, "values", expected + ", got " + std::to_string(done + got) + " bytes (truncated)");
+            }
+            done += n;
+        }
+
         uint8_t extra;
         if (src->read(&extra, 1) != 0)
             fail(path, "values", "expected the data to end after " + std::to_string(payload) +

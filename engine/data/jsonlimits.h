@@ -15,7 +15,8 @@ inline constexpr int kMaxJsonDepth = 64;
 // Parses `text`, refusing nesting deeper than `maxDepth` levels while parsing (before any recursive structure
 // exists: nlohmann's copy, dump and comparison recurse). Throws gsn::Error "<path>: <field>: ..." when the
 // text is not valid JSON, or "<path>: <field>.<keys to the value>: JSON nested deeper than 64 levels"
-// (just the keys when `field` is empty).
+// (just the keys when `field` is empty). Also refuses a key given twice in one object (gsn::Error naming it)
+// and, as not JSON, text starting with a UTF-8 byte-order mark.
 nlohmann::json parseJsonLimited(const std::string& text, const std::string& path, const std::string& field,
                                 int maxDepth = kMaxJsonDepth);
 

@@ -1,6 +1,7 @@
 #include "matfile.h"
 
 #include "error.h"
+#include "sizecheck.h"
 
 #include <matio.h>
 
@@ -11,7 +12,9 @@
 #include <filesystem>
 #include <limits>
 #include <mutex>
+#include <optional>
 #include <type_traits>
+#include <vector>
 
 namespace gsn {
 
@@ -177,10 +180,7 @@ void withTypedData(const matvar_t* v, F&& f)
 
 std::string dimsText(const matvar_t* v)
 {
-    std::string s;
-    for (int i = 0; i < v->rank; ++i)
-        s += (i ? " x " : "") + std::to_string(v->dims[i]);
-    return s;
+    return dimensionsText(std::vector<size_t>(v->dims, v->dims + std::max(v->rank, 0)));
 }
 
 std::string formatValue(double v)
@@ -194,17 +194,16 @@ std::string formatValue(double v)
 // fileSize bytes can hold (1 byte per element stored plainly, 1032x that when deflated).
 int64_t checkedCount(const std::string& path, const matvar_t* info, int64_t fileSize, bool mayBeCompressed)
 {
-    int64_t n = 1;
-    const int64_t cap = fileSize * (mayBeCompressed ? kMaxDeflateRatio : 1);
-    for (int i = 0; i < info->rank; ++i) {
-        const uint64_t d = info->dims[i];
-        if (d != 0 && uint64_t(n) > uint64_t(cap) / d)
-            fail(path, std::string("variable '") + info->name + "'",
-                 "size " + dimsText(info) + " is more than a " + std::to_string(fileSize) +
-                     "-byte file can hold (corrupt header)");
-        n *= int64_t(d);
-    }
-    return n;
+    const uint64_t ratio = mayBeCompressed ? uint64_t(kMaxDeflateRatio) : 1;
+    const uint64_t cap = uint64_t(fileSize) > std::numeric_limits<uint64_t>::max() / ratio
+                             ? std::numeric_limits<uint64_t>::max()
+                             : uint64_t(fileSize) * ratio;
+    const std::optional<uint64_t> n =
+        productAtMost(std::vector<uint64_t>(info->dims, info->dims + std::max(info->rank, 0)), std::min<uint64_t>(cap, INT64_MAX));
+    if (!n)
+        fail(path, "variable " + quoteValue(info->name ? info->name : "?"),
+             "size " + dimsText(info) + " is more than a " + std::to_string(fileSize) + "-byte file can hold (corrupt header)");
+    return int64_t(*n);
 }
 
 // Reads a whole (small) numeric variable as doubles, column-major; empty when absent.
@@ -290,8 +289,10 @@ Dataset loadMatDataset(const std::string& path, const std::string& selection)
         size_t n = 0;
         char** names = Mat_GetDir(file.mat, &n);
         std::string found;
-        for (size_t i = 0; names && i < n; ++i)
-            found += (found.empty() ? "" : ", ") + std::string(names[i] ? names[i] : "?");
+        for (size_t i = 0; names && i < n && i < 10; ++i)
+            found += (found.empty() ? "" : ", ") + quoteValue(names[i] ? names[i] : "?");
+        if (n > 10)
+            found += ", ... (" + std::to_string(n) + " variables)";
         fail(path, "variables", "expected 'images' (TFD), 'faces' (Olivetti) or 'ff' (Frey), found " +
                                     (found.empty() ? std::string("no readable variable (truncated or corrupt file?)")
                                                    : found));

@@ -1,11 +1,14 @@
 #include "npy.h"
 
 #include "error.h"
+#include "sizecheck.h"
 
 #include <cmath>
 #include <cstdio>
 #include <cstring>
 #include <filesystem>
+#include <limits>
+#include <optional>
 #include <fcntl.h>
 #include <unistd.h>
 
@@ -28,15 +31,6 @@ struct FileCloser {
     }
 };
 
-// Header text quoted in an error message: one line, no control bytes, not too long.
-std::string printable(const std::string& s, size_t limit = 60)
-{
-    std::string out;
-    for (size_t i = 0; i < s.size() && i < limit; ++i)
-        out.push_back(static_cast<unsigned char>(s[i]) < 0x20 || static_cast<unsigned char>(s[i]) >= 0x7F ? '?' : s[i]);
-    return out;
-}
-
 std::string trim(const std::string& s)
 {
     const size_t b = s.find_first_not_of(" \t\r\n");
@@ -47,8 +41,9 @@ std::string trim(const std::string& s)
 }
 
 // Finds the raw text of a dict value: 'key': <value> up to the matching end (a quoted string, a
-// tuple in parentheses, or a bare word). Returns false when the key is absent or malformed.
-bool dictValue(const std::string& header, const std::string& key, std::string& value)
+// tuple in parentheses, or a bare word). Returns false when the key is absent or malformed. `wasQuoted`
+// (when given) tells a Python string ('False') from a bare literal (False).
+bool dictValue(const std::string& header, const std::string& key, std::string& value, bool* wasQuoted = nullptr)
 {
     size_t pos = std::string::npos;
     for (const char quote : {'\'', '"'}) {
@@ -69,6 +64,8 @@ bool dictValue(const std::string& header, const std::string& key, std::string& v
         return false;
     const char c = header[pos];
     size_t end;
+    if (wasQuoted)
+        *wasQuoted = c == '\'' || c == '"';
     if (c == '\'' || c == '"') {
         end = header.find(c, pos + 1);
         if (end == std::string::npos)
@@ -117,12 +114,23 @@ bool parseShape(const std::string& text, std::vector<int64_t>& shape)
     return true;
 }
 
+// "(200, 25, 25)", as the header writes it.
 std::string shapeText(const std::vector<int64_t>& shape)
 {
     std::string s = "(";
     for (size_t i = 0; i < shape.size(); ++i)
         s += (i ? ", " : "") + std::to_string(shape[i]);
     return s + (shape.size() == 1 ? ",)" : ")");
+}
+
+// A shape for a message: as shapeText, cut after 8 dimensions (a message never echoes kilobytes).
+std::string shownShape(const std::vector<int64_t>& shape)
+{
+    if (shape.size() <= 8)
+        return shapeText(shape);
+    std::string head = shapeText({shape.begin(), shape.begin() + 8});
+    head.pop_back(); // the closing parenthesis
+    return head + ", ... (" + std::to_string(shape.size()) + " dimensions))";
 }
 
 } // namespace
@@ -175,12 +183,18 @@ NpyArray readNpy(const std::string& path, bool allowNonFinite)
     std::string fortran, shapeValue;
     if (!dictValue(header, "descr", out.dtype))
         fail(path, "header descr", "expected a dtype string such as '<f8'");
-    if (!dictValue(header, "fortran_order", fortran) || (fortran != "False" && fortran != "True"))
-        fail(path, "header fortran_order", "expected False or True, got " +
-                                               (fortran.empty() ? std::string("nothing") : "'" + printable(fortran) + "'"));
+    // fortran_order must be the Python literal False or True: the string 'False' is what a broken writer
+    // produces, and Python itself would read it as true (a non-empty string), so it is refused, not guessed.
+    bool fortranQuoted = false;
+    if (!dictValue(header, "fortran_order", fortran, &fortranQuoted) || fortranQuoted ||
+        (fortran != "False" && fortran != "True"))
+        fail(path, "header fortran_order",
+             "expected the literal False or True, got " +
+                 (fortranQuoted ? "the string " + quoteValue(fortran)
+                                : fortran.empty() ? std::string("nothing") : quoteValue(fortran)));
     if (!dictValue(header, "shape", shapeValue) || !parseShape(shapeValue, out.shape))
         fail(path, "header shape", "expected a tuple of sizes such as (200, 25, 25), got " +
-                                       (shapeValue.empty() ? std::string("nothing") : "'" + printable(shapeValue) + "'"));
+                                       (shapeValue.empty() ? std::string("nothing") : quoteValue(shapeValue)));
 
     int itemBytes = 0;
     const std::string& d = out.dtype;
@@ -191,22 +205,21 @@ NpyArray readNpy(const std::string& path, bool allowNonFinite)
     else if (d == "|u1" || d == "<u1" || d == "=u1")
         itemBytes = 1;
     else
-        fail(path, "dtype", "expected little-endian float64 '<f8', float32 '<f4' or uint8 '|u1', got '" + printable(d) + "'");
+        fail(path, "dtype", "expected little-endian float64 '<f8', float32 '<f4' or uint8 '|u1', got " + quoteValue(d));
     if (fortran != "False")
-        fail(path, "fortran_order", "expected False (C order), got " + fortran);
+        fail(path, "fortran_order", "expected False (C order), got True");
 
-    // Check the claimed size against the bytes that are actually there before allocating.
+    // Check the claimed size against the bytes that are actually there before allocating (checked
+    // arithmetic: the product of the sizes may overflow int64).
     const int64_t available = fileSize - prefix - int64_t(headerLen);
-    int64_t count = 1;
-    for (const int64_t n : out.shape) {
-        if (n != 0 && count > available / itemBytes / n)
-            fail(path, "shape", "expected at most " + std::to_string(available) + " bytes of data, shape " +
-                                    shapeText(out.shape) + " needs more (truncated or corrupt)");
-        count *= n;
-    }
+    const std::optional<uint64_t> elements = productAtMost(out.shape, uint64_t(available) / uint64_t(itemBytes));
+    if (!elements)
+        fail(path, "shape", "expected at most " + std::to_string(available) + " bytes of data, shape " +
+                                shownShape(out.shape) + " of " + quoteValue(d) + " needs more (truncated or corrupt)");
+    const int64_t count = int64_t(*elements);
     const int64_t needed = count * itemBytes;
     if (needed != available)
-        fail(path, "shape", "shape " + shapeText(out.shape) + " of " + d + " needs " + std::to_string(needed) +
+        fail(path, "shape", "shape " + shownShape(out.shape) + " of " + quoteValue(d) + " needs " + std::to_string(needed) +
                                 " bytes of data, the file has " + std::to_string(available) +
                                 (available < needed ? " (truncated)" : " (trailing bytes)"));
 
@@ -219,6 +232,17 @@ NpyArray readNpy(const std::string& path, bool allowNonFinite)
         for (int64_t i = 0; i < count; ++i) {
             double v;
             std::memcpy(&v, raw.data() + 8 * i, 8);
+            // A finite double beyond float32's range would silently become infinity (UB in C++).
+            if (std::isfinite(v) && std::fabs(v) > double(std::numeric_limits<float>::max())) {
+                if (!allowNonFinite)
+                {
+                    char text[32];
+                    std::snprintf(text, sizeof text, "%g", v);
+                    fail(path, "data", "expected values in float32's range (|x| <= 3.4028235e38), got " +
+                                           std::string(text) + " at element " + std::to_string(i));
+                }
+                v = v > 0 ? HUGE_VAL : -HUGE_VAL;
+            }
             out.values[size_t(i)] = float(v);
         }
     } else if (itemBytes == 4) {

@@ -2,6 +2,7 @@
 
 #include "error.h"
 #include "jsonlimits.h"
+#include "sizecheck.h"
 
 #include <algorithm>
 #include <bit>
@@ -262,7 +263,7 @@ SafetensorsFile::SafetensorsFile(const std::string& path, const std::string& wha
     m_metadata = *metaIt;
     for (auto it = m_metadata.begin(); it != m_metadata.end(); ++it) {
         if (!it.value().is_string())
-            fail(path, "__metadata__." + it.key(), "expected a string, got " + describeJson(it.value()));
+            fail(path, "__metadata__." + fieldName(it.key()), "expected a string, got " + describeJson(it.value()));
     }
 }
 
@@ -271,7 +272,8 @@ json SafetensorsFile::decodedMetadata() const
     json decoded = json::object();
     for (auto it = m_metadata.begin(); it != m_metadata.end(); ++it) {
         // A string that is not JSON stays a string; one that nests too deep is refused (copying it would recurse).
-        std::optional<json> value = tryParseJsonLimited(it.value().get<std::string>(), m_path, "__metadata__." + it.key());
+        std::optional<json> value = tryParseJsonLimited(it.value().get<std::string>(), m_path,
+                                                         "__metadata__." + fieldName(it.key()));
         decoded[it.key()] = value ? *std::move(value) : it.value();
     }
     return decoded;
@@ -302,7 +304,7 @@ void SafetensorsFile::parseTensors()
     std::uint64_t expectedBegin = 0;
     for (const Entry* t : byOffset) {
         if (t->begin != expectedBegin)
-            fail(m_path, t->name + ".data_offsets",
+            fail(m_path, fieldName(t->name) + ".data_offsets",
                  "expected to begin at " + std::to_string(expectedBegin) + " (tensors contiguous, not overlapping), got " +
                      std::to_string(t->begin));
         expectedBegin = t->end;
@@ -330,7 +332,7 @@ std::vector<std::uint64_t> SafetensorsFile::shape(const std::string& name) const
 {
     const auto it = std::find_if(m_entries.begin(), m_entries.end(), [&](const Entry& t) { return t.name == name; });
     if (it == m_entries.end())
-        fail(m_path, name, "expected the tensor to be present");
+        fail(m_path, fieldName(name), "expected the tensor to be present");
     return it->shape;
 }
 
@@ -338,53 +340,52 @@ void SafetensorsFile::read(const std::string& name, Matrix& out, long long rows,
 {
     const auto it = std::find_if(m_entries.begin(), m_entries.end(), [&](const Entry& t) { return t.name == name; });
     if (it == m_entries.end())
-        fail(m_path, name, "expected the tensor to be present (shape " + shapeText(rows, cols) + ")");
+        fail(m_path, fieldName(name), "expected the tensor to be present (shape " + shapeText(rows, cols) + ")");
     if (it->shape.size() != 2 || it->shape[0] != static_cast<std::uint64_t>(rows) ||
         it->shape[1] != static_cast<std::uint64_t>(cols))
-        fail(m_path, name + ".shape",
-             "expected " + shapeText(rows, cols) + " for " + owner + ", got " + json(it->shape).dump());
+        fail(m_path, fieldName(name) + ".shape",
+             "expected " + shapeText(rows, cols) + " for " + owner + ", got " + describeJson(json(it->shape)));
     out.resize(rows, cols);
-    readData(m_path, m_in, m_dataStart, it->begin, it->end, name, out);
+    readData(m_path, m_in, m_dataStart, it->begin, it->end, fieldName(name), out);
 }
 
 SafetensorsFile::Entry SafetensorsFile::parseEntry(const std::string& name, const json& entry) const
 {
+    const std::string field = fieldName(name); // a tensor name can be megabytes of anything
     if (!entry.is_object())
-        fail(m_path, name, "expected an object with dtype, shape and data_offsets");
+        fail(m_path, field, "expected an object with dtype, shape and data_offsets");
     auto dtype = entry.find("dtype");
     if (dtype == entry.end() || !dtype->is_string())
-        fail(m_path, name + ".dtype", "expected \"F32\"");
+        fail(m_path, field + ".dtype", "expected \"F32\"");
     if (dtype->get<std::string>() != "F32")
-        fail(m_path, name + ".dtype", "expected \"F32\", got \"" + dtype->get<std::string>() + "\"");
+        fail(m_path, field + ".dtype", "expected \"F32\", got " + quoteValue(dtype->get<std::string>()));
     Entry t;
     t.name = name;
     auto shape = entry.find("shape");
     if (shape == entry.end() || !shape->is_array())
-        fail(m_path, name + ".shape", "expected an array of non-negative integers");
-    std::uint64_t elements = 1;
+        fail(m_path, field + ".shape", "expected an array of non-negative integers");
+    if (shape->size() > kMaxSafetensorsRank)
+        fail(m_path, field + ".shape",
+             "expected at most " + std::to_string(kMaxSafetensorsRank) + " dimensions, got " + std::to_string(shape->size()));
     for (const json& d : *shape) {
         if (!d.is_number_unsigned())
-            fail(m_path, name + ".shape", "expected an array of non-negative integers, got " + describeJson(*shape));
-        const std::uint64_t v = d.get<std::uint64_t>();
-        // Bound each factor so the product cannot overflow before the size check below.
-        if (v > m_dataSize / sizeof(float) + 1)
-            fail(m_path, name + ".shape", "expected a shape that fits in the file, got " + describeJson(*shape));
-        t.shape.push_back(v);
-        elements *= v;
-        if (elements > m_dataSize / sizeof(float) + 1)
-            fail(m_path, name + ".shape", "expected a shape that fits in the file, got " + describeJson(*shape));
+            fail(m_path, field + ".shape", "expected an array of non-negative integers, got " + describeJson(*shape));
+        t.shape.push_back(d.get<std::uint64_t>());
     }
+    // The element count, checked for overflow and against what the data section can hold.
+    const std::uint64_t elements =
+        checkedProduct(t.shape, m_dataSize / sizeof(float), m_path, field + ".shape", "float32 values (the data section)");
     auto offsets = entry.find("data_offsets");
     if (offsets == entry.end() || !offsets->is_array() || offsets->size() != 2 || !(*offsets)[0].is_number_unsigned() ||
         !(*offsets)[1].is_number_unsigned())
-        fail(m_path, name + ".data_offsets", "expected [begin, end] as two non-negative integers");
+        fail(m_path, field + ".data_offsets", "expected [begin, end] as two non-negative integers");
     t.begin = (*offsets)[0].get<std::uint64_t>();
     t.end = (*offsets)[1].get<std::uint64_t>();
     if (t.begin > t.end || t.end > m_dataSize)
-        fail(m_path, name + ".data_offsets",
+        fail(m_path, field + ".data_offsets",
              "expected 0 <= begin <= end <= " + std::to_string(m_dataSize) + " (the data section), got " + describeJson(*offsets));
     if (t.end - t.begin != elements * sizeof(float))
-        fail(m_path, name + ".data_offsets",
+        fail(m_path, field + ".data_offsets",
              "expected " + std::to_string(elements * sizeof(float)) + " bytes for shape " + describeJson(*shape) + ", got " +
                  std::to_string(t.end - t.begin));
     return t;

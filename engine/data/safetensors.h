@@ -26,6 +26,8 @@ namespace gsn {
 
 // Largest JSON header accepted (the safetensors reference implementation uses the same cap).
 inline constexpr std::uint64_t kMaxSafetensorsHeaderBytes = 100ull * 1024 * 1024;
+// Most dimensions accepted in a tensor's shape (the project writes 2; a shape of thousands of ones is corrupt).
+inline constexpr std::size_t kMaxSafetensorsRank = 8;
 
 // A tensor to write: its name and the matrix holding its values.
 struct NamedTensor {
@@ -71,6 +73,8 @@ public:
     // shape, tensors contiguous and not overlapping, covering the data section exactly.
     void parseTensors();
     std::vector<std::string> tensorNames() const;
+    // Bytes in the data section (after parseTensors: exactly what the tensors cover).
+    std::uint64_t dataBytes() const { return m_dataSize; }
     bool contains(const std::string& name) const;
     // The stored shape of tensor `name` (after parseTensors: it fits in the file); gsn::Error when absent.
     std::vector<std::uint64_t> shape(const std::string& name) const;
@@ -107,7 +111,7 @@ T SafetensorsFile::metaInteger(const std::string& key, T min, T max) const
                                       ? ">= " + std::to_string(min)
                                       : "in [" + std::to_string(min) + ", " + std::to_string(max) + "]";
         throw Error(errorMessage(m_path, "__metadata__." + key,
-                                 "expected an integer " + range + " as a string, got '" + text.substr(0, 40) + "'"));
+                                 "expected an integer " + range + " as a string, got " + quoteValue(text)));
     }
     return v;
 }

@@ -1,12 +1,16 @@
 #include "checkpoint.h"
 
 #include "error.h"
+#include "jsonfields.h"
 #include "jsonlimits.h"
+#include "sizecheck.h"
 #include "safetensors.h"
 
 #include <algorithm>
 #include <charconv>
 #include <cmath>
+#include <limits>
+#include <optional>
 #include <sstream>
 
 namespace gsn {
@@ -39,12 +43,33 @@ json metaJson(const SafetensorsFile& file, const std::string& key, json::value_t
     return *value;
 }
 
-double fieldNumber(const std::string& path, const json& obj, const std::string& objName, const std::string& key)
+// The JSON-encoded object under `key` when present (nothing when absent), refused when it is not one.
+std::optional<json> optionalMetaObject(const SafetensorsFile& file, const std::string& key)
 {
-    auto it = obj.find(key);
-    if (it == obj.end() || !it->is_number() || !std::isfinite(it->get<double>()))
-        fail(path, "__metadata__." + objName + "." + key, "expected a finite number");
-    return it->get<double>();
+    if (!file.metadata().contains(key))
+        return std::nullopt;
+    return metaJson(file, key, json::value_t::object);
+}
+
+// The weights a model of these layer sizes has at least: every kind in the registry (dae, gsn2/3, rbm,
+// dae-gauss) has a weight matrix between each pair of adjacent layers. Checked against kMaxModelWeights and
+// the floats the file stores before any model is built, so a small file claiming a huge model is refused
+// without allocating it (issue 12, found item 4).
+void checkLayerSizesFit(const std::string& path, const std::string& field, const std::vector<long long>& sizes,
+                        std::uint64_t storedFloats)
+{
+    std::uint64_t weights = 0;
+    for (std::size_t i = 0; i + 1 < sizes.size(); ++i) {
+        weights += checkedProduct({std::uint64_t(sizes[i]), std::uint64_t(sizes[i + 1])},
+                                  std::uint64_t(kMaxModelWeights), path, field, "weights per layer");
+        if (weights > std::uint64_t(kMaxModelWeights))
+            fail(path, field, "expected at most " + std::to_string(kMaxModelWeights) + " weights, the sizes " +
+                                  json(sizes).dump() + " need " + std::to_string(weights) + " or more");
+    }
+    if (weights > storedFloats)
+        fail(path, field,
+             "expected layer sizes whose weights fit the stored tensors: " + json(sizes).dump() + " needs at least " +
+                 std::to_string(weights) + " weights, the file stores " + std::to_string(storedFloats) + " floats");
 }
 
 // A decoded metadata value as display text (strings without quotes).
@@ -166,21 +191,49 @@ Checkpoint loadCheckpoint(const std::string& path, const ModelFactory& factory)
     const std::string version = file.metaString("format_version");
     if (version != std::to_string(kCheckpointFormatVersion))
         fail(path, "__metadata__.format_version",
-             "expected \"" + std::to_string(kCheckpointFormatVersion) + "\", got \"" + version + "\"");
+             "expected \"" + std::to_string(kCheckpointFormatVersion) + "\", got " + quoteValue(version));
     const std::string kind = file.metaString("kind");
     json config = metaJson(file, "config", json::value_t::object);
     const json sizes = metaJson(file, "sizes", json::value_t::array);
     if (!config.contains("kind"))
         config["kind"] = kind;
+
+    // Every metadata field is checked for its type and range here, before anything is built, so that the
+    // readers of ck.metadata (gsn info/sample/export, --resume, the studio) meet only well-typed values.
+    const std::vector<long long> storedSizes =
+        JsonFields(json{{"sizes", sizes}}, path, "__metadata__").requiredIntegers("sizes", 2, 8, 1, kMaxLayerUnits);
+    if (const std::optional<json> dataset = optionalMetaObject(file, "dataset")) {
+        const JsonFields d(*dataset, path, "__metadata__.dataset");
+        for (const char* key : {"name", "hash", "spec", "trainset"})
+            d.optionalString(key);
+        d.optionalInteger("examples", 0, kMaxDatasetExamples);
+    }
+    const std::optional<json> training = optionalMetaObject(file, "training");
+
+    // The tensor table first (it only reads the header): the model the config describes must fit in it.
+    file.parseTensors();
+    const std::uint64_t storedFloats = file.dataBytes() / sizeof(float);
+    checkLayerSizesFit(path, "__metadata__.sizes", storedSizes, storedFloats);
+    if (config.contains("sizes"))
+        checkLayerSizesFit(path, "__metadata__.config.sizes",
+                           JsonFields(config, path, "__metadata__.config").requiredIntegers("sizes", 2, 8, 1, kMaxLayerUnits),
+                           storedFloats);
+
     try {
         ck.model = factory ? factory(config, 0) : createModel(config, 0);
     } catch (const Error& e) {
         fail(path, "__metadata__.config", e.what());
+    } catch (const nlohmann::json::exception& e) {
+        // A backstop: model constructors read their fields with checked accessors, so this means a
+        // field read without one (nlohmann's message names the type, never the value).
+        fail(path, "__metadata__.config", std::string("expected well-typed fields (") + e.what() + ")");
+    } catch (const std::bad_alloc&) {
+        fail(path, "__metadata__.config", "expected a model that fits in memory, got " + describeJson(config));
     }
     if (!ck.model)
-        fail(path, "__metadata__.config", "expected a known model kind, got \"" + kind + "\"");
+        fail(path, "__metadata__.config", "expected a known model kind, got " + quoteValue(kind));
     if (ck.model->kind() != kind)
-        fail(path, "__metadata__.kind", "expected \"" + ck.model->kind() + "\" (the config's kind), got \"" + kind + "\"");
+        fail(path, "__metadata__.kind", "expected \"" + ck.model->kind() + "\" (the config's kind), got " + quoteValue(kind));
     if (json(ck.model->layerSizes()) != sizes)
         fail(path, "__metadata__.sizes",
              "expected " + json(ck.model->layerSizes()).dump() + " (from the config), got " + describeJson(sizes));
@@ -207,7 +260,6 @@ Checkpoint loadCheckpoint(const std::string& path, const ModelFactory& factory)
         ck.image = assumedImageShape(visible);
     }
 
-    file.parseTensors();
     const std::vector<std::string> tensors = file.tensorNames();
 
     // Match the tensors against the model's parameters and, if present, their momentum buffers.
@@ -220,11 +272,11 @@ Checkpoint loadCheckpoint(const std::string& path, const ModelFactory& factory)
     }
     const bool hasMomentum = std::any_of(tensors.begin(), tensors.end(),
                                          [](const std::string& t) { return t.rfind("momentum.", 0) == 0; });
-    ck.hasState = hasMomentum || meta.contains("training");
+    ck.hasState = hasMomentum || training.has_value();
     for (const std::string& t : tensors) {
         const std::string base = t.rfind("momentum.", 0) == 0 ? t.substr(9) : t;
         if (std::none_of(params.begin(), params.end(), [&](const ParamRef& p) { return p.name == base; }))
-            fail(path, t,
+            fail(path, fieldName(t),
                  "expected only the " + kind + " model's parameters (" + expectedNames + ") and momentum.<name>");
     }
     const std::string owner = "the " + kind + " model";
@@ -240,24 +292,28 @@ Checkpoint loadCheckpoint(const std::string& path, const ModelFactory& factory)
             s.velocity.emplace_back();
             load("momentum." + p.name, s.velocity.back(), p.value->rows(), p.value->cols());
         }
-        const json training = metaJson(file, "training", json::value_t::object);
-        const double batchSize = fieldNumber(path, training, "training", "batch_size");
-        if (batchSize < 1 || batchSize != std::floor(batchSize) || batchSize > 1e9)
-            fail(path, "__metadata__.training.batch_size", "expected a positive integer");
-        s.batchSize = static_cast<int>(batchSize);
-        s.learningRate = fieldNumber(path, training, "training", "learning_rate");
-        s.initialLearningRate = fieldNumber(path, training, "training", "initial_learning_rate");
-        s.momentum = fieldNumber(path, training, "training", "momentum");
-        s.decay = fieldNumber(path, training, "training", "lr_decay");
-        s.epochLossSum = fieldNumber(path, training, "training", "epoch_loss_sum");
-        s.epochExamples = static_cast<long long>(fieldNumber(path, training, "training", "epoch_examples"));
-        if (s.learningRate < 0 || s.momentum < 0 || s.momentum >= 1 || s.decay <= 0)
-            fail(path, "__metadata__.training",
-                 "expected learning_rate >= 0, momentum in [0, 1), lr_decay > 0, got " + describeJson(training));
+        if (!training)
+            fail(path, "__metadata__.training", "expected the key to be present (the file has momentum tensors)");
+        const JsonFields t(*training, path, "__metadata__.training");
+        constexpr double kHuge = std::numeric_limits<double>::max();
+        s.batchSize = static_cast<int>(t.requiredInteger("batch_size", 1, 1'000'000'000));
+        s.learningRate = t.requiredNumber("learning_rate", 0, kHuge);
+        s.initialLearningRate = t.requiredNumber("initial_learning_rate", -kHuge, kHuge);
+        s.momentum = t.requiredNumber("momentum", 0, std::nextafter(1.0, 0.0));
+        s.decay = t.requiredNumber("lr_decay", std::numeric_limits<double>::min(), kHuge);
+        s.epochLossSum = t.requiredNumber("epoch_loss_sum", -kHuge, kHuge);
+        s.epochExamples = t.requiredInteger("epoch_examples", 0, kMaxDatasetExamples);
+        t.optionalInteger("target_epochs", 0, kMaxTargetEpochs);
         s.epoch = file.metaInteger<int>("epoch", 0);
         s.batch = file.metaInteger<int>("batch", 0);
         s.step = file.metaInteger<std::uint64_t>("step", 0);
         s.seed = file.metaInteger<std::uint64_t>("seed", 0);
+    } else {
+        if (training)
+            JsonFields(*training, path, "__metadata__.training").optionalInteger("target_epochs", 0, kMaxTargetEpochs);
+        // A model-only file may still say which epoch it came from (the studio's evaluation reads it).
+        if (meta.contains("epoch"))
+            file.metaInteger<int>("epoch", 0);
     }
     return ck;
 }
@@ -293,7 +349,7 @@ std::string checkpointInfo(const std::string& path)
     if (!ck.hasState) {
         out << "training: none stored (model only)\n";
         if (m.contains("trained"))
-            out << "trained: " << m["trained"].dump() << "\n";
+            out << "trained: " << describeJson(m["trained"], 400) << "\n";
         return out.str();
     }
     const TrainState& s = ck.state;

@@ -32,6 +32,11 @@ inline constexpr std::uint64_t kMaxCheckpointHeaderBytes = kMaxSafetensorsHeader
 
 // Largest image side and pixel count accepted in __metadata__.width/height (as for classifier files).
 inline constexpr int kMaxImageSide = 1 << 16;
+// Ranges of checkpoint metadata fields (docs/checkpoint-format.md): layer sizes in sizes and config.sizes,
+// dataset.examples and training.epoch_examples, training.target_epochs.
+inline constexpr long long kMaxLayerUnits = 100000;
+inline constexpr long long kMaxDatasetExamples = 1LL << 40;
+inline constexpr long long kMaxTargetEpochs = 1000000;
 
 // The image shape of a model's visible layer (n_visible = width * height pixels, row-major).
 struct ImageShape {

@@ -9,6 +9,7 @@
 #include <algorithm>
 #include <cmath>
 #include <numeric>
+#include <sstream>
 
 namespace gsn {
 
@@ -261,6 +262,35 @@ Classifier loadClassifier(const std::string& path)
     for (const char* key : {"format", "format_version", "width", "height", "classes"})
         c.info.erase(key); // the file's own fields, not what it was trained on
     return c;
+}
+
+bool isClassifierFile(const std::string& path)
+{
+    const SafetensorsFile file(path, "a gsn-studio checkpoint or classifier");
+    const auto format = file.metadata().find("format");
+    return format != file.metadata().end() && format->get<std::string>() == kFormat;
+}
+
+std::string classifierInfo(const std::string& path)
+{
+    const Classifier c = loadClassifier(path);
+    std::ostringstream out;
+    out << "file: " << path << "\n";
+    out << "kind: classifier (safetensors, format " << kClassifierFormatVersion << ")\n";
+    out << "image shape: " << c.width() << "x" << c.height() << "\n";
+    out << "layers: " << c.inputs() << "-" << c.hidden() << "-" << c.classes() << " (inputs, ReLU hidden, softmax classes)\n";
+    long long floats = 0;
+    for (const Matrix* p : c.parameters())
+        floats += p->size();
+    out << "parameters: " << floats << " floats (W0 " << shapeText(c.inputs(), c.hidden()) << ", b0 "
+        << shapeText(1, c.hidden()) << ", W1 " << shapeText(c.hidden(), c.classes()) << ", b1 " << shapeText(1, c.classes())
+        << ")\n";
+    // The stored info as the file has it: strings without quotes, anything else as (cut) JSON.
+    for (auto it = c.info.begin(); it != c.info.end(); ++it)
+        out << fieldName(it.key()) << ": "
+            << (it.value().is_string() ? quoteValue(it.value().get<std::string>(), 200) : describeJson(it.value(), 200))
+            << "\n";
+    return out.str();
 }
 
 } // namespace gsn

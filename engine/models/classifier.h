@@ -79,4 +79,12 @@ void saveClassifier(const std::string& path, const Classifier& classifier);
 // Reads and validates a classifier file; every failure is a gsn::Error "<path>: <field>: expected ...".
 Classifier loadClassifier(const std::string& path);
 
+// Whether the safetensors file at `path` says it is a classifier (__metadata__.format is "gsn-studio
+// classifier"); reads only the header. gsn::Error when it is not a safetensors file with __metadata__.
+bool isClassifierFile(const std::string& path);
+
+// Human-readable summary for `gsn info FILE.safetensors` of a classifier file: image size, layers,
+// parameters, and what it was trained on (the stored info, each value cut to a sane length).
+std::string classifierInfo(const std::string& path);
+
 } // namespace gsn

@@ -1,6 +1,7 @@
 #include "corruption.h"
 
 #include "error.h"
+#include "jsonlimits.h"
 
 #include <Eigen/Core>
 
@@ -24,6 +25,8 @@ Corruption Corruption::fromJson(const nlohmann::json& j, const std::string& wher
     if (!j.is_object())
         fail(where, "corruption", "expected an object {\"type\": ..., \"level\": ...}");
     Corruption c;
+    if (j.contains("type") && !j["type"].is_string())
+        fail(where, "corruption.type", "expected salt-and-pepper, gaussian, masking or none, got " + describeJson(j["type"]));
     const std::string type = j.value("type", std::string());
     if (type == "salt-and-pepper")
         c.kind = CorruptionKind::SaltAndPepper;
@@ -34,7 +37,7 @@ Corruption Corruption::fromJson(const nlohmann::json& j, const std::string& wher
     else if (type == "none")
         c.kind = CorruptionKind::None;
     else
-        fail(where, "corruption.type", "expected salt-and-pepper, gaussian, masking or none, got '" + type + "'");
+        fail(where, "corruption.type", "expected salt-and-pepper, gaussian, masking or none, got " + quoteValue(type));
     if (c.kind == CorruptionKind::None) {
         c.level = 0.0f;
         return c;

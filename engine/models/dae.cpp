@@ -1,6 +1,7 @@
 #include "dae.h"
 
 #include "error.h"
+#include "jsonlimits.h"
 #include "modelmath.h"
 #include "parallel.h"
 #include "randomstreams.h"
@@ -38,14 +39,19 @@ Dae::Dae(const nlohmann::json& config, std::uint64_t seed)
             fail(kWhere, "sizes", "expected positive integers up to 100000");
     m_visible = config["sizes"][0].get<int>();
     m_hidden = config["sizes"][1].get<int>();
+    if (static_cast<long long>(m_visible) * m_hidden > kMaxModelWeights)
+        fail(kWhere, "sizes", "expected at most " + std::to_string(kMaxModelWeights) + " weights, got " +
+                                  describeJson(config["sizes"]));
     if (config.contains("corruption"))
         m_corruption = Corruption::fromJson(config["corruption"], kWhere);
     else
         m_corruption = m_gaussian ? Corruption{CorruptionKind::Gaussian, 0.1f} : Corruption{};
     m_walkback = positiveInt(config, "walkback", 1, kMaxGeometricWalkback);
+    if (config.contains("walkback_mode") && !config["walkback_mode"].is_string())
+        fail(kWhere, "walkback_mode", "expected \"fixed\" or \"geometric\", got " + describeJson(config["walkback_mode"]));
     const std::string mode = config.value("walkback_mode", std::string("fixed"));
     if (mode != "fixed" && mode != "geometric")
-        fail(kWhere, "walkback_mode", "expected fixed or geometric, got '" + mode + "'");
+        fail(kWhere, "walkback_mode", "expected fixed or geometric, got " + quoteValue(mode));
     m_geometric = mode == "geometric";
     m_outputSigma = m_corruption.kind == CorruptionKind::Gaussian ? m_corruption.level : 0.1f;
     if (config.contains("output_sigma")) {

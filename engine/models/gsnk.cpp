@@ -58,6 +58,12 @@ GsnK::GsnK(const nlohmann::json& config, std::uint64_t seed)
             m_sizes[i] = s[i].get<int>();
         }
     }
+    long long weights = 0;
+    for (int i = 0; i < m_K; ++i)
+        weights += static_cast<long long>(m_sizes[i]) * m_sizes[i + 1];
+    if (weights > kMaxModelWeights)
+        fail(kWhere, "sizes", "expected at most " + std::to_string(kMaxModelWeights) + " weights, got " +
+                                  std::to_string(weights) + " (" + nlohmann::json(m_sizes).dump() + ")");
     if (config.contains("hidden_noise")) {
         const auto& v = config["hidden_noise"];
         if (!v.is_number() || !std::isfinite(v.get<double>()) || v.get<double>() < 0.0)

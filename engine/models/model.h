@@ -19,6 +19,10 @@
 
 namespace gsn {
 
+// The most weights a model may have (800 MB of float32): model constructors refuse more, and
+// loadCheckpoint refuses a file whose layer sizes claim more before building anything.
+inline constexpr long long kMaxModelWeights = 200'000'000;
+
 // Identifies the noise of one minibatch: row r of the batch uses Philox(seed, rowStream[r], step).
 struct NoiseKey {
     std::uint64_t seed = 0;

@@ -158,8 +158,8 @@ std::unique_ptr<Rbm> Rbm::fromConfig(const nlohmann::json& config, std::uint64_t
     }
     options.visible = sizes[0].get<int>();
     options.hidden = sizes[1].get<int>();
-    if (static_cast<long long>(options.visible) * options.hidden > 200'000'000LL)
-        fail(kWhere, "sizes", "expected at most 2e8 weights, got " + describeJson(sizes));
+    if (static_cast<long long>(options.visible) * options.hidden > kMaxModelWeights)
+        fail(kWhere, "sizes", "expected at most " + std::to_string(kMaxModelWeights) + " weights, got " + describeJson(sizes));
     options.cdK = readInt(config, "cd_k", 1, 1, 10000, false);
     if (config.contains("persistent")) {
         if (!config["persistent"].is_boolean())
@@ -167,6 +167,9 @@ std::unique_ptr<Rbm> Rbm::fromConfig(const nlohmann::json& config, std::uint64_t
         options.persistent = config["persistent"].get<bool>();
     }
     options.pcdChains = readInt(config, "pcd_chains", 100, 1, 100000, false);
+    if (options.persistent && static_cast<long long>(options.pcdChains) * options.visible > kMaxModelWeights)
+        fail(kWhere, "pcd_chains", "expected pcd_chains x n_visible <= " + std::to_string(kMaxModelWeights) + ", got " +
+                                       std::to_string(options.pcdChains) + " x " + std::to_string(options.visible));
     return std::make_unique<Rbm>(options, seed);
 }
 
