@@ -4,6 +4,7 @@
 #include "random.h"
 #include "randomstreams.h"
 
+#include <algorithm>
 #include <cmath>
 #include <limits>
 #include <numbers>
@@ -37,6 +38,40 @@ double number(const nlohmann::json& config, const char* field, const std::string
 
 } // namespace
 
+double Target::cellProbability(double x0, double x1, double y0, double y1) const
+{
+    if (dimension() != 2)
+        fail(kind() + " target", "cell", "cell probabilities are defined for 2D targets, this one has dimension " +
+                                             std::to_string(dimension()));
+    if (!(x1 >= x0) || !(y1 >= y0) || !std::isfinite(x0) || !std::isfinite(x1) || !std::isfinite(y0) ||
+        !std::isfinite(y1))
+        fail(kind() + " target", "cell", "expected a finite box with x0 <= x1 and y0 <= y1");
+    // 5-point Gauss-Legendre nodes and weights on [-1, 1].
+    static constexpr std::array<double, 5> node{-0.9061798459386640, -0.5384693101056831, 0.0, 0.5384693101056831,
+                                                0.9061798459386640};
+    static constexpr std::array<double, 5> weight{0.2369268850561891, 0.4786286704993665, 0.5688888888888889,
+                                                  0.4786286704993665, 0.2369268850561891};
+    constexpr int sub = 4, q = 5;
+    const double hx = (x1 - x0) / sub, hy = (y1 - y0) / sub;
+    Matrix pts(sub * sub * q * q, 2);
+    std::vector<double> w(static_cast<std::size_t>(pts.rows()));
+    Eigen::Index r = 0;
+    for (int a = 0; a < sub; ++a)
+        for (int b = 0; b < sub; ++b)
+            for (int i = 0; i < q; ++i)
+                for (int j = 0; j < q; ++j, ++r) {
+                    pts(r, 0) = static_cast<float>(x0 + hx * (a + 0.5 + 0.5 * node[static_cast<std::size_t>(i)]));
+                    pts(r, 1) = static_cast<float>(y0 + hy * (b + 0.5 + 0.5 * node[static_cast<std::size_t>(j)]));
+                    w[static_cast<std::size_t>(r)] = weight[static_cast<std::size_t>(i)] * weight[static_cast<std::size_t>(j)];
+                }
+    const Vector lp = logDensity(pts);
+    double total = 0.0;
+    for (Eigen::Index i = 0; i < lp.size(); ++i)
+        if (std::isfinite(lp(i)))
+            total += w[static_cast<std::size_t>(i)] * std::exp(static_cast<double>(lp(i)));
+    return total * 0.25 * hx * hy;
+}
+
 GaussianMixtureTarget::GaussianMixtureTarget(Matrix means, Vector weights, Vector sds)
     : m_means(std::move(means))
     , m_weights(std::move(weights))
@@ -55,6 +90,84 @@ GaussianMixtureTarget::GaussianMixtureTarget(Matrix means, Vector weights, Vecto
     for (Eigen::Index j = 0; j < k; ++j)
         m_logConst(j) = static_cast<float>(std::log(static_cast<double>(m_weights(j))) - d * std::log(static_cast<double>(m_sds(j)))
                                            - 0.5 * d * std::log(2.0 * std::numbers::pi));
+    m_componentMode.resize(static_cast<std::size_t>(k));
+    for (Eigen::Index j = 0; j < k; ++j)
+        m_componentMode[static_cast<std::size_t>(j)] = static_cast<int>(j);
+    m_modeCount = static_cast<int>(k);
+}
+
+void GaussianMixtureTarget::setModes(std::vector<int> componentMode)
+{
+    if (static_cast<Eigen::Index>(componentMode.size()) != m_means.rows())
+        fail("gaussian mixture", "modes", "expected one mode per component (" + std::to_string(m_means.rows()) + ")");
+    const int modes = componentMode.empty() ? 0 : *std::max_element(componentMode.begin(), componentMode.end()) + 1;
+    std::vector<bool> used(static_cast<std::size_t>(std::max(modes, 0)), false);
+    for (const int m : componentMode) {
+        if (m < 0)
+            fail("gaussian mixture", "modes", "expected mode numbers >= 0");
+        used[static_cast<std::size_t>(m)] = true;
+    }
+    if (std::find(used.begin(), used.end(), false) != used.end())
+        fail("gaussian mixture", "modes", "expected every mode 0 .. " + std::to_string(modes - 1) + " to have a component");
+    m_componentMode = std::move(componentMode);
+    m_modeCount = modes;
+}
+
+std::vector<double> GaussianMixtureTarget::modeWeights() const
+{
+    std::vector<double> w(static_cast<std::size_t>(m_modeCount), 0.0);
+    for (Eigen::Index j = 0; j < m_weights.size(); ++j)
+        w[static_cast<std::size_t>(m_componentMode[static_cast<std::size_t>(j)])] += m_weights(j);
+    double total = 0.0;
+    for (const double v : w)
+        total += v;
+    for (double& v : w)
+        v /= total;
+    return w;
+}
+
+std::vector<int> GaussianMixtureTarget::modeOf(const Matrix& x) const
+{
+    const Matrix t = logTerms(x);
+    std::vector<int> out(static_cast<std::size_t>(x.rows()), -1);
+    for (Eigen::Index i = 0; i < x.rows(); ++i) {
+        if (!x.row(i).allFinite())
+            continue;
+        Eigen::Index j = 0;
+        t.row(i).maxCoeff(&j);
+        out[static_cast<std::size_t>(i)] = m_componentMode[static_cast<std::size_t>(j)];
+    }
+    return out;
+}
+
+std::array<double, 4> GaussianMixtureTarget::viewBox() const
+{
+    const double pad = 4.0 * static_cast<double>(m_sds.maxCoeff());
+    std::array<double, 4> box{};
+    for (int c = 0; c < 2; ++c) {
+        if (c < m_means.cols()) {
+            box[static_cast<std::size_t>(2 * c)] = static_cast<double>(m_means.col(c).minCoeff()) - pad;
+            box[static_cast<std::size_t>(2 * c + 1)] = static_cast<double>(m_means.col(c).maxCoeff()) + pad;
+        } else {
+            box[static_cast<std::size_t>(2 * c)] = -1.0;
+            box[static_cast<std::size_t>(2 * c + 1)] = 1.0;
+        }
+    }
+    return box;
+}
+
+double GaussianMixtureTarget::cellProbability(double x0, double x1, double y0, double y1) const
+{
+    if (m_means.cols() != 2)
+        fail("gaussian mixture", "cell", "cell probabilities are defined for 2D targets, this one has dimension " +
+                                             std::to_string(m_means.cols()));
+    const auto cdf = [](double z) { return 0.5 * std::erfc(-z / std::numbers::sqrt2); };
+    double p = 0.0;
+    for (Eigen::Index j = 0; j < m_means.rows(); ++j) {
+        const double s = m_sds(j), mx = m_means(j, 0), my = m_means(j, 1);
+        p += m_weights(j) * (cdf((x1 - mx) / s) - cdf((x0 - mx) / s)) * (cdf((y1 - my) / s) - cdf((y0 - my) / s));
+    }
+    return p;
 }
 
 std::shared_ptr<const GaussianMixtureTarget> GaussianMixtureTarget::ring(int modes, double radius, double sd)

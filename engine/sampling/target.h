@@ -10,9 +10,11 @@
 
 #include <nlohmann/json.hpp>
 
+#include <array>
 #include <cstdint>
 #include <memory>
 #include <string>
+#include <vector>
 
 namespace gsn {
 
@@ -33,6 +35,23 @@ public:
     // n independent exact draws; row i from Philox(seed, streams::targetDrawStream(i), 0)
     // (randomstreams.h), so a draw does not depend on n or the thread count. shape = [n, d]
     virtual Matrix sample(int n, std::uint64_t seed) const = 0;
+
+    // --- What the mixing metrics and the lab's views need -------------------------------------------
+    // The number of modes (what "modes visited" and "mode switches" count), >= 1.
+    virtual int modeCount() const = 0;
+    // The true probability of each mode, shape = modeCount(), sum 1.
+    virtual std::vector<double> modeWeights() const = 0;
+    // The mode map: the mode (0 .. modeCount() - 1) of every row of x (shape = [n, d]); -1 for a row in
+    // no mode (a non-finite point, or a point where the target has no mass).
+    virtual std::vector<int> modeOf(const Matrix& x) const = 0;
+    // The region a 2D view shows by default: {xmin, xmax, ymin, ymax} over the first two coordinates,
+    // holding all but a negligible part of the mass (2D targets; others: their first two coordinates).
+    virtual std::array<double, 4> viewBox() const = 0;
+    // The probability of the box [x0, x1) x [y0, y1) of a 2D target (for a histogram's KL on a grid).
+    // Default: composite Gauss-Legendre quadrature of exp(logDensity) (4 x 4 sub-boxes of 5 x 5 nodes;
+    // relative error below 1e-6 for a density smooth on the scale of a sixth of the box). Targets with a
+    // closed form override it. Throws gsn::Error for a target that is not 2D.
+    virtual double cellProbability(double x0, double x1, double y0, double y1) const;
 };
 
 // A mixture of k isotropic Gaussians: p(x) = sum_j w_j N(x; mu_j, s_j^2 I).
@@ -58,6 +77,19 @@ public:
     // CDF differences per component (what a histogram on a grid is compared with).
     double boxProbability(const Vector& lo, const Vector& hi) const;
 
+    // Modes: by default each component is a mode; a mixture along curves (two moons, spiral) groups
+    // components into modes with setModes. A point's mode is that of its most responsible component.
+    int modeCount() const override { return m_modeCount; }
+    std::vector<double> modeWeights() const override;
+    std::vector<int> modeOf(const Matrix& x) const override;
+    // The means' bounding box over the first two coordinates, widened by 4 of the largest sd.
+    std::array<double, 4> viewBox() const override;
+    // Exact: boxProbability of the box.
+    double cellProbability(double x0, double x1, double y0, double y1) const override;
+    // componentMode[j] = the mode of component j (shape = [k], values 0 .. modes - 1, every mode used).
+    void setModes(std::vector<int> componentMode);
+    const std::vector<int>& componentModes() const { return m_componentMode; }
+
     int components() const { return static_cast<int>(m_means.rows()); }
     const Matrix& means() const { return m_means; }     // shape = [k, d]
     const Vector& weights() const { return m_weights; } // shape = [k], sum 1
@@ -72,6 +104,8 @@ private:
     Vector m_weights;
     Vector m_sds;
     Vector m_logConst; // shape = [k]
+    std::vector<int> m_componentMode; // shape = [k]
+    int m_modeCount = 0;
 };
 
 // A target from its config: {"kind": "gaussian-mixture", "means", "weights", "sds"} or the preset
