@@ -51,6 +51,9 @@ std::optional<json> tryParseJsonLimited(const std::string& text, const std::stri
         if (value.is_discarded())
             return std::nullopt;
         return value;
+    } catch (const json::out_of_range&) {
+        // A number too large for a double ("1e999") throws even with allow_exceptions = false.
+        return std::nullopt;
     } catch (const TooDeep&) {
         std::string name = field;
         for (const std::string& key : keys) {
@@ -70,8 +73,8 @@ json parseJsonLimited(const std::string& text, const std::string& path, const st
     try {
         const json unused = json::parse(text);
         (void)unused;
-    } catch (const json::parse_error& e) {
-        // nlohmann's message quotes raw input bytes; describe the position and escape the rest.
+    } catch (const json::exception& e) {
+        // (parse_error, or out_of_range for a number too large for a double.) nlohmann's message quotes raw input bytes; describe the position and escape the rest.
         fail(path, field, "expected valid JSON (" + escapedPrefix(e.what(), 200) + ")");
     }
     fail(path, field, "expected valid JSON");

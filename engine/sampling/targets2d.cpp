@@ -339,8 +339,13 @@ Matrix GaussianMixtureFullTarget::sample(int n, std::uint64_t seed) const
 std::vector<double> GaussianMixtureFullTarget::modeWeights() const
 {
     std::vector<double> w(static_cast<std::size_t>(m_modeCount), 0.0);
-    for (Eigen::Index j = 0; j < m_weights.size(); ++j)
+    double total = 0.0;
+    for (Eigen::Index j = 0; j < m_weights.size(); ++j) {
         w[static_cast<std::size_t>(m_componentMode[static_cast<std::size_t>(j)])] += m_weights(j);
+        total += m_weights(j);
+    }
+    for (double& v : w)
+        v /= total; // the float weights' sum is 1 only to rounding
     return w;
 }
 
