@@ -86,7 +86,9 @@ GaussianMixtureTarget::GaussianMixtureTarget(Matrix means, Vector weights, Vecto
         fail("gaussian mixture", "weights", "expected " + std::to_string(k) + " finite weights >= 0 with a positive sum");
     if (m_sds.size() != k || !m_sds.allFinite() || (m_sds.array() <= 0.0f).any())
         fail("gaussian mixture", "sds", "expected " + std::to_string(k) + " finite standard deviations > 0");
-    m_weights /= m_weights.sum();
+    // Normalised unless already (to float rounding): a config() read back gives the same weights.
+    if (const double sum = m_weights.cast<double>().sum(); std::abs(sum - 1.0) > 1e-6)
+        m_weights /= static_cast<float>(sum);
     const double d = static_cast<double>(m_means.cols());
     m_logConst.resize(k);
     for (Eigen::Index j = 0; j < k; ++j)
@@ -298,7 +300,7 @@ std::shared_ptr<const Target> createUntempered(const nlohmann::json& config, con
         return t;
     if (kind != GaussianMixtureTarget::kKind)
         fail(where, "kind", "expected \"gaussian-mixture\", \"ring\", \"grid\", \"isolated-modes\", \"two-moons\", "
-                            "\"spiral\", \"checkerboard\", \"banana\" or \"painted\", got '" + kind + "'");
+                            "\"spiral\", \"checkerboard\", \"banana\", \"painted\" or \"dae-toy-10d\", got '" + kind + "'");
     const auto means = config.find("means");
     if (means == config.end() || !means->is_array() || means->empty())
         fail(where, "means", "expected an array of k points");

@@ -1,5 +1,6 @@
 #include "targets2d.h"
 
+#include "daetoys.h"
 #include "error.h"
 #include "jsonlimits.h"
 #include "parallel.h"
@@ -220,7 +221,8 @@ GaussianMixtureFullTarget::GaussianMixtureFullTarget(Matrix means, Vector weight
         fail("gaussian mixture", "weights", "expected " + std::to_string(k) + " finite weights >= 0 with a positive sum");
     if (static_cast<Eigen::Index>(m_cov.size()) != k)
         fail("gaussian mixture", "covariances", "expected " + std::to_string(k) + " covariance matrices, one per mean");
-    m_weights /= m_weights.sum();
+    if (const double sum = m_weights.cast<double>().sum(); std::abs(sum - 1.0) > 1e-6)
+        m_weights /= static_cast<float>(sum); // as GaussianMixtureTarget: config() reads back the same
     for (Eigen::Index j = 0; j < k; ++j) {
         const Eigen::MatrixXd& s = m_cov[static_cast<std::size_t>(j)];
         const std::string which = "covariances[" + std::to_string(j) + "]";
@@ -961,6 +963,8 @@ std::shared_ptr<const Target> createTarget2d(const nlohmann::json& c, const std:
         if (kind == "spiral")
             return spiral(integer(c, "arms", where, 2), integer(c, "per_arm", where, 80), num(c, "turns", where, 1.0),
                           num(c, "radius", where, 4.0), num(c, "sd", where, 0.2));
+        if (kind == "dae-toy-10d")
+            return daeToyContinuous(integer(c, "components", where, 500), num(c, "sd", where, 0.1));
         if (kind == CheckerboardTarget::kKind)
             return std::make_shared<const CheckerboardTarget>(integer(c, "squares", where, 4), num(c, "half_width", where, 4.0));
         if (kind == BananaTarget::kKind)

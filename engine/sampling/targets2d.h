@@ -215,7 +215,8 @@ private:
 };
 
 // Builds the kinds of this file from a config whose "kind" is one of "grid", "isolated-modes",
-// "two-moons", "spiral", "checkerboard", "banana", "painted", or "gaussian-mixture" with "covariances".
+// "two-moons", "spiral", "checkerboard", "banana", "painted", "dae-toy-10d" (daetoys.h), or
+// "gaussian-mixture" with "covariances". Parameters left out take the defaults of the functions above.
 // Returns nullptr for any other kind. (createTarget calls this; "beta" is handled there.)
 std::shared_ptr<const Target> createTarget2d(const nlohmann::json& config, const std::string& where);
 
