@@ -85,6 +85,9 @@ std::optional<json> tryParseJsonLimited(const std::string& text, const std::stri
         if (value.is_discarded())
             return std::nullopt;
         return value;
+    } catch (const json::out_of_range&) {
+        // A number too large for a double ("1e999") throws even with allow_exceptions = false.
+        return std::nullopt;
     } catch (const TooDeep&) {
         fail(path, keyPath(), "JSON nested deeper than " + std::to_string(maxDepth) + " levels");
     } catch (const DuplicateKey&) {

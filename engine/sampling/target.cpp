@@ -1,5 +1,7 @@
 #include "target.h"
 
+#include "targets2d.h"
+
 #include "error.h"
 #include "random.h"
 #include "randomstreams.h"
@@ -84,7 +86,9 @@ GaussianMixtureTarget::GaussianMixtureTarget(Matrix means, Vector weights, Vecto
         fail("gaussian mixture", "weights", "expected " + std::to_string(k) + " finite weights >= 0 with a positive sum");
     if (m_sds.size() != k || !m_sds.allFinite() || (m_sds.array() <= 0.0f).any())
         fail("gaussian mixture", "sds", "expected " + std::to_string(k) + " finite standard deviations > 0");
-    m_weights /= m_weights.sum();
+    // Normalised unless already (to float rounding): a config() read back gives the same weights.
+    if (const double sum = m_weights.cast<double>().sum(); std::abs(sum - 1.0) > 1e-6)
+        m_weights /= static_cast<float>(sum);
     const double d = static_cast<double>(m_means.cols());
     m_logConst.resize(k);
     for (Eigen::Index j = 0; j < k; ++j)
@@ -191,10 +195,16 @@ nlohmann::json GaussianMixtureTarget::config() const
     nlohmann::json means = nlohmann::json::array();
     for (Eigen::Index j = 0; j < m_means.rows(); ++j)
         means.push_back(std::vector<float>(m_means.row(j).data(), m_means.row(j).data() + m_means.cols()));
-    return {{"kind", kKind},
+    nlohmann::json out = {{"kind", kKind},
             {"means", means},
             {"weights", std::vector<float>(m_weights.data(), m_weights.data() + m_weights.size())},
             {"sds", std::vector<float>(m_sds.data(), m_sds.data() + m_sds.size())}};
+    bool grouped = false;
+    for (std::size_t j = 0; j < m_componentMode.size(); ++j)
+        grouped = grouped || m_componentMode[j] != static_cast<int>(j);
+    if (grouped)
+        out["modes"] = m_componentMode;
+    return out;
 }
 
 Matrix GaussianMixtureTarget::logTerms(const Matrix& x) const
@@ -270,10 +280,12 @@ double GaussianMixtureTarget::boxProbability(const Vector& lo, const Vector& hi)
     return p;
 }
 
-std::shared_ptr<const Target> createTarget(const nlohmann::json& config, const std::string& where)
+namespace {
+
+std::shared_ptr<const Target> createUntempered(const nlohmann::json& config, const std::string& where)
 {
     if (!config.is_object() || !config.contains("kind") || !config["kind"].is_string())
-        fail(where, "kind", "expected \"gaussian-mixture\" or \"ring\"");
+        fail(where, "kind", "expected a target kind such as \"gaussian-mixture\", \"ring\" or \"two-moons\"");
     const std::string kind = config["kind"].get<std::string>();
     if (kind == "ring") {
         const auto modes = config.find("modes");
@@ -284,8 +296,11 @@ std::shared_ptr<const Target> createTarget(const nlohmann::json& config, const s
             fail(where, "sd", "expected a finite number > 0");
         return GaussianMixtureTarget::ring(modes->get<int>(), number(config, "radius", where), sd);
     }
+    if (auto t = createTarget2d(config, where))
+        return t;
     if (kind != GaussianMixtureTarget::kKind)
-        fail(where, "kind", "expected \"gaussian-mixture\" or \"ring\", got '" + kind + "'");
+        fail(where, "kind", "expected \"gaussian-mixture\", \"ring\", \"grid\", \"isolated-modes\", \"two-moons\", "
+                            "\"spiral\", \"checkerboard\", \"banana\", \"painted\" or \"dae-toy-10d\", got '" + kind + "'");
     const auto means = config.find("means");
     if (means == config.end() || !means->is_array() || means->empty())
         fail(where, "means", "expected an array of k points");
@@ -306,8 +321,50 @@ std::shared_ptr<const Target> createTarget(const nlohmann::json& config, const s
         fail(where, "weights", "expected " + std::to_string(k) + " weights, one per mean");
     if (static_cast<Eigen::Index>(sds.size()) != k)
         fail(where, "sds", "expected " + std::to_string(k) + " standard deviations, one per mean");
-    return std::make_shared<const GaussianMixtureTarget>(mu, Eigen::Map<const Vector>(weights.data(), k),
+    try {
+        auto t = std::make_shared<GaussianMixtureTarget>(mu, Eigen::Map<const Vector>(weights.data(), k),
                                                          Eigen::Map<const Vector>(sds.data(), k));
+        if (const auto modes = config.find("modes"); modes != config.end()) {
+            if (!modes->is_array())
+                fail("gaussian mixture", "modes", "expected an array of k mode numbers");
+            std::vector<int> m;
+            for (const auto& v : *modes) {
+                if (!v.is_number_integer())
+                    fail("gaussian mixture", "modes", "expected integers");
+                m.push_back(v.get<int>());
+            }
+            t->setModes(std::move(m));
+        }
+        return t;
+    } catch (const Error& e) {
+        // The constructor names the field; the message also names the file or config it came from.
+        throw Error(where + ": " + e.what());
+    }
+}
+
+} // namespace
+
+std::shared_ptr<const Target> createTarget(const nlohmann::json& config, const std::string& where)
+{
+    auto base = createUntempered(config, where);
+    const auto beta = config.is_object() ? config.find("beta") : config.end();
+    if (beta == config.end())
+        return base;
+    if (!beta->is_number() || !std::isfinite(beta->get<double>()) || beta->get<double>() < 0.05 || beta->get<double>() > 20.0)
+        fail(where, "beta", "expected a number in [0.05, 20]");
+    if (beta->get<double>() == 1.0)
+        return base;
+    int cells = 256;
+    if (const auto c = config.find("quadrature_cells"); c != config.end()) {
+        if (!c->is_number_integer() || c->get<int>() < 16 || c->get<int>() > 2048)
+            fail(where, "quadrature_cells", "expected an integer in [16, 2048]");
+        cells = c->get<int>();
+    }
+    try {
+        return std::make_shared<TemperedTarget>(std::move(base), beta->get<double>(), cells);
+    } catch (const Error& e) {
+        throw Error(where + ": " + e.what());
+    }
 }
 
 } // namespace gsn

@@ -108,8 +108,11 @@ private:
     int m_modeCount = 0;
 };
 
-// A target from its config: {"kind": "gaussian-mixture", "means", "weights", "sds"} or the preset
-// {"kind": "ring", "modes": k, "radius": r, "sd": s}. Throws gsn::Error(where, field, ...) for a bad config.
+// A target from its config: {"kind": "gaussian-mixture", "means", "weights", "sds" (or "covariances"),
+// "modes"?}, the preset {"kind": "ring", "modes": k, "radius": r, "sd": s}, or any kind of targets2d.h
+// ("grid", "isolated-modes", "two-moons", "spiral", "checkerboard", "banana", "painted"). An optional
+// "beta" in [0.05, 20] (with "quadrature_cells") wraps it in a TemperedTarget (targets2d.h). Throws
+// gsn::Error("<where>: <field>: ...") for a bad config.
 std::shared_ptr<const Target> createTarget(const nlohmann::json& config, const std::string& where = "target config");
 
 } // namespace gsn
