@@ -23,34 +23,42 @@ struct Command {
     std::string usage;
 };
 
-// "gsn train --model dae|gsn2|gsn3|rbm ...": the kinds come from the registry.
-std::string trainUsage()
-{
-    return "gsn train --model " + gsn::kindList(gsn::kindNames(gsn::trainableImageKinds()), "|", "|") +
-           " --data mnist|fashion|faces|PATH --out FILE.safetensors [...]";
-}
-
 const std::map<std::string, Command>& table()
 {
     static const std::map<std::string, Command> commands = {
-        {"inpaint", {gsn::commands::inpaint, "gsn inpaint --model FILE --image test:INDEX|IMAGE.png --mask left|right|top|bottom|MASK.png --chains N --steps S [--seed S] [--init noise|zeros|source] --out SHEET.png|pdf|svg"}},
-        {"sample", {gsn::commands::sample, "gsn sample --model FILE --chains C --steps S [--every K] [--seed S] [--init noise|zeros|test:INDEX] [--show mean|sample] [--clamp left|right|top|bottom|centre|border|MASK.png] --out FILE.png|pdf|svg|npy"}},
-        {"bench", {gsn::commands::bench, "gsn bench [--seconds S] [--threads N]  training and chain throughput of GSN-2 784-1500-1500 (JSON lines)"}},
+        {"inpaint", {gsn::commands::inpaint,
+                     "gsn inpaint --model FILE --image test:INDEX|IMAGE.png --mask left|right|top|bottom|centre|border|MASK.png --out SHEET.png|pdf|svg\n"
+                     "            [--chains 10 (at most 100)] [--steps 20] [--every 1] [--seed 1] [--init noise|zeros|source (default noise)]\n"
+                     "            [--data TEST SET (default: the model's)] [--scale 1] [--padding 2] [--save-mask MASK.png]\n"
+                     "  clamps the masked pixels of the image and samples the rest (docs/inpainting.md)"}},
+        {"sample", {gsn::commands::sample,
+                    "gsn sample --model FILE --out FILE.png|pdf|svg|npy [--chains 10] [--steps 100] [--every 1] [--first EVERY]\n"
+                    "           [--seed 1] [--init noise|zeros|test:INDEX (default noise)] [--show mean|sample (default mean)]\n"
+                    "           [--clamp left|right|top|bottom|centre|border|MASK.png] [--data TEST SET] [--scale 1] [--padding 2]\n"
+                    "           [--colormap grey|grey-inverted|viridis|inferno] [--quiet]\n"
+                    "  --init test:INDEX starts chain c at test image INDEX + c (and --clamp clamps each chain to its image)"}},
+        {"bench", {gsn::commands::bench, "gsn bench [--seconds 3] [--threads N] [--only NAME]  training and chain throughput of GSN-2 784-1500-1500 (JSON lines)"}},
         {"classify", {gsn::commands::classify, "gsn classify --out FILE.safetensors [--train mnist-train] [--test mnist-test] [--hidden 256] [--epochs 10] [--lr 0.1] [--momentum 0.9] [--seed 1] | --classifier FILE [--test DATASET]  digit classifier (names a chain's class in the studio)"}},
-        {"eval", {gsn::commands::eval, "gsn eval --model FILE|--samples FILE.npy|--baseline mnist-train [--n 10000] [--burnin B] [--thin T] [--seed S] [--binarize]  Parzen log-likelihood (SPEC 4)"}},
+        {"eval", {gsn::commands::eval, gsn::commands::evalUsage()}},
         {"export", {gsn::commands::exportModel, "gsn export FILE --out MODEL.safetensors   model-only copy (no momentum, not resumable)"}},
-        {"mix", {gsn::commands::mix, "gsn mix --target ring8 --samplers rwmh,... [--chains 100] [--steps 10000] [--seed 1] [--beta 1] --out METRICS.json [--plot PANELS.png|svg] [--trace TRACE.npy]  mode-mixing metrics (docs/mixing.md)"}},
-        {"info", {gsn::commands::info, "gsn info FILE            what a dataset file or checkpoint holds"}},
-        {"train", {gsn::commands::train, trainUsage()}},
+        {"mix", {gsn::commands::mix, gsn::commands::mixUsage()}},
+        {"info", {gsn::commands::info, "gsn info FILE            what a dataset, checkpoint, classifier, recording, sheet or mask file holds"}},
+        {"train", {gsn::commands::train, gsn::commands::trainUsage()}},
     };
     return commands;
 }
 
+// The first line of a command's usage (the overview lists those).
+std::string firstLine(const std::string& text)
+{
+    return text.substr(0, text.find('\n'));
+}
+
 int usage(FILE* out)
 {
-    std::fprintf(out, "usage: gsn COMMAND [options]\n\ncommands:\n");
+    std::fprintf(out, "usage: gsn COMMAND [options]      gsn COMMAND --help (or gsn help COMMAND): its options and defaults\n\ncommands:\n");
     for (const auto& [name, cmd] : table())
-        std::fprintf(out, "  %s\n", cmd.usage.c_str());
+        std::fprintf(out, "  %s\n", firstLine(cmd.usage).c_str());
     std::fprintf(out, "\nmodel kinds (gsn train takes those for images):\n");
     for (const gsn::ModelKind& kind : gsn::modelKinds())
         std::fprintf(out, "  %-10s %-7s %s: %s\n", kind.name.c_str(), gsn::dataKindName(kind.capabilities.data),
@@ -61,6 +69,9 @@ int usage(FILE* out)
         const char* data = c.images && c.points ? "any" : c.images ? "images" : "points";
         std::fprintf(out, "  %-14s %-7s %s: %s\n", kind.name.c_str(), data, kind.label.c_str(), kind.description.c_str());
     }
+    std::fprintf(out, "\nexit codes: 0 success; 1 the work failed (an unreadable file, bad data, a diverged run);\n"
+                      "  2 usage error (unknown command, unknown, missing or malformed option); 130 interrupted\n"
+                      "  by Ctrl-C (gsn train: after saving its checkpoint)\n");
     return out == stderr ? 2 : 0;
 }
 
@@ -73,15 +84,35 @@ int main(int argc, char** argv)
     if (argc < 2)
         return usage(stderr);
     const std::string name = argv[1];
-    if (name == "-h" || name == "--help" || name == "help")
+    if (name == "-h" || name == "--help")
         return usage(stdout);
+    if (name == "help") {
+        if (argc < 3)
+            return usage(stdout);
+        auto it = table().find(argv[2]);
+        if (it == table().end()) {
+            std::fprintf(stderr, "gsn help: unknown command '%s'\n", argv[2]);
+            return usage(stderr);
+        }
+        std::printf("%s\n", it->second.usage.c_str());
+        return 0;
+    }
     auto it = table().find(name);
     if (it == table().end()) {
         std::fprintf(stderr, "gsn: unknown command '%s'\n", name.c_str());
         return usage(stderr);
     }
+    const gsn::commands::Args args(argv + 2, argv + argc);
+    for (const std::string& a : args)
+        if (a == "--help" || a == "-h") {
+            std::printf("%s\n", it->second.usage.c_str());
+            return 0;
+        }
     try {
-        return it->second.run(gsn::commands::Args(argv + 2, argv + argc));
+        return it->second.run(args);
+    } catch (const gsn::UsageError& e) {
+        std::fprintf(stderr, "gsn %s: error: %s\n(gsn %s --help lists the options)\n", name.c_str(), e.what(), name.c_str());
+        return 2;
     } catch (const gsn::Error& e) {
         std::fprintf(stderr, "gsn %s: error: %s\n", name.c_str(), e.what());
         return 1;

@@ -269,4 +269,9 @@ int eval(const Args& args)
     return 0;
 }
 
+std::string evalUsage()
+{
+    return kUsage;
+}
+
 } // namespace gsn::commands

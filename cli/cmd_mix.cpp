@@ -459,4 +459,9 @@ int mix(const Args& args)
     return 0;
 }
 
+std::string mixUsage()
+{
+    return kUsage;
+}
+
 } // namespace gsn::commands

@@ -352,4 +352,9 @@ int train(const Args& args)
     return 3;
 }
 
+std::string trainUsage()
+{
+    return usage();
+}
+
 } // namespace gsn::commands

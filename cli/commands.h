@@ -18,4 +18,9 @@ int mix(const Args& args);    // gsn mix ...            (cmd_mix.cpp)
 
 int exportModel(const Args& args); // gsn export FILE --out MODEL.safetensors (cmd_export.cpp)
 
+// Full usage texts (options and defaults) of the commands that keep theirs next to their parsing.
+std::string evalUsage();
+std::string trainUsage();
+std::string mixUsage();
+
 } // namespace gsn::commands

@@ -3,6 +3,12 @@
 #include "datasets.h"
 #include "error.h"
 
+#include <QDir>
+
+#include <cerrno>
+#include <sys/stat.h>
+#include <unistd.h>
+
 namespace gsn::commands {
 
 std::string testSetFor(const nlohmann::json& metadata)
@@ -37,6 +43,16 @@ std::unique_ptr<QGuiApplication> ensureGuiApp()
     // A command-line render needs no display.
     if (qEnvironmentVariableIsEmpty("QT_QPA_PLATFORM"))
         qputenv("QT_QPA_PLATFORM", "offscreen");
+    // Without XDG_RUNTIME_DIR (root shells, CI, ssh) Qt warns on stderr about choosing one; a command-line
+    // tool's output must be its own messages only, so give Qt the private folder it would choose.
+    if (qEnvironmentVariableIsEmpty("XDG_RUNTIME_DIR")) {
+        const QByteArray dir = QDir::tempPath().toLocal8Bit() + "/runtime-gsn-" + QByteArray::number(uint(::getuid()));
+        if (::mkdir(dir.constData(), 0700) == 0 || errno == EEXIST) {
+            struct stat st {};
+            if (::stat(dir.constData(), &st) == 0 && st.st_uid == ::getuid() && (st.st_mode & 0777) == 0700)
+                qputenv("XDG_RUNTIME_DIR", dir);
+        }
+    }
     static int argc = 1;
     static char name[] = "gsn";
     static char* argv[] = {name, nullptr};

@@ -3,6 +3,7 @@
 // menu, View > Reset layout, Quit ends the program (every window), and work is never lost without a
 // question (Save / Discard / Cancel before New model, Open and Quit).
 
+#include "chainsdock.h"
 #include "chainview.h"
 #include "evaluatedock.h"
 #include "glformat.h"
@@ -16,6 +17,7 @@
 
 #include <QAction>
 #include <QApplication>
+#include <QComboBox>
 #include <QDockWidget>
 #include <QLabel>
 #include <QMenu>
@@ -298,6 +300,49 @@ private slots:
                  qPrintable(note->text()));
         QVERIFY(finished.wait(60000));
         window.session()->setReplaceGuard({}); // the test's model need not be saved
+    }
+
+    // Model and data that do not fit are said where the user looks, with a way out; the Evaluate dock
+    // offers only what applies to the loaded data.
+    void modelAndDataThatDoNotFitAreSaid()
+    {
+        MainWindow window;
+        window.show();
+        QVERIFY(QTest::qWaitForWindowExposed(&window));
+        QVERIFY2(window.loadDataset("mnist-test"), qPrintable(window.lastError()));
+        QVERIFY2(window.loadDefaultModel(), qPrintable(window.lastError()));
+        auto* note = window.chainsDock()->findChild<QLabel*>("chainsDataNote");
+        auto* offer = window.chainsDock()->findChild<QPushButton*>("chainsNewModelForData");
+        auto* status = window.findChild<QLabel*>("dataFitLabel");
+        QVERIFY(note && offer && status);
+        QVERIFY2(note->text().contains("trained on mnist-train") && note->text().contains("(28x28 images)") &&
+                     note->text().contains("the loaded mnist-test fits it"),
+                 qPrintable(note->text()));
+        QVERIFY(!offer->isVisible());
+        QVERIFY(!status->isVisible());
+
+        QVERIFY2(window.loadDataset("fashion-test"), qPrintable(window.lastError()));
+        QVERIFY2(note->text().contains("is other data (28x28 images too)"), qPrintable(note->text()));
+        QVERIFY(offer->isVisible());
+        QVERIFY(status->isVisible());
+        auto* baseline = window.evaluateDock()->findChild<QPushButton*>("evaluateBaselineButton");
+        auto* startKind = window.evaluateDock()->findChild<QComboBox*>("evaluateStartKind");
+        QVERIFY(baseline && startKind);
+        QVERIFY(!baseline->isEnabled());
+        QCOMPARE(startKind->currentText(), QString("uniform noise"));
+
+        QVERIFY2(window.loadDataset("faces"), qPrintable(window.lastError()));
+        QVERIFY2(note->text().contains("has 25x25 images: its chains cannot start from these images"), qPrintable(note->text()));
+        offer->click(); // a new model for the faces
+        QVERIFY(window.currentModel());
+        QCOMPARE(window.currentModel()->model->visibleSize(), 625);
+        QVERIFY2(note->text().contains("not trained on any dataset yet (25x25 images); the loaded faces fits it"),
+                 qPrintable(note->text()));
+        QVERIFY(!status->isVisible());
+
+        QVERIFY2(window.loadDataset("mnist-test"), qPrintable(window.lastError()));
+        QCOMPARE(startKind->currentText(), QString("test digit")); // the default is back with MNIST
+        QVERIFY(baseline->isEnabled());
     }
 
     // A model trained for a while is not replaced, and the studio does not quit, without asking.

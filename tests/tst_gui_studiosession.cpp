@@ -152,12 +152,10 @@ private slots:
         QTest::addColumn<QString>("message");
         QTest::newRow("dataset of another size")
             << 4 << 25 << 5
-            << "m: the model is for 25 pixels (5x5 images), but the dataset tiny has 4x4 images (16 pixels); "
-               "choose a matching dataset first";
+            << "m: the model is for 5x5 images, but the dataset tiny has 4x4 images; choose a matching dataset first";
         QTest::newRow("dataset of another size, shape unknown")
             << 4 << 12 << 0
-            << "m: the model is for 12 pixels, but the dataset tiny has 4x4 images (16 pixels); choose a matching "
-               "dataset first";
+            << "m: the model is for 12 pixels, but the dataset tiny has 4x4 images; choose a matching dataset first";
         QTest::newRow("no dataset, not square")
             << 0 << 12 << 0
             << "m: load a dataset first: the model does not store its image shape and 12 pixels is not a square image";

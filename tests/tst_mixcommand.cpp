@@ -123,36 +123,38 @@ private slots:
     {
         QTest::addColumn<QStringList>("args");
         QTest::addColumn<QString>("message");
+        QTest::addColumn<int>("code"); // 2: the command line is wrong; 1: a file or the target is
         const QString dir = scratch();
         const QString out = dir + "/refused.json";
         QTest::newRow("unknown target") << QStringList{"--target", "nosuch", "--samplers", "rwmh", "--out", out}
-                                        << "--target nosuch: kind: expected";
+                                        << "--target nosuch: kind: expected" << 1;
         QTest::newRow("unknown sampler") << QStringList{"--target", "ring8", "--samplers", "rwmh,nosuch", "--out", out}
-                                         << "--samplers: unknown sampler 'nosuch': expected kinds on points from";
+                                         << "--samplers: unknown sampler 'nosuch': expected kinds on points from" << 2;
         QTest::newRow("image sampler") << QStringList{"--target", "ring8", "--samplers", "rbm-pt", "--out", out}
-                                       << "--samplers: unknown sampler 'rbm-pt'";
+                                       << "--samplers: unknown sampler 'rbm-pt'" << 2;
         QTest::newRow("twice") << QStringList{"--target", "ring8", "--samplers", "rwmh,rwmh", "--out", out}
-                               << "--samplers: expected each sampler once";
+                               << "--samplers: expected each sampler once" << 2;
         QTest::newRow("trace folder") << QStringList{"--target", "ring8", "--samplers", "rwmh", "--out", out, "--trace",
                                                      dir + "/no/such/folder/trace.npy"}
-                                      << "--trace: expected a path in a writable folder";
+                                      << "--trace: expected a path in a writable folder" << 2;
         QTest::newRow("trace suffix") << QStringList{"--target", "ring8", "--samplers", "rwmh", "--out", out, "--trace",
                                                      dir + "/trace.txt"}
-                                      << "--trace: expected a file ending in .npy";
+                                      << "--trace: expected a file ending in .npy" << 2;
         QTest::newRow("target file") << QStringList{"--target", dir + "/missing.json", "--samplers", "rwmh", "--out", out}
-                                     << "missing.json: cannot read the target file (--target)";
+                                     << "missing.json: cannot read the target file (--target)" << 1;
         QTest::newRow("beta") << QStringList{"--target", "ring8", "--samplers", "rwmh", "--beta", "-1", "--out", out}
-                              << "--beta: expected a number > 0";
-        QTest::newRow("no out") << QStringList{"--target", "ring8", "--samplers", "rwmh"} << "--out: missing";
+                              << "--beta: expected a number > 0" << 2;
+        QTest::newRow("no out") << QStringList{"--target", "ring8", "--samplers", "rwmh"} << "--out: missing" << 2;
     }
     void refusesBadInput()
     {
         QFETCH(QStringList, args);
         QFETCH(QString, message);
+        QFETCH(int, code);
         const QString out = scratch() + "/refused.json";
         QFile::remove(out);
         const Run r = runGsn(QStringList{"mix"} + args + QStringList{"--steps", "10", "--chains", "2"});
-        QCOMPARE(r.code, 1);
+        QCOMPARE(r.code, code);
         QVERIFY2(r.err.contains(message), qPrintable(r.err));
         QVERIFY(!QFileInfo::exists(out));
     }

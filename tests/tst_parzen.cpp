@@ -329,11 +329,11 @@ void TestParzen::evalCommand()
     QCOMPARE(out["curve"].toArray().size(), 10);
     QCOMPARE(out["samples"].toInt(), 300);
 
-    // Mutually exclusive sources are a user error (exit code 1), not a crash.
+    // Mutually exclusive sources are a usage error (exit code 2), not a crash.
     QProcess bad;
     bad.start(gsn, {"eval", "--samples", QString::fromStdString(sPath), "--baseline", "mnist-train"});
     QVERIFY(bad.waitForFinished(60000));
-    QCOMPARE(bad.exitCode(), 1);
+    QCOMPARE(bad.exitCode(), 2);
 
     // --model: the JSON records where the chain started; with no burn-in, a chain from test image 3
     // scores differently from one started at zeros; a bad --init is a user error naming the option.
@@ -359,7 +359,7 @@ void TestParzen::evalCommand()
     QVERIFY(zerosOut["mean"].toDouble() != testOut["mean"].toDouble());
     for (const char* wrong : {"test:70", "test:x", "image"}) {
         const auto [rc, text] = runModel(wrong);
-        QCOMPARE(rc, 1);
+        QCOMPARE(rc, 2); // a usage error
         QVERIFY2(text.contains("--init"), text.constData());
     }
 }

@@ -37,6 +37,17 @@ ChainsDock::ChainsDock(ChainController* chains, QWidget* parent) : QDockWidget(t
     m_status = new QLabel(body);
     m_status->setObjectName(QStringLiteral("chainsStatus"));
     layout->addWidget(m_status);
+    m_dataNote = new QLabel(body);
+    m_dataNote->setObjectName(QStringLiteral("chainsDataNote"));
+    m_dataNote->setWordWrap(true);
+    m_dataNote->hide();
+    layout->addWidget(m_dataNote);
+    m_newForData = new QPushButton(tr("New model for this dataset"), body);
+    m_newForData->setObjectName(QStringLiteral("chainsNewModelForData"));
+    m_newForData->setToolTip(tr("A fresh model of the current kind, sized for the loaded images (File > New model)"));
+    m_newForData->hide();
+    connect(m_newForData, &QPushButton::clicked, this, &ChainsDock::newModelForDataRequested);
+    layout->addWidget(m_newForData);
 
     auto* form = new QFormLayout;
     m_count = new QSpinBox(body);
@@ -181,6 +192,14 @@ void ChainsDock::modelChanged()
         m_corruption->setValue(config["corruption"].value("level", 0.0));
     m_hiddenNoise->setEnabled(false);
     m_corruption->setEnabled(false);
+}
+
+void ChainsDock::setModelDataNote(const QString& text, bool mismatch)
+{
+    m_dataNote->setText(mismatch ? QStringLiteral("<b>%1</b>").arg(text.toHtmlEscaped()) : text.toHtmlEscaped());
+    m_dataNote->setStyleSheet(mismatch ? QStringLiteral("color: #b03000;") : QString());
+    m_dataNote->setVisible(!text.isEmpty());
+    m_newForData->setVisible(mismatch);
 }
 
 void ChainsDock::updateStatus()

@@ -23,7 +23,16 @@ public:
 
     // Refreshes the sampling-noise controls for the current model (GSN or not, its own values).
     void modelChanged();
+    // Which data the model was trained on and whether it fits the loaded dataset (the main window's
+    // words); `mismatch` shows it as a warning with a "New model for this dataset" button.
+    void setModelDataNote(const QString& text, bool mismatch);
     QPushButton* startButton() const { return m_start; }
+
+signals:
+    // The user asked for a new model sized for the loaded dataset.
+    void newModelForDataRequested();
+
+public:
     QSpinBox* chainCountBox() const { return m_count; }
 
 private:
@@ -47,6 +56,8 @@ private:
     QDoubleSpinBox* m_hiddenNoise = nullptr;
     QDoubleSpinBox* m_corruption = nullptr;
     QLabel* m_status = nullptr;
+    QLabel* m_dataNote = nullptr;
+    QPushButton* m_newForData = nullptr;
 };
 
 } // namespace gsn

@@ -18,15 +18,19 @@ namespace {
 struct Choice {
     const char* label;
     const char* spec;
+    const char* split; // the tooltip: which rows of which files
 };
 
 // The built-in choices; the last chooser entry opens a file dialog.
 constexpr Choice kChoices[] = {
-    {"MNIST (test, 10000)", "mnist-test"},
-    {"MNIST (train, 50000)", "mnist-train"},
-    {"Fashion-MNIST (test, 10000)", "fashion-test"},
-    {"Fashion-MNIST (train, 60000)", "fashion-train"},
-    {"Faces (LFW subset, 25 x 25)", "faces"},
+    {"MNIST (test, 10000)", "mnist-test", "The 10000 MNIST test digits (28x28 images)"},
+    {"MNIST (train, 50000)", "mnist-train",
+     "MNIST training digits 0-49999 (28x28 images): the papers' training set. The last 10000 of MNIST's 60000 "
+     "training digits are the validation set the Parzen protocol chooses sigma on"},
+    {"Fashion-MNIST (test, 10000)", "fashion-test", "The 10000 Fashion-MNIST test images (28x28 images)"},
+    {"Fashion-MNIST (train, 60000)", "fashion-train",
+     "All 60000 Fashion-MNIST training images (28x28 images): no rows are held out for validation, unlike MNIST's 50000"},
+    {"Faces (LFW subset, 25 x 25)", "faces", "The LFW face subset of scikit-image (25x25 images)"},
 };
 
 } // namespace
@@ -39,8 +43,10 @@ DataDock::DataDock(QWidget* parent) : QDockWidget(tr("Data"), parent)
 
     m_chooser = new QComboBox(body);
     m_chooser->setObjectName(QStringLiteral("datasetChooser"));
-    for (const Choice& choice : kChoices)
+    for (const Choice& choice : kChoices) {
         m_chooser->addItem(tr(choice.label), QString::fromLatin1(choice.spec));
+        m_chooser->setItemData(m_chooser->count() - 1, tr(choice.split), Qt::ToolTipRole);
+    }
     m_chooser->addItem(tr("Open file (TFD, Olivetti, Frey .mat, .npy, IDX)..."), QString());
     m_chooser->setToolTip(tr("Dataset shown in the strip and used for training and chain initialisation"));
     connect(m_chooser, &QComboBox::activated, this, &DataDock::chooserActivated);

@@ -19,6 +19,7 @@
 #include <QPushButton>
 #include <QSaveFile>
 #include <QSpinBox>
+#include <QStandardItemModel>
 #include <QStandardPaths>
 #include <QTableWidget>
 #include <QVBoxLayout>
@@ -197,6 +198,23 @@ void EvaluateDock::setModel(std::shared_ptr<const gsn::Model> model, const QStri
     updateModelLabel();
 }
 
+void EvaluateDock::setDatasetName(const QString& name)
+{
+    const bool wasMnist = m_mnistLoaded;
+    m_mnistLoaded = name.isEmpty() || name.startsWith(QLatin1String("mnist"));
+    auto* items = qobject_cast<QStandardItemModel*>(m_startKind->model());
+    const int digit = m_startKind->findData(int(EvaluationStart::TestImage));
+    if (items && digit >= 0)
+        items->item(digit)->setEnabled(m_mnistLoaded);
+    if (!m_mnistLoaded && m_startKind->currentIndex() == digit)
+        setStart(EvaluationStart::Noise);
+    if (m_mnistLoaded && !wasMnist)
+        setStart(EvaluationStart::TestImage); // back to the default that non-MNIST data had taken away
+    m_baseline->setToolTip(m_mnistLoaded ? tr("The first N MNIST training images as samples (the paper's baseline row)")
+                                         : tr("The baseline is the papers' MNIST row; the loaded %1 is not MNIST").arg(name));
+    setRunning(isRunning());
+}
+
 void EvaluateDock::clearShownResult()
 {
     m_plot->clear();
@@ -333,7 +351,7 @@ void EvaluateDock::onStopped(const QString& message)
 
 void EvaluateDock::setRunning(bool running)
 {
-    m_baseline->setEnabled(!running);
+    m_baseline->setEnabled(!running && m_mnistLoaded);
     m_cancel->setEnabled(running);
     m_open->setEnabled(!running);
     for (QSpinBox* box : {m_samples, m_burnin, m_thin, m_seed})

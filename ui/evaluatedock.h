@@ -66,6 +66,9 @@ public slots:
     void setModel(std::shared_ptr<const gsn::Model> model, const QString& name, int epoch = -1);
     // A checkpoint to evaluate; it is loaded on the worker thread by the next evaluation.
     void setCheckpoint(const QString& path);
+    // The loaded dataset: the MNIST-train baseline and a start at a test digit are offered only for
+    // MNIST (the protocol's sets); other data gets uniform noise or zeros.
+    void setDatasetName(const QString& name);
     // Asks for a checkpoint file.
     void openCheckpoint();
     // Starts an evaluation of the model (does nothing while one runs or without a model).
@@ -98,6 +101,7 @@ private:
     QSpinBox* m_burnin = nullptr;
     QSpinBox* m_thin = nullptr;
     QSpinBox* m_seed = nullptr;
+    bool m_mnistLoaded = true;
     QComboBox* m_startKind = nullptr;  // test digit / uniform noise / zeros
     QSpinBox* m_start = nullptr;       // the test digit's index
     QPushButton* m_evaluate = nullptr;

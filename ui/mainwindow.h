@@ -120,6 +120,7 @@ private:
     void rememberModel(const QString& path);
     void rebuildRecentMenu();
     void updateChainRate();
+    void updateModelDataNote(); // the Chains dock's and the status bar's words on the model and the data
 
     ChainView* m_view = nullptr;
     StudioSession* m_session = nullptr;
@@ -136,6 +137,7 @@ private:
     ChainController* m_chains = nullptr;       // the session's
     TrainingController* m_training = nullptr;  // the session's
     QLabel* m_chainRate = nullptr;
+    QLabel* m_dataFit = nullptr;
 };
 
 } // namespace gsn

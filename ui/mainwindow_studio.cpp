@@ -110,6 +110,12 @@ void MainWindow::createStudio()
     m_chainRate = new QLabel(this);
     m_chainRate->setObjectName(QStringLiteral("chainRateLabel"));
     statusBar()->insertPermanentWidget(0, m_chainRate);
+    m_dataFit = new QLabel(this); // the model-data mismatch, where the user looks (the Chains dock says more)
+    m_dataFit->setObjectName(QStringLiteral("dataFitLabel"));
+    m_dataFit->setStyleSheet(QStringLiteral("color: #b03000; font-weight: bold;"));
+    m_dataFit->hide();
+    statusBar()->insertPermanentWidget(0, m_dataFit);
+    connect(m_chainsDock, &ChainsDock::newModelForDataRequested, m_modelDock, &ModelDock::createNew);
     auto* timer = new QTimer(this);
     connect(timer, &QTimer::timeout, this, &MainWindow::updateChainRate);
     timer->start(500);
@@ -182,6 +188,7 @@ void MainWindow::sessionModelChanged(StudioModelPtr model, StudioSession::ModelC
         m_trainingDock->clearHistory();
     }
     setWindowTitle(tr("GSN Studio - %1").arg(model->name));
+    updateModelDataNote();
     emit currentModelChanged(model->model, model->name, model->epoch);
 }
 
@@ -253,10 +260,21 @@ bool MainWindow::loadDefaultModel()
     }
 }
 
+void MainWindow::updateModelDataNote()
+{
+    const ModelDataNote note = modelDataNote(m_session->currentModel().get(), m_session->dataset().get());
+    m_chainsDock->setModelDataNote(note.text, note.mismatch);
+    m_dataFit->setText(note.mismatch ? tr("Model and data do not match") : QString());
+    m_dataFit->setToolTip(note.text);
+    m_dataFit->setVisible(note.mismatch);
+}
+
 void MainWindow::datasetChangedForStudio(std::shared_ptr<const Dataset> dataset)
 {
     m_view->setClassifier(classifierFor(*dataset)); // hovering names MNIST chains' classes
     m_modelDock->setImageSize(dataset->width, dataset->height);
+    m_evaluateDock->setDatasetName(QString::fromStdString(dataset->name));
+    updateModelDataNote();
 }
 
 void MainWindow::exportSheet()

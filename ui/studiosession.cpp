@@ -87,6 +87,56 @@ ModelImageFit fitModelImages(long long visible, const ImageShape& stored, const 
     return fit;
 }
 
+namespace {
+
+// "mnist" of "mnist-train-first1000", "fashion" of "fashion-test": datasets of one family share their images.
+QString datasetFamily(const std::string& name)
+{
+    const QString n = QString::fromStdString(name);
+    return n.section(QLatin1Char('-'), 0, 0);
+}
+
+QString imagesText(int width, int height)
+{
+    return StudioSession::tr("%1x%2 images").arg(width).arg(height);
+}
+
+} // namespace
+
+ModelDataNote modelDataNote(const StudioModel* model, const Dataset* data)
+{
+    ModelDataNote note;
+    if (!model || !model->model)
+        return note;
+    const int visible = model->model->visibleSize();
+    const ImageShape shape = imageShapeFor(model->info, visible);
+    const ModelImageFit fit = fitModelImages(visible, shape, data);
+    const QString size = fit.known() ? imagesText(fit.width, fit.height)
+                                     : StudioSession::tr("%1 pixels (image shape unknown)").arg(visible);
+    const std::string& trainedOn = model->info.datasetName;
+    QString model_ = trainedOn.empty() ? StudioSession::tr("The model (%1) is not trained on any dataset yet").arg(size)
+                                       : StudioSession::tr("The model was trained on %1 (%2)")
+                                             .arg(QString::fromStdString(trainedOn), size);
+    if (!data) {
+        note.text = model_;
+        return note;
+    }
+    const QString loaded = QString::fromStdString(data->name);
+    if (data->dimension() != visible || (shape.known() && (shape.width != data->width || shape.height != data->height))) {
+        note.mismatch = true;
+        note.text = StudioSession::tr("%1; the loaded %2 has %3: its chains cannot start from these images")
+                        .arg(model_, loaded, imagesText(data->width, data->height));
+    } else if (!trainedOn.empty() && datasetFamily(trainedOn) != datasetFamily(data->name)) {
+        note.mismatch = true;
+        note.text = StudioSession::tr("%1; the loaded %2 is other data (%3 too): the chains show what this model "
+                                      "makes of it")
+                        .arg(model_, loaded, imagesText(data->width, data->height));
+    } else {
+        note.text = StudioSession::tr("%1; the loaded %2 fits it").arg(model_, loaded);
+    }
+    return note;
+}
+
 StudioSession::StudioSession(std::shared_ptr<FrameStaging> staging, QObject* parent) : QObject(parent)
 {
     qRegisterMetaType<gsn::StudioModelPtr>();
@@ -143,15 +193,13 @@ bool StudioSession::installModel(StudioModelPtr model)
     const ModelImageFit fit = fitModelImages(visible, shape, m_dataset.get());
     if (fit.datasetMismatch) {
         const Dataset& data = *m_dataset;
-        emit error(tr("%1: the model is for %2 pixels%3, but the dataset %4 has %5x%6 images (%7 pixels); "
-                      "choose a matching dataset first")
+        emit error(tr("%1: the model is for %2, but the dataset %3 has %4x%5 images; choose a matching dataset first")
                        .arg(model->name)
-                       .arg(visible)
-                       .arg(shape.known() ? tr(" (%1x%2 images)").arg(shape.width).arg(shape.height) : QString())
+                       .arg(shape.known() ? tr("%1x%2 images").arg(shape.width).arg(shape.height)
+                                          : tr("%1 pixels").arg(visible))
                        .arg(QString::fromStdString(data.name))
                        .arg(data.width)
-                       .arg(data.height)
-                       .arg(data.dimension()));
+                       .arg(data.height));
         return false;
     }
     if (!fit.known()) {

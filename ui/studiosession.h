@@ -34,6 +34,14 @@ struct ModelImageFit {
 // stores (or a square); otherwise unknown. `data` may be null.
 ModelImageFit fitModelImages(long long visible, const ImageShape& stored, const Dataset* data);
 
+// What the user is told about the current model and the loaded data, in one wording for sizes ("28x28
+// images" on both sides): which data the model was trained on and whether the loaded dataset fits it.
+struct ModelDataNote {
+    QString text;           // empty without a model
+    bool mismatch = false;  // other data, or images of another size: the chains show what the model makes of it
+};
+ModelDataNote modelDataNote(const struct StudioModel* model, const Dataset* data);
+
 class StudioSession : public QObject {
     Q_OBJECT
 public:

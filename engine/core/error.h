@@ -14,6 +14,14 @@ public:
     explicit Error(const std::string& message) : std::runtime_error(message) {}
 };
 
+// A mistake in how a command was called: an unknown, missing or malformed option (`gsn` exits with 2;
+// failures of the work itself exit with 1). fail() throws it for where == kCommandLine.
+class UsageError : public Error {
+public:
+    using Error::Error;
+};
+inline constexpr const char* kCommandLine = "command line";
+
 // Builds the one-line message "<where>: <field>: <detail>" (empty parts are skipped).
 std::string errorMessage(const std::string& where, const std::string& field, const std::string& detail);
 
@@ -32,6 +40,8 @@ std::string fieldName(std::string_view name);
 
 [[noreturn]] inline void fail(const std::string& where, const std::string& field, const std::string& detail)
 {
+    if (where == kCommandLine)
+        throw UsageError(errorMessage(where, field, detail));
     throw Error(errorMessage(where, field, detail));
 }
 

@@ -4,6 +4,7 @@
 #include "sizecheck.h"
 
 #include <matio.h>
+#include <zlib.h>
 
 #include <algorithm>
 #include <cmath>
@@ -101,6 +102,57 @@ void checkV5MatrixElement(const std::string& path, FILE* f, int index, int64_t b
     }
 }
 
+// The same check inside an miCOMPRESSED element of `bytes` compressed bytes at `begin`: the first
+// kInflatedHead bytes of its stream are inflated (enough for the tags libmatio allocates from: array
+// flags, dimensions, name); the miMATRIX it holds may claim at most kMaxDeflateRatio x `bytes`, and
+// each sub-element seen must fit inside it (found by fuzz_mat: tests/fuzz/regressions/mat/
+// compressed-name-length.mat, a name length of 16 MB in a 300-byte file).
+void checkV5CompressedElement(const std::string& path, FILE* f, int index, int64_t begin, int64_t bytes, bool swap)
+{
+    constexpr std::size_t kCompressedHead = 64 * 1024, kInflatedHead = 4096;
+    std::vector<unsigned char> in(static_cast<std::size_t>(std::min<int64_t>(bytes, kCompressedHead)));
+    if (in.empty() || std::fseek(f, long(begin), SEEK_SET) != 0 || std::fread(in.data(), 1, in.size(), f) != in.size())
+        return; // libmatio reports what is missing
+    std::vector<unsigned char> out(kInflatedHead);
+    z_stream z{};
+    if (inflateInit(&z) != Z_OK)
+        return;
+    z.next_in = in.data();
+    z.avail_in = static_cast<uInt>(in.size());
+    z.next_out = out.data();
+    z.avail_out = static_cast<uInt>(out.size());
+    const int rc = inflate(&z, Z_SYNC_FLUSH);
+    const std::size_t have = out.size() - z.avail_out;
+    inflateEnd(&z);
+    if ((rc != Z_OK && rc != Z_STREAM_END && rc != Z_BUF_ERROR) || have < 8)
+        return; // a broken stream: libmatio says so
+    const uint32_t type = readU32(out.data(), swap);
+    if (type != kMiMatrix)
+        return;
+    const int64_t matrixBytes = readU32(out.data() + 4, swap);
+    auto refuse = [&](const std::string& what) {
+        std::fclose(f);
+        fail(path, "variable " + std::to_string(index), what + " (corrupt compressed variable)");
+    };
+    if (matrixBytes > bytes * kMaxDeflateRatio)
+        refuse("expected at most " + std::to_string(bytes * kMaxDeflateRatio) + " bytes inflated from " +
+               std::to_string(bytes) + " compressed, it claims " + std::to_string(matrixBytes));
+    int64_t pos = 0;
+    while (8 + pos + 8 <= int64_t(have) && pos + 8 <= matrixBytes) {
+        const unsigned char* tag = out.data() + 8 + pos;
+        const uint32_t sub = readU32(tag, swap);
+        if ((sub >> 16) != 0) {
+            pos += 8;
+            continue;
+        }
+        const int64_t size = readU32(tag + 4, swap);
+        if (size > matrixBytes - pos - 8)
+            refuse("expected its part at inflated byte " + std::to_string(pos) + " to fit in the variable's " +
+                   std::to_string(matrixBytes) + " bytes, it claims " + std::to_string(size));
+        pos += 8 + ((size + 7) / 8) * 8;
+    }
+}
+
 // Walks the top-level data elements of a v5 file: each must fit inside the file. This turns a
 // truncated download into a clear message before libmatio tries to read (and allocate) anything.
 void checkV5Elements(const std::string& path, int64_t fileSize)
@@ -139,6 +191,8 @@ void checkV5Elements(const std::string& path, int64_t fileSize)
             }
             if (type == kMiMatrix)
                 checkV5MatrixElement(path, f, index, pos + 8, bytes, swap);
+            if (type == kMiCompressed)
+                checkV5CompressedElement(path, f, index, pos + 8, bytes, swap);
             if (type != kMiCompressed)
                 next = pos + 8 + ((bytes + 7) / 8) * 8;
         }

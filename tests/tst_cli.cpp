@@ -1,0 +1,132 @@
+// The `gsn` command line as a user meets it (issue 14, items 14-16): one exit-code convention (0 success,
+// 1 the work failed, 2 usage error, 130 interrupted), `gsn COMMAND --help` and `gsn help COMMAND` print the
+// command's options with defaults, errors point to --help, and no Qt warning reaches stderr.
+
+#include "checkpoint.h"
+#include "modelregistry.h"
+#include "testsupport.h"
+
+#include <QProcess>
+#include <QProcessEnvironment>
+#include <QTest>
+
+using namespace gsn;
+
+namespace {
+
+struct Run {
+    int code = -1;
+    QString out, err;
+};
+
+Run gsn(const QStringList& args, bool withoutRuntimeDir = false)
+{
+    QProcess proc;
+    if (withoutRuntimeDir) {
+        QProcessEnvironment env = QProcessEnvironment::systemEnvironment();
+        env.remove("XDG_RUNTIME_DIR");
+        proc.setProcessEnvironment(env);
+    }
+    proc.start(qEnvironmentVariable("GSN_BINARY_DIR") + "/app/gsn", args);
+    Run r;
+    if (!proc.waitForFinished(120000))
+        return r;
+    r.code = proc.exitStatus() == QProcess::NormalExit ? proc.exitCode() : -2;
+    r.out = QString::fromUtf8(proc.readAllStandardOutput());
+    r.err = QString::fromUtf8(proc.readAllStandardError());
+    return r;
+}
+
+} // namespace
+
+class TestCli : public QObject {
+    Q_OBJECT
+private slots:
+    void initTestCase()
+    {
+        if (!QFile::exists(qEnvironmentVariable("GSN_BINARY_DIR") + "/app/gsn"))
+            QSKIP("the gsn binary is not built (GSN_BINARY_DIR/app/gsn)");
+        m_dir = test::scratchDir("cli");
+        m_model = m_dir + "/dae.safetensors";
+        saveCheckpoint(m_model.toStdString(), *createModel({{"kind", "dae"}, {"sizes", {784, 8}}}, 1), nullptr, {});
+    }
+
+    void exitCodes_data()
+    {
+        QTest::addColumn<QStringList>("args");
+        QTest::addColumn<int>("code");
+        QTest::addColumn<QString>("message"); // on stderr
+        QTest::newRow("no command") << QStringList{} << 2 << "usage: gsn COMMAND";
+        QTest::newRow("unknown command") << QStringList{"smaple"} << 2 << "gsn: unknown command 'smaple'";
+        QTest::newRow("unknown option") << QStringList{"sample", "--model", "m", "--chians", "3"} << 2
+                                        << "gsn sample: error: command line: --chians: unknown option\n"
+                                           "(gsn sample --help lists the options)";
+        QTest::newRow("missing option") << QStringList{"eval"} << 2 << "expected exactly one of them";
+        QTest::newRow("bad number") << QStringList{"mix", "--target", "ring8", "--samplers", "rwmh", "--chains", "x",
+                                                   "--out", "m.json"}
+                                    << 2 << "--chains: expected an integer, got 'x'";
+        QTest::newRow("missing file") << QStringList{"info", "/nonexistent/file.safetensors"} << 1
+                                      << "/nonexistent/file.safetensors";
+        QTest::newRow("help of unknown") << QStringList{"help", "nosuch"} << 2 << "gsn help: unknown command 'nosuch'";
+    }
+    void exitCodes()
+    {
+        QFETCH(QStringList, args);
+        QFETCH(int, code);
+        QFETCH(QString, message);
+        const Run r = gsn(args);
+        QVERIFY2(r.code == code, qPrintable(QString("exit %1, expected %2: %3").arg(r.code).arg(code).arg(r.err)));
+        QVERIFY2(r.err.contains(message), qPrintable(r.err));
+    }
+
+    // A failure of the work itself (a file that is not a checkpoint) is 1, not 2.
+    void workFailureIsOne()
+    {
+        const QString notModel = m_dir + "/notes.safetensors";
+        test::writeBytes(notModel.toStdString(), "not a checkpoint\n");
+        const Run r = gsn({"sample", "--model", notModel, "--out", m_dir + "/x.png", "--quiet"});
+        QCOMPARE(r.code, 1);
+        QVERIFY2(!r.err.contains("--help"), qPrintable(r.err));
+    }
+
+    void helpPerCommand_data()
+    {
+        QTest::addColumn<QStringList>("args");
+        QTest::addColumn<QString>("expected"); // on stdout
+        QTest::newRow("sample --help") << QStringList{"sample", "--help"} << "[--chains 10] [--steps 100]";
+        QTest::newRow("sample -h") << QStringList{"sample", "-h"} << "--init test:INDEX starts chain c at test image INDEX + c";
+        QTest::newRow("help sample") << QStringList{"help", "sample"} << "[--chains 10]";
+        QTest::newRow("help eval") << QStringList{"help", "eval"} << "default test:0";
+        QTest::newRow("train --help") << QStringList{"train", "--help"} << "--checkpoint-every BATCHES";
+        QTest::newRow("inpaint --help") << QStringList{"inpaint", "--help"} << "[--chains 10 (at most 100)]";
+        QTest::newRow("mix --help") << QStringList{"mix", "--help"} << "--samplers";
+        QTest::newRow("help") << QStringList{"help"} << "exit codes: 0 success; 1 the work failed";
+    }
+    void helpPerCommand()
+    {
+        QFETCH(QStringList, args);
+        QFETCH(QString, expected);
+        const Run r = gsn(args);
+        QCOMPARE(r.code, 0);
+        QVERIFY2(r.out.contains(expected), qPrintable(r.out));
+    }
+
+    // A command that renders with Qt (a PNG sheet) prints nothing of Qt's own, even without XDG_RUNTIME_DIR.
+    void noQtWarnings()
+    {
+        const QString out = m_dir + "/sheet.png";
+        const Run r = gsn({"sample", "--model", m_model, "--chains", "2", "--steps", "2", "--data", "mnist-test", "--out",
+                           out, "--quiet"},
+                          true);
+        QVERIFY2(r.code == 0, qPrintable(r.err));
+        QVERIFY2(r.err.isEmpty(), qPrintable(r.err));
+        QVERIFY(QFile::exists(out));
+    }
+
+private:
+    QString m_dir;
+    QString m_model;
+};
+
+QTEST_GUILESS_MAIN(TestCli)
+#include "tst_cli.moc"
