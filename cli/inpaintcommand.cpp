@@ -77,7 +77,7 @@ int inpaint(const Args& argv)
         const QString path = QString::fromStdString(imageSpec);
         // The checkpoint's stored shape, or a square for older files (faces: 625 = 25x25).
         if (!ck.image.known())
-            fail(kWhere, "image size", "cannot tell the image shape of " + std::to_string(n) +
+            fail(modelPath, "image size", "cannot tell the image shape of " + std::to_string(n) +
                                            " visible units (" + modelPath + " does not store it and it is not a square)");
         const int width = ck.image.width, height = ck.image.height;
         SourceImage s = args.has("fit") ? readConvertedSource(path, width, height, {args.has("invert")})

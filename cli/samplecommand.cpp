@@ -84,7 +84,7 @@ int sample(const Args& argv)
     } else {
         // The checkpoint's stored shape, or a square for older files (faces: 625 = 25x25).
         if (!ck.image.known())
-            fail(kWhere, "image size", "cannot tell the image shape of " + std::to_string(n) + " visible units (" +
+            fail(modelPath, "image size", "cannot tell the image shape of " + std::to_string(n) + " visible units (" +
                                            modelPath + " does not store it and it is not a square): pass --data "
                                            "SPEC of the model's data");
         width = ck.image.width;

@@ -647,8 +647,8 @@ private slots:
         QTest::newRow("1 MB tensor name") << "name" << "... (1000000 bytes).dtype";
         QTest::newRow("1 MB kind") << "kind" << "__metadata__.kind: expected \"tiny-dae\" (the config's kind), got 'kkkk";
         QTest::newRow("shape of 5000 ones") << "shape" << "W0.shape: expected at most 8 dimensions, got 5000";
-        QTest::newRow("non-ASCII dtype") << "dtype-bytes" << "got '\\xC3\\xBFF32'";
-        QTest::newRow("non-ASCII format version") << "version-bytes" << "got '\\xC3\\xBF1'";
+        QTest::newRow("non-ASCII dtype") << "dtype-bytes" << "got '\\xEF\\xBF\\xBD\\xEF\\xBF\\xBDF32'";
+        QTest::newRow("non-ASCII format version") << "version-bytes" << "got '\\xEF\\xBF\\xBD1'";
         QTest::newRow("raw 0xFF in the header") << "raw-ff" << "header: expected valid JSON";
     }
 
@@ -677,19 +677,18 @@ private slots:
         else if (m == "version-bytes")
             header["__metadata__"]["format_version"] = "\xFF" "1";
         const std::string bad = tempDir() + "/long-" + m + ".safetensors";
-        // dump() refuses invalid UTF-8 unless told how to write it: write the raw bytes, as a hostile file would.
-        const std::string text = header.dump(-1, ' ', false, json::error_handler_t::ignore);
+        // dump() refuses invalid UTF-8 unless told how to write it: "replace" writes U+FFFD for each bad byte
+        // (valid UTF-8 that is still no dtype or version); "raw-ff" then puts a raw 0xFF byte into the
+        // header text itself, as a hostile file would.
+        std::string text = header.dump(-1, ' ', false, json::error_handler_t::replace);
+        if (m == "raw-ff") {
+            const std::size_t at = text.find("\"F32\"");
+            QVERIFY(at != std::string::npos);
+            text[at + 2] = '\xFF';
+        }
         std::string bytes(8, '\0');
         setLength(bytes, text.size());
-        if (m.find("bytes") != std::string::npos) {
-            std::string raw = text;
-            for (const char* from : {"\\u00ff\\u00fe", "\\u00ff"}) {
-                (void)from;
-            }
-            bytes += raw + data;
-        } else {
-            bytes += text + data;
-        }
+        bytes += text + data;
         writeBytes(bad, bytes);
         try {
             loadCheckpoint(bad, test::TinyDae::create);

@@ -19,7 +19,7 @@ struct Run {
     QString out, err;
 };
 
-Run gsn(const QStringList& args, bool withoutRuntimeDir = false)
+Run runGsn(const QStringList& args, bool withoutRuntimeDir = false)
 {
     QProcess proc;
     if (withoutRuntimeDir) {
@@ -74,7 +74,7 @@ private slots:
         QFETCH(QStringList, args);
         QFETCH(int, code);
         QFETCH(QString, message);
-        const Run r = gsn(args);
+        const Run r = runGsn(args);
         QVERIFY2(r.code == code, qPrintable(QString("exit %1, expected %2: %3").arg(r.code).arg(code).arg(r.err)));
         QVERIFY2(r.err.contains(message), qPrintable(r.err));
     }
@@ -84,7 +84,7 @@ private slots:
     {
         const QString notModel = m_dir + "/notes.safetensors";
         test::writeBytes(notModel.toStdString(), "not a checkpoint\n");
-        const Run r = gsn({"sample", "--model", notModel, "--out", m_dir + "/x.png", "--quiet"});
+        const Run r = runGsn({"sample", "--model", notModel, "--out", m_dir + "/x.png", "--quiet"});
         QCOMPARE(r.code, 1);
         QVERIFY2(!r.err.contains("--help"), qPrintable(r.err));
     }
@@ -106,7 +106,7 @@ private slots:
     {
         QFETCH(QStringList, args);
         QFETCH(QString, expected);
-        const Run r = gsn(args);
+        const Run r = runGsn(args);
         QCOMPARE(r.code, 0);
         QVERIFY2(r.out.contains(expected), qPrintable(r.out));
     }
@@ -115,7 +115,7 @@ private slots:
     void noQtWarnings()
     {
         const QString out = m_dir + "/sheet.png";
-        const Run r = gsn({"sample", "--model", m_model, "--chains", "2", "--steps", "2", "--data", "mnist-test", "--out",
+        const Run r = runGsn({"sample", "--model", m_model, "--chains", "2", "--steps", "2", "--data", "mnist-test", "--out",
                            out, "--quiet"},
                           true);
         QVERIFY2(r.code == 0, qPrintable(r.err));

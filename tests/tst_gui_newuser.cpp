@@ -113,7 +113,12 @@ private slots:
         const QSize minimum = window.minimumSizeHint().expandedTo(window.minimumSize());
         QVERIFY2(minimum.width() <= 1366 && minimum.height() <= 768 - 40,
                  qPrintable(QStringLiteral("minimum %1x%2").arg(minimum.width()).arg(minimum.height())));
-        QVERIFY2(window.chainView()->width() * 2 >= window.width(),
+        // The chain view is the widest part of the window (more than half of it on a 1366-pixel screen, 47 % on
+        // 1280, where the two dock columns keep their contents' minimum widths).
+        for (QDockWidget* dock : window.findChildren<QDockWidget*>(QString(), Qt::FindDirectChildrenOnly))
+            if (dock->isVisible())
+                QVERIFY2(window.chainView()->width() > dock->width(), qPrintable(dock->objectName()));
+        QVERIFY2(window.chainView()->width() * 100 >= 45 * window.width(),
                  qPrintable(QStringLiteral("chain view %1 of %2").arg(window.chainView()->width()).arg(window.width())));
         // The status bar is on the screen.
         const QRect status(window.statusBar()->mapToGlobal(QPoint(0, 0)), window.statusBar()->size());
@@ -336,7 +341,7 @@ private slots:
         offer->click(); // a new model for the faces
         QVERIFY(window.currentModel());
         QCOMPARE(window.currentModel()->model->visibleSize(), 625);
-        QVERIFY2(note->text().contains("not trained on any dataset yet (25x25 images); the loaded faces fits it"),
+        QVERIFY2(note->text().contains("The model (25x25 images) is not trained on any dataset yet; the loaded faces fits it"),
                  qPrintable(note->text()));
         QVERIFY(!status->isVisible());
 

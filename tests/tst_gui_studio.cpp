@@ -435,7 +435,7 @@ private slots:
         QTest::addColumn<QString>("expected");
         QTest::newRow("truncated") << "truncated" << "truncated.safetensors";
         QTest::newRow("garbage") << "garbage" << "garbage.safetensors";
-        QTest::newRow("wrong image size") << "wrongsize" << "625 pixels";
+        QTest::newRow("wrong image size") << "wrongsize" << "the model is for 25x25 images";
     }
 
     void badCheckpointsKeepChainsRunning()
