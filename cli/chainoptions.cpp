@@ -45,8 +45,12 @@ std::string sheetOutOption(const CliArgs& args, bool allowNpy, const std::string
 {
     const std::string out = args.require("out", expected);
     const QString path = QString::fromStdString(out);
-    if (!(allowNpy && QFileInfo(path).suffix().toLower() == "npy"))
-        sheetFormatFor(path); // a bad suffix fails before any work
+    // A bad suffix fails before any work, listing every suffix this command writes (.npy for gsn sample).
+    const QString suffix = QFileInfo(path).suffix().toLower();
+    if (!(allowNpy && suffix == "npy") && suffix != "png" && suffix != "pdf" && suffix != "svg")
+        fail(kCommandLine, "--out", std::string("expected a file name ending in ") +
+                                        (allowNpy ? ".png, .pdf, .svg or .npy" : ".png, .pdf or .svg") + ", got '" + out + "'");
+    sheetFormatFor(path);
     // Fail before sampling when the output folder is missing (the write itself stays atomic and checked).
     if (!QFileInfo(path).absoluteDir().exists())
         fail(out, "folder", "expected an existing folder, got '" + QFileInfo(path).absolutePath().toStdString() + "'");

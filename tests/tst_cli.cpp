@@ -67,6 +67,11 @@ private slots:
                                     << 2 << "--chains: expected an integer, got 'x'";
         QTest::newRow("missing file") << QStringList{"info", "/nonexistent/file.safetensors"} << 1
                                       << "/nonexistent/file.safetensors";
+        QTest::newRow("sample --out suffix") << QStringList{"sample", "--model", "m.safetensors", "--out", "x.txt"} << 2
+                                             << "--out: expected a file name ending in .png, .pdf, .svg or .npy, got 'x.txt'";
+        QTest::newRow("inpaint --out suffix")
+            << QStringList{"inpaint", "--model", "m.safetensors", "--image", "test:0", "--mask", "left", "--out", "x.npy"} << 2
+            << "--out: expected a file name ending in .png, .pdf or .svg, got 'x.npy'";
         QTest::newRow("help of unknown") << QStringList{"help", "nosuch"} << 2 << "gsn help: unknown command 'nosuch'";
     }
     void exitCodes()
