@@ -80,12 +80,15 @@ GaussianMixtureTarget::GaussianMixtureTarget(Matrix means, Vector weights, Vecto
     , m_sds(std::move(sds))
 {
     const Eigen::Index k = m_means.rows();
-    if (k < 1 || m_means.cols() < 1 || !m_means.allFinite())
-        fail("gaussian mixture", "means", "expected finite means of shape [k >= 1, d >= 1]");
+    // Coordinates and widths within 1e6 / [1e-6, 1e6]: squared distances stay finite in float (found by
+    // fuzz_json: a ring of radius 4.5e36 gave NaN log-densities).
+    constexpr float kMaxCoordinate = 1e6f, kMinSd = 1e-6f, kMaxSd = 1e6f;
+    if (k < 1 || m_means.cols() < 1 || !m_means.allFinite() || m_means.cwiseAbs().maxCoeff() > kMaxCoordinate)
+        fail("gaussian mixture", "means", "expected finite means within +-1e6 of shape [k >= 1, d >= 1]");
     if (m_weights.size() != k || !m_weights.allFinite() || (m_weights.array() < 0.0f).any() || !(m_weights.sum() > 0.0f))
         fail("gaussian mixture", "weights", "expected " + std::to_string(k) + " finite weights >= 0 with a positive sum");
-    if (m_sds.size() != k || !m_sds.allFinite() || (m_sds.array() <= 0.0f).any())
-        fail("gaussian mixture", "sds", "expected " + std::to_string(k) + " finite standard deviations > 0");
+    if (m_sds.size() != k || !m_sds.allFinite() || (m_sds.array() < kMinSd).any() || (m_sds.array() > kMaxSd).any())
+        fail("gaussian mixture", "sds", "expected " + std::to_string(k) + " standard deviations in [1e-6, 1e6]");
     // Normalised unless already (to float rounding): a config() read back gives the same weights.
     if (const double sum = m_weights.cast<double>().sum(); std::abs(sum - 1.0) > 1e-6)
         m_weights /= static_cast<float>(sum);

@@ -30,6 +30,7 @@ else
     parsers=()
     for f in "$ROOT"/tests/fuzz/fuzz_*.cpp; do
         p="$(basename "$f" .cpp)"
+        [ "$p" = fuzz_seeds ] && continue # the corpus writer (gsn_fuzz_seeds), not a harness
         parsers+=("${p#fuzz_}")
     done
 fi
