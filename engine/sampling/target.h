@@ -54,6 +54,23 @@ public:
     virtual double cellProbability(double x0, double x1, double y0, double y1) const;
 };
 
+// The mode map of a mixture: row i of `x` belongs to the mode of its most responsible component
+// (the largest entry of row i of `logTerms`, shape = [n, k]; componentMode[j] = the mode of component j),
+// -1 for a row that is not finite. Shared by the isotropic and full-covariance mixtures.
+template <typename Terms>
+std::vector<int> mixtureModes(const Matrix& x, const Terms& logTerms, const std::vector<int>& componentMode)
+{
+    std::vector<int> out(static_cast<std::size_t>(x.rows()), -1);
+    for (Eigen::Index i = 0; i < x.rows(); ++i) {
+        if (!x.row(i).allFinite())
+            continue;
+        Eigen::Index j = 0;
+        logTerms.row(i).maxCoeff(&j);
+        out[static_cast<std::size_t>(i)] = componentMode[static_cast<std::size_t>(j)];
+    }
+    return out;
+}
+
 // A mixture of k isotropic Gaussians: p(x) = sum_j w_j N(x; mu_j, s_j^2 I).
 class GaussianMixtureTarget : public Target {
 public:

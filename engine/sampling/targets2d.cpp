@@ -353,16 +353,7 @@ std::vector<double> GaussianMixtureFullTarget::modeWeights() const
 
 std::vector<int> GaussianMixtureFullTarget::modeOf(const Matrix& x) const
 {
-    const Eigen::MatrixXd t = logTerms(x);
-    std::vector<int> out(static_cast<std::size_t>(x.rows()), -1);
-    for (Eigen::Index i = 0; i < x.rows(); ++i) {
-        if (!x.row(i).allFinite())
-            continue;
-        Eigen::Index j = 0;
-        t.row(i).maxCoeff(&j);
-        out[static_cast<std::size_t>(i)] = m_componentMode[static_cast<std::size_t>(j)];
-    }
-    return out;
+    return mixtureModes(x, logTerms(x), m_componentMode);
 }
 
 std::array<double, 4> GaussianMixtureFullTarget::viewBox() const
