@@ -134,14 +134,6 @@ nlohmann::json numbers(const std::vector<double>& v)
     return a;
 }
 
-void writeTextAtomically(const std::string& path, const std::string& text, const char* option)
-{
-    QSaveFile file(QString::fromStdString(path));
-    if (!file.open(QIODevice::WriteOnly) || file.write(text.data(), static_cast<qint64>(text.size())) != static_cast<qint64>(text.size()) ||
-        !file.commit())
-        fail(path, option, "cannot write the file: " + file.errorString().toStdString());
-}
-
 struct SamplerRun {
     std::string name;
     std::shared_ptr<const Sampler> sampler;

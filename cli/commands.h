@@ -15,6 +15,7 @@ int train(const Args& args);  // gsn train ...          (cmd_train.cpp)
 int bench(const Args& args);  // gsn bench ...          (cmd_bench.cpp)
 int classify(const Args& args); // gsn classify ...     (cmd_classify.cpp)
 int mix(const Args& args);    // gsn mix ...            (cmd_mix.cpp)
+int mixing(const Args& args); // gsn mixing ...         (cmd_mixing.cpp)
 
 int exportModel(const Args& args); // gsn export FILE --out MODEL.safetensors (cmd_export.cpp)
 
@@ -22,5 +23,6 @@ int exportModel(const Args& args); // gsn export FILE --out MODEL.safetensors (c
 std::string evalUsage();
 std::string trainUsage();
 std::string mixUsage();
+std::string mixingUsage();
 
 } // namespace gsn::commands

@@ -4,6 +4,7 @@
 #include "error.h"
 
 #include <QDir>
+#include <QSaveFile>
 
 #include <cerrno>
 #include <sys/stat.h>
@@ -57,6 +58,14 @@ std::unique_ptr<QGuiApplication> ensureGuiApp()
     static char name[] = "gsn";
     static char* argv[] = {name, nullptr};
     return std::make_unique<QGuiApplication>(argc, argv);
+}
+
+void writeTextAtomically(const std::string& path, const std::string& text, const char* option)
+{
+    QSaveFile file(QString::fromStdString(path));
+    if (!file.open(QIODevice::WriteOnly) || file.write(text.data(), static_cast<qint64>(text.size())) != static_cast<qint64>(text.size()) ||
+        !file.commit())
+        fail(path, option, "cannot write the file: " + file.errorString().toStdString());
 }
 
 } // namespace gsn::commands

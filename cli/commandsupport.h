@@ -24,4 +24,8 @@ std::unique_ptr<QGuiApplication> ensureGuiApp();
 // checkpoint) and checks they have `visible` pixels like the model. Throws gsn::Error.
 Dataset loadTestImages(const std::string& dataSpec, int visible, const char* option);
 
+// Writes text to path atomically (QSaveFile: a temp file renamed over the target). Throws gsn::Error
+// naming the path and the option (e.g. "--out") when it cannot be written; the target is then unchanged.
+void writeTextAtomically(const std::string& path, const std::string& text, const char* option);
+
 } // namespace gsn::commands

@@ -505,9 +505,12 @@ private:
         check(!dialog.isNull(), "no sheet dialog: " + m_window.lastError());
         if (!dialog)
             return;
-        QString error;
         const QString path = m_scratch + QStringLiteral("/sheet.%1").arg(m_round % 2 ? "png" : "svg");
-        check(dialog->saveTo(path, &error), "sheet save: " + error);
+        QSignalSpy saved(dialog.data(), &SheetDialog::saveFinished);
+        dialog->save(path); // renders and encodes on a worker
+        check(waitFor([&] { return !saved.isEmpty(); }, 60000), "the sheet save never finished");
+        if (!saved.isEmpty())
+            check(saved.front().at(1).toString().isEmpty(), "sheet save: " + saved.front().at(1).toString());
         dialog->close();
         check(waitFor([&] { return dialog.isNull(); }, 10000), "the sheet dialog was not deleted");
     }

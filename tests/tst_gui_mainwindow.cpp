@@ -17,6 +17,8 @@
 #include <QListView>
 #include <QMessageBox>
 #include <QDockWidget>
+#include <QLabel>
+#include <QSignalSpy>
 #include <QSettings>
 #include <QTest>
 
@@ -155,6 +157,38 @@ private slots:
         QCOMPARE(window.chainView()->currentFrame()->layout.width, width);
         window.chainView()->grabFramebuffer();
         QVERIFY(window.chainView()->glError().isEmpty());
+    }
+
+    // Choosing a dataset in the dock reads it on a worker: the choice returns at once, the dock says it is
+    // loading, and the dataset arrives later on the GUI thread (then loadFinished).
+    void datasetLoadsOffTheGuiThread()
+    {
+        MainWindow window;
+        window.show();
+        QVERIFY(QTest::qWaitForWindowExposed(&window));
+        QVERIFY(window.loadDataset("mnist-test"));
+        DataDock* dock = window.dataDock();
+        QSignalSpy finished(dock, &DataDock::loadFinished);
+        QSignalSpy loaded(dock, &DataDock::datasetLoaded);
+        dock->requestDataset("mnist-train");
+        QVERIFY(dock->isLoading());
+        QVERIFY(loaded.isEmpty());
+        QCOMPARE(QString::fromStdString(dock->dataset()->name), QString("mnist-test")); // still the old one
+        QVERIFY2(dock->findChild<QLabel*>("datasetInfo")->text().startsWith("Loading"),
+                 qPrintable(dock->findChild<QLabel*>("datasetInfo")->text()));
+        QVERIFY(finished.wait(60000));
+        QCOMPARE(finished.front().at(0).toBool(), true);
+        QCOMPARE(loaded.size(), 1);
+        QCOMPARE(dock->dataset()->count(), 50000);
+        // A newer request supersedes one still loading: only the newest arrives.
+        finished.clear();
+        loaded.clear();
+        dock->requestDataset("mnist-train");
+        dock->requestDataset("faces");
+        QVERIFY(finished.wait(60000));
+        QTest::qWait(200);
+        QCOMPARE(loaded.size(), 1);
+        QCOMPARE(dock->currentSpec(), QString("faces"));
     }
 
     // A missing data folder: a message box with the loader's one-line error; the window keeps the

@@ -405,6 +405,8 @@ void TestSheet::dialogDefaultsToASlideSizedSheet()
         frames->push_back(f);
     }
     SheetDialog dialog(sheetFramesOf(*frames), frames, SheetProvenance{});
+    QVERIFY(dialog.isRendering()); // off the GUI thread
+    QVERIFY(QTest::qWaitFor([&] { return !dialog.isRendering(); }, 10000));
     const Sheet sheet = dialog.sheet();
     QCOMPARE(int(sheet.chains.size()), 10);
     QCOMPARE(sheet.chains.front(), 0);
@@ -429,18 +431,31 @@ void TestSheet::dialogPreviewIsTheSavedSheet()
     o.scale = 3;
     o.padding = 1;
     dialog.setOptions(o);
+    QVERIFY(QTest::qWaitFor([&] { return !dialog.isRendering(); }, 10000));
     const Sheet expected = renderSheet(sheetFramesOf(m_frames), o);
     QCOMPARE(dialog.sheet().image, expected.image);
     QCOMPARE(dialog.provenance().steps, QString("1-11 every 2"));
     QCOMPARE(dialog.provenance().chains, QString("2 (3,1)"));
+    // Saving runs on a worker: save() returns at once, saveFinished() says how it went.
+    auto saveAndWait = [&](const QString& path) {
+        QSignalSpy finished(&dialog, &SheetDialog::saveFinished);
+        dialog.save(path);
+        if (!finished.wait(20000) || finished.size() != 1)
+            return QString("no saveFinished signal");
+        if (finished.front().at(0).toString() != path)
+            return QString("saveFinished for another path: ") + finished.front().at(0).toString();
+        return finished.front().at(1).toString();
+    };
     const QString path = tmpDir() + "/dialog.png";
-    QString error;
-    QVERIFY2(dialog.saveTo(path, &error), qPrintable(error));
+    const QString error = saveAndWait(path);
+    QVERIFY2(error.isEmpty(), qPrintable(error));
+    QVERIFY(!dialog.isSaving());
     QCOMPARE(QImage(path).convertToFormat(QImage::Format_Grayscale8), expected.image);
     QCOMPARE(QImage(path).text("Model-Kind"), QString("rbm"));
+    QCOMPARE(QImage(path).text("Steps"), QString("1-11 every 2"));
     // A failed save reports the reason and leaves nothing behind.
-    QVERIFY(!dialog.saveTo(tmpDir() + "/missing-folder/x.png", &error));
-    QVERIFY(error.contains("missing-folder"));
+    const QString failed = saveAndWait(tmpDir() + "/missing-folder/x.png");
+    QVERIFY2(failed.contains("missing-folder"), qPrintable(failed));
     QVERIFY(!QFile::exists(tmpDir() + "/missing-folder/x.png"));
 }
 

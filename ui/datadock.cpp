@@ -5,6 +5,7 @@
 #include "examplestripmodel.h"
 
 #include <QComboBox>
+#include <QEventLoop>
 #include <QFileDialog>
 #include <QFileInfo>
 #include <QLabel>
@@ -84,7 +85,7 @@ void DataDock::chooserActivated(int row)
     if (spec.isEmpty())
         openFile();
     else if (spec != m_spec)
-        loadDataset(spec);
+        requestDataset(spec);
 }
 
 void DataDock::openFile()
@@ -95,39 +96,73 @@ void DataDock::openFile()
     if (path.isEmpty())
         selectSpecInChooser(m_spec); // dialog cancelled: show the dataset that is still loaded
     else
-        loadDataset(path);
+        requestDataset(path);
+}
+
+void DataDock::requestDataset(const QString& spec)
+{
+    m_info->setText(tr("Loading %1...").arg(spec.toHtmlEscaped()));
+    m_load.start(
+        [spec](const JobControl&) {
+            try {
+                return std::make_shared<const Dataset>(gsn::loadDataset(spec.toStdString()));
+            } catch (const std::bad_alloc&) {
+                fail(spec.toStdString(), "size", "expected a dataset that fits in memory (not enough memory to load it)");
+            }
+        },
+        [this, spec](std::shared_ptr<const Dataset> dataset) { applyDataset(std::move(dataset), spec); },
+        [this](const QString& message) { refuseDataset(message); });
 }
 
 bool DataDock::loadDataset(const QString& spec)
 {
-    std::shared_ptr<const Dataset> dataset;
-    try {
-        dataset = std::make_shared<const Dataset>(gsn::loadDataset(spec.toStdString()));
-    } catch (const Error& e) {
-        selectSpecInChooser(m_spec);
-        emit loadFailed(QString::fromStdString(e.what()));
-        return false;
-    } catch (const std::bad_alloc&) {
-        selectSpecInChooser(m_spec);
-        emit loadFailed(tr("%1: not enough memory to load the dataset").arg(spec));
-        return false;
-    }
+    requestDataset(spec);
+    const std::uint64_t generation = m_load.generation();
+    QEventLoop loop; // loadFinished comes queued from the worker, so it cannot have been emitted yet
+    connect(this, &DataDock::loadFinished, &loop, &QEventLoop::quit);
+    loop.exec();
+    return m_load.generation() == generation && m_lastOk && m_spec == spec;
+}
+
+void DataDock::refuseDataset(const QString& message)
+{
+    m_lastOk = false;
+    selectSpecInChooser(m_spec);
+    showInfo();
+    emit loadFailed(message);
+    emit loadFinished(false);
+}
+
+void DataDock::applyDataset(std::shared_ptr<const Dataset> dataset, const QString& spec)
+{
+    m_lastOk = true;
     m_dataset = dataset;
     m_spec = spec;
     m_model->setDataset(dataset);
     selectSpecInChooser(spec);
-    QString info = tr("<b>%1</b>: %2 images, %3 x %4")
-                       .arg(QString::fromStdString(dataset->name).toHtmlEscaped())
-                       .arg(dataset->count())
-                       .arg(dataset->width)
-                       .arg(dataset->height);
-    if (dataset->labelCount > 0)
-        info += tr(", %1 classes").arg(dataset->labelCount);
-    info += tr("<br>hash %1").arg(QString::fromStdString(dataset->hash));
-    m_info->setText(info);
-    m_info->setToolTip(QString::fromStdString(dataset->source));
+    showInfo();
     emit datasetLoaded(dataset);
-    return true;
+    emit loadFinished(true);
+}
+
+void DataDock::showInfo()
+{
+    if (!m_dataset) {
+        m_info->setText(tr("No dataset loaded"));
+        m_info->setToolTip(QString());
+        return;
+    }
+    const Dataset& dataset = *m_dataset;
+    QString info = tr("<b>%1</b>: %2 images, %3 x %4")
+                       .arg(QString::fromStdString(dataset.name).toHtmlEscaped())
+                       .arg(dataset.count())
+                       .arg(dataset.width)
+                       .arg(dataset.height);
+    if (dataset.labelCount > 0)
+        info += tr(", %1 classes").arg(dataset.labelCount);
+    info += tr("<br>hash %1").arg(QString::fromStdString(dataset.hash));
+    m_info->setText(info);
+    m_info->setToolTip(QString::fromStdString(dataset.source));
 }
 
 void DataDock::selectSpecInChooser(const QString& spec)

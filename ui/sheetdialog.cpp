@@ -27,18 +27,19 @@ namespace gsn {
 
 SheetDialog::SheetDialog(std::vector<SheetFrame> frames, std::shared_ptr<const void> keepAlive,
                          SheetProvenance provenance, QWidget* parent)
-    : QDialog(parent), m_frames(std::move(frames)), m_keepAlive(std::move(keepAlive)),
+    : QDialog(parent), m_source(std::make_shared<const Source>(Source{std::move(frames), std::move(keepAlive)})),
       m_provenance(std::move(provenance))
 {
     setWindowTitle(tr("Export sample sheet"));
-    m_chainCount = m_frames.empty() || !m_frames.front().cells ? 0 : static_cast<int>(m_frames.front().cells->rows());
+    const std::vector<SheetFrame>& all = m_source->frames;
+    m_chainCount = all.empty() || !all.front().cells ? 0 : static_cast<int>(all.front().cells->rows());
     std::int64_t lastStep = 0;
     std::int64_t firstStep = std::numeric_limits<std::int64_t>::max();
-    for (const SheetFrame& f : m_frames) {
+    for (const SheetFrame& f : all) {
         lastStep = std::max(lastStep, f.step);
         firstStep = std::min(firstStep, f.step);
     }
-    if (m_frames.empty())
+    if (all.empty())
         firstStep = 0;
     const int maxStep = static_cast<int>(std::min<std::int64_t>(lastStep, std::numeric_limits<int>::max()));
 
@@ -101,7 +102,8 @@ SheetDialog::SheetDialog(std::vector<SheetFrame> frames, std::shared_ptr<const v
     m_status->setWordWrap(true);
 
     auto* buttons = new QDialogButtonBox(QDialogButtonBox::Save | QDialogButtonBox::Close, this);
-    connect(buttons->button(QDialogButtonBox::Save), &QPushButton::clicked, this, &SheetDialog::chooseFileAndSave);
+    m_saveButton = buttons->button(QDialogButtonBox::Save);
+    connect(m_saveButton, &QPushButton::clicked, this, &SheetDialog::chooseFileAndSave);
     connect(buttons, &QDialogButtonBox::rejected, this, &QDialog::reject);
 
     auto* top = new QHBoxLayout;
@@ -159,48 +161,103 @@ QString SheetDialog::errorText() const
 
 void SheetDialog::updatePreview()
 {
+    SheetOptions o;
     try {
-        m_sheet = renderSheet(m_frames, options());
-        m_preview->setPixmap(QPixmap::fromImage(m_sheet.image));
-        m_status->setText(tr("%1 x %2 cells (%5 chains x %6 steps), %3 x %4 pixels")
-                              .arg(m_sheet.rows)
-                              .arg(m_sheet.columns)
-                              .arg(m_sheet.image.width())
-                              .arg(m_sheet.image.height())
-                              .arg(m_sheet.chains.size())
-                              .arg(m_sheet.steps.size()));
+        o = options(); // cheap, and its errors (a bad chain list) are the user's to see at once
     } catch (const Error& e) {
+        m_render.cancel();
         m_sheet = Sheet{};
         m_preview->clear();
         m_status->setText(QString::fromUtf8(e.what()));
+        return;
     }
+    m_status->setText(tr("Rendering the sheet..."));
+    struct Rendered {
+        Sheet sheet;
+        QImage preview;
+    };
+    m_render.start(
+        [source = m_source, o](const JobControl&) {
+            Rendered r;
+            r.sheet = renderSheet(source->frames, o);
+            // The preview is at most 2048 pixels on its long side: a 6000-pixel-wide pixmap is slow to
+            // upload and scroll, and the saved file keeps every pixel.
+            constexpr int kMaxPreview = 2048;
+            const QImage& image = r.sheet.image;
+            r.preview = std::max(image.width(), image.height()) > kMaxPreview
+                            ? image.scaled(kMaxPreview, kMaxPreview, Qt::KeepAspectRatio, Qt::SmoothTransformation)
+                            : image;
+            return r;
+        },
+        [this](Rendered r) {
+            m_sheet = std::move(r.sheet);
+            m_preview->setPixmap(QPixmap::fromImage(r.preview));
+            QString text = tr("%1 x %2 cells (%5 chains x %6 steps), %3 x %4 pixels")
+                               .arg(m_sheet.rows)
+                               .arg(m_sheet.columns)
+                               .arg(m_sheet.image.width())
+                               .arg(m_sheet.image.height())
+                               .arg(m_sheet.chains.size())
+                               .arg(m_sheet.steps.size());
+            if (r.preview.size() != m_sheet.image.size())
+                text += tr(" (preview scaled down; the file keeps every pixel)");
+            m_status->setText(text);
+            emit previewReady();
+        },
+        [this](const QString& error) {
+            m_sheet = Sheet{};
+            m_preview->clear();
+            m_status->setText(error);
+            emit previewReady();
+        });
 }
 
-SheetProvenance SheetDialog::provenance() const
+SheetProvenance SheetDialog::provenanceFor(const SheetProvenance& base, const Sheet& sheet, int every)
 {
-    SheetProvenance p = m_provenance;
-    if (!m_sheet.steps.empty()) {
-        p.steps = QString("%1-%2 every %3").arg(m_sheet.steps.front()).arg(m_sheet.steps.back()).arg(m_every->value());
+    SheetProvenance p = base;
+    if (!sheet.steps.empty()) {
+        p.steps = QString("%1-%2 every %3").arg(sheet.steps.front()).arg(sheet.steps.back()).arg(every);
         QStringList chains;
-        for (int c : m_sheet.chains)
+        for (int c : sheet.chains)
             chains << QString::number(c);
-        p.chains = QString("%1 (%2)").arg(m_sheet.chains.size()).arg(chains.join(','));
+        p.chains = QString("%1 (%2)").arg(sheet.chains.size()).arg(chains.join(','));
     }
     return p;
 }
 
-bool SheetDialog::saveTo(const QString& path, QString* error)
+SheetProvenance SheetDialog::provenance() const
 {
+    return provenanceFor(m_provenance, m_sheet, m_every->value());
+}
+
+void SheetDialog::save(const QString& path)
+{
+    SheetOptions o;
     try {
-        if (m_sheet.image.isNull())
-            fail("sample sheet", "options", m_status->text().toStdString());
-        saveSheet(m_sheet.image, provenance(), path);
-        return true;
+        o = options();
     } catch (const Error& e) {
-        if (error)
-            *error = QString::fromUtf8(e.what());
-        return false;
+        emit saveFinished(path, QString::fromUtf8(e.what()));
+        return;
     }
+    m_saveButton->setEnabled(false);
+    m_status->setText(tr("Saving %1...").arg(path));
+    m_save.start(
+        [source = m_source, o, base = m_provenance, path](const JobControl&) {
+            const Sheet sheet = renderSheet(source->frames, o);
+            if (sheet.image.isNull())
+                fail("sample sheet", "options", "expected options that select at least one cell");
+            saveSheet(sheet.image, provenanceFor(base, sheet, o.every), path);
+        },
+        [this, path] {
+            m_saveButton->setEnabled(true);
+            m_status->setText(tr("Saved %1").arg(path));
+            emit saveFinished(path, QString());
+        },
+        [this, path](const QString& error) {
+            m_saveButton->setEnabled(true);
+            m_status->setText(error);
+            emit saveFinished(path, error);
+        });
 }
 
 void SheetDialog::chooseFileAndSave()
@@ -215,11 +272,15 @@ void SheetDialog::chooseFileAndSave()
     if (path.isEmpty())
         return;
     QSettings().setValue(QStringLiteral("files/lastExportFolder"), QFileInfo(path).absolutePath());
-    QString error;
-    if (saveTo(path, &error))
-        m_status->setText(tr("Saved %1").arg(path));
-    else
-        QMessageBox::critical(this, tr("Export sample sheet"), error);
+    // One message box per failed save of this dialog (the connection lives as long as the dialog).
+    if (!m_saveReported) {
+        m_saveReported = true;
+        connect(this, &SheetDialog::saveFinished, this, [this](const QString&, const QString& error) {
+            if (!error.isEmpty())
+                QMessageBox::critical(this, tr("Export sample sheet"), error);
+        });
+    }
+    save(path);
 }
 
 } // namespace gsn

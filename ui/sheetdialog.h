@@ -1,8 +1,10 @@
 #pragma once
 // File > Export sheet...: choose chains, first step, every k-th step, rows x columns, padding, scale and
 // colour map, see a live preview, save as PNG, PDF or SVG (sheetwriter.h). A failed save shows the
-// message and keeps the dialog open; nothing half-written is left behind.
+// message and keeps the dialog open; nothing half-written is left behind. The sheet is rendered, scaled
+// for the preview and encoded on BackgroundJobs: a sheet of thousands of cells never stalls the GUI thread.
 
+#include "backgroundjob.h"
 #include "sheet.h"
 #include "sheetwriter.h"
 
@@ -15,6 +17,7 @@ class QComboBox;
 class QDoubleSpinBox;
 class QLabel;
 class QLineEdit;
+class QPushButton;
 class QSpinBox;
 
 namespace gsn {
@@ -31,24 +34,43 @@ public:
 
     SheetOptions options() const;
     void setOptions(const SheetOptions& options);
-    // The sheet as currently previewed (null image when the options match nothing; see errorText()).
+    // The sheet as last previewed (null image when the options match nothing, see errorText(), or
+    // while the first preview is rendering, see isRendering()).
     const Sheet& sheet() const { return m_sheet; }
     QString errorText() const;
-    // The provenance written with the current sheet.
+    // A preview for the current options is being rendered (previewReady() follows).
+    bool isRendering() const { return m_render.isRunning(); }
+    // The provenance written with the previewed sheet.
     SheetProvenance provenance() const;
-    // Saves the current sheet; returns false and shows the reason when it cannot be written.
-    bool saveTo(const QString& path, QString* error = nullptr);
+    // Renders the current options' sheet and writes it to path on a worker; saveFinished() follows
+    // (error empty on success; on failure the target is left as it was). Returns at once.
+    void save(const QString& path);
+    bool isSaving() const { return m_save.isRunning(); }
+
+signals:
+    void previewReady();
+    void saveFinished(const QString& path, const QString& error);
 
 private slots:
     void updatePreview();
     void chooseFileAndSave();
 
 private:
-    std::vector<SheetFrame> m_frames;
-    std::shared_ptr<const void> m_keepAlive;
+    // The frames (views) and what owns the memory they point into, shared with the workers.
+    struct Source {
+        std::vector<SheetFrame> frames;
+        std::shared_ptr<const void> keepAlive;
+    };
+    static SheetProvenance provenanceFor(const SheetProvenance& base, const Sheet& sheet, int every);
+
+    std::shared_ptr<const Source> m_source;
     SheetProvenance m_provenance;
     Sheet m_sheet;
     int m_chainCount = 0;
+    BackgroundJob m_render{this};
+    BackgroundJob m_save{this};
+    QPushButton* m_saveButton = nullptr;
+    bool m_saveReported = false; // chooseFileAndSave's failure box is connected
 
     QLineEdit* m_chains = nullptr;
     QSpinBox* m_first = nullptr;
