@@ -5,6 +5,7 @@
 
 #include "mainwindow.h"
 #include "mixinglab.h"
+#include "mixinglabmetrics.h"
 #include "mixinglabpanel.h"
 #include "mixinglabrun.h"
 #include "testsupport.h"
@@ -12,6 +13,13 @@
 #include <QAction>
 #include <QImage>
 #include <QSvgRenderer>
+#include <QTableWidget>
+
+#include <nlohmann/json.hpp>
+
+#include <fstream>
+#include <set>
+#include <sstream>
 #include <QtTest>
 
 using namespace gsn;
@@ -43,6 +51,49 @@ int modeOfPoint(const MixingLabSnapshot& s, const LabPanelSnapshot& p, int chain
     x(0, 0) = p.points[2 * static_cast<std::size_t>(chain)];
     x(0, 1) = p.points[2 * static_cast<std::size_t>(chain) + 1];
     return s.target->modeOf(x)[0];
+}
+
+std::string readText(const QString& path)
+{
+    std::ifstream in(path.toStdString(), std::ios::binary);
+    std::stringstream text;
+    text << in.rdbuf();
+    return text.str();
+}
+
+// Splits CSV text into rows of fields (quoted fields with commas and doubled quotes).
+std::vector<std::vector<std::string>> parseCsv(const std::string& text)
+{
+    std::vector<std::vector<std::string>> rows;
+    std::vector<std::string> row;
+    std::string field;
+    bool quoted = false;
+    for (std::size_t i = 0; i < text.size(); ++i) {
+        const char c = text[i];
+        if (quoted) {
+            if (c == '"' && i + 1 < text.size() && text[i + 1] == '"') {
+                field += '"';
+                ++i;
+            } else if (c == '"') {
+                quoted = false;
+            } else {
+                field += c;
+            }
+        } else if (c == '"') {
+            quoted = true;
+        } else if (c == ',') {
+            row.push_back(field);
+            field.clear();
+        } else if (c == '\n') {
+            row.push_back(field);
+            field.clear();
+            rows.push_back(row);
+            row.clear();
+        } else {
+            field += c;
+        }
+    }
+    return rows;
 }
 
 } // namespace
@@ -236,6 +287,197 @@ private slots:
         } catch (const std::exception& e) {
             QVERIFY2(QString::fromUtf8(e.what()).contains(bad), e.what());
         }
+    }
+
+    void metricsMoveAndExport()
+    {
+        MixingLab lab;
+        lab.resize(1300, 720);
+        lab.show();
+        QVERIFY(lab.setTarget(QStringLiteral("isolated-modes")));
+        lab.setPanelCount(3);
+        QVERIFY(lab.setPanelSampler(0, QStringLiteral("rwmh")));
+        QVERIFY(lab.setPanelSampler(1, QStringLiteral("pt")));
+        QVERIFY(lab.setPanelSampler(2, QStringLiteral("mala")));
+        lab.setChains(30);
+        lab.setSeed(3);
+        QVERIFY(waitIdle(lab));
+        MixingLabMetrics* metrics = lab.metrics();
+        QVERIFY(metrics);
+        QCOMPARE(metrics->table()->rowCount(), 3);
+        QCOMPARE(metrics->plot(0)->series().size(), std::size_t(3));
+        QVERIFY(metrics->plot(0)->series()[0].points.empty()); // no step yet
+        lab.step(40);
+        QVERIFY(waitIdle(lab));
+        const std::size_t early = metrics->plot(1)->series()[1].points.size();
+        QVERIFY(early >= 1);
+        const QString steps40 = metrics->table()->item(1, 2)->text();
+        QCOMPARE(steps40, QStringLiteral("40"));
+        lab.step(160);
+        QVERIFY(waitIdle(lab));
+        // the plots grew, the table follows the run
+        QVERIFY(metrics->plot(1)->series()[1].points.size() > early);
+        QCOMPARE(metrics->table()->item(1, 2)->text(), QStringLiteral("200"));
+        QCOMPARE(metrics->plot(1)->series()[1].points.back().x(), 200.0);
+        // pt switched modes: its switch-rate series rose above 0; rwmh's is 0 throughout
+        double ptRate = 0, rwmhRate = 0;
+        for (const QPointF& p : metrics->plot(0)->series()[1].points)
+            ptRate = std::max(ptRate, p.y());
+        for (const QPointF& p : metrics->plot(0)->series()[0].points)
+            rwmhRate = std::max(rwmhRate, p.y());
+        QVERIFY(ptRate > 0.5);
+        QCOMPARE(rwmhRate, 0.0);
+        // the KL series is finite and positive
+        for (const QPointF& p : metrics->plot(1)->series()[0].points)
+            QVERIFY(std::isfinite(p.y()) && p.y() > 0);
+        // rwmh's chains never leave their modes: the mode R-hat is infinite (table says so)
+        QCOMPARE(metrics->table()->item(0, 15)->text(), QStringLiteral("infinite"));
+        QCOMPARE(metrics->table()->item(0, 5)->text(), QStringLiteral("not reached"));
+        QVERIFY(metrics->table()->item(1, 8)->text().toDouble() > 0.0); // pt's swap rate
+
+        const QString csv = scratchDir() + "/metrics.csv";
+        const QString series = scratchDir() + "/series.csv";
+        const QString json = scratchDir() + "/metrics.json";
+        for (const QString& f : {csv, series, json})
+            QFile::remove(f);
+        lab.exportMetricsCsv(csv);
+        lab.exportSeriesCsv(series);
+        lab.exportMetricsJson(json);
+        const auto table = parseCsv(readText(csv));
+        QCOMPARE(table.size(), std::size_t(4)); // header + 3 panels
+        QCOMPARE(table[0], MixingLabMetrics::tableColumns());
+        for (std::size_t i = 1; i < 4; ++i) {
+            QCOMPARE(table[i].size(), MixingLabMetrics::tableColumns().size());
+            QCOMPARE(table[i][0], std::to_string(i));
+            QCOMPARE(table[i][2], std::string("200"));
+        }
+        QVERIFY(table[1][1].rfind("rwmh", 0) == 0);
+        QVERIFY(table[2][1].rfind("pt", 0) == 0);
+        QCOMPARE(table[1][9], std::string("0.000")); // rwmh's switch rate
+        const auto rows = parseCsv(readText(series));
+        QVERIFY(rows.size() > 3);
+        std::set<std::string> panelsInSeries;
+        for (std::size_t i = 1; i < rows.size(); ++i) {
+            QCOMPARE(rows[i].size(), std::size_t(7));
+            panelsInSeries.insert(rows[i][0]);
+        }
+        QCOMPARE(panelsInSeries, (std::set<std::string>{"1", "2", "3"}));
+        const nlohmann::json j = nlohmann::json::parse(readText(json));
+        QCOMPARE(j["chains"].get<int>(), 30);
+        QCOMPARE(j["seed"].get<int>(), 3);
+        QCOMPARE(j["modes"].get<int>(), 2);
+        QCOMPARE(j["panels"].size(), std::size_t(3));
+        const std::vector<std::string> names = {"rwmh", "pt", "mala"};
+        for (std::size_t i = 0; i < 3; ++i) {
+            const nlohmann::json& p = j["panels"][i];
+            QCOMPARE(p["sampler"].get<std::string>(), names[i]);
+            QCOMPARE(p["steps"].get<int>(), 200);
+            QCOMPARE(p["rhat"].size(), std::size_t(2));
+            QCOMPARE(p["visits"]["counts"].size(), std::size_t(2));
+            QVERIFY(!p["series"]["step"].empty());
+            QCOMPARE(p["series"]["step"].size(), p["series"]["kl"].size());
+        }
+        QCOMPARE(j["panels"][0]["switch_rate_per_100"].get<double>(), 0.0);
+        QVERIFY(j["panels"][1]["switch_rate_per_100"].get<double>() > 0.5);
+        QVERIFY(j["panels"][0]["acceptance_rate"].is_number());
+        QVERIFY(j["panels"][1]["acceptance_rate"].is_null()); // pt reports swaps, not proposals
+        QVERIFY(!j["panels"][1]["swap_rates"].empty());
+        // an unwritable path names the file
+        const QString bad = scratchDir() + "/no/such/folder/metrics.json";
+        try {
+            lab.exportMetricsJson(bad);
+            QFAIL("expected an error");
+        } catch (const std::exception& e) {
+            QVERIFY2(QString::fromUtf8(e.what()).contains(bad), e.what());
+        }
+    }
+
+    void presetsSetTheLab()
+    {
+        MixingLab lab;
+        lab.show();
+        QCOMPARE(MixingLab::presets().size(), std::size_t(5));
+        QVERIFY(!lab.applyPreset(5));
+        // "tempering escapes": rwmh and pt from one point in the heavier mode
+        QVERIFY(lab.applyPreset(1));
+        QVERIFY(lab.watchText().contains(QStringLiteral("What to watch")));
+        QVERIFY(lab.watchText().contains(QStringLiteral("tempering"), Qt::CaseInsensitive));
+        const LabConfig c = lab.config();
+        QCOMPARE(c.panels.size(), std::size_t(2));
+        QCOMPARE(c.panels[0].sampler, std::string("rwmh"));
+        QCOMPARE(c.panels[1].sampler, std::string("pt"));
+        QVERIFY(c.startAtPoint);
+        lab.setChains(20);
+        QVERIFY(waitIdle(lab));
+        lab.step(150);
+        QVERIFY(waitIdle(lab));
+        const MixingLabSnapshotPtr s = lab.snapshot();
+        // from one point in mode 0: rwmh saw one mode only, pt found the other
+        QCOMPARE(std::count_if(s->panels[0].report.visits.begin(), s->panels[0].report.visits.end(),
+                               [](std::int64_t v) { return v > 0; }), std::ptrdiff_t(1));
+        QVERIFY(s->panels[1].report.visits[1] > 0);
+        QVERIFY(s->panels[1].kl < s->panels[0].kl);
+        QVERIFY(s->panels[0].report.totalVariation > 0.25); // all visits in the 0.7 mode
+        // every preset builds (the DAEs of the last two trained briefly: the lab trains 200 epochs)
+        lab.setDaeEpochs(5);
+        for (int i = 0; i < 5; ++i) {
+            QVERIFY(lab.applyPreset(i));
+            lab.setChains(10);
+            QVERIFY(waitIdle(lab));
+            QCOMPARE(lab.snapshot()->panels.size(), MixingLab::presets()[static_cast<std::size_t>(i)].panels.size());
+            QVERIFY2(lab.lastError().isEmpty(), qPrintable(lab.lastError()));
+        }
+    }
+
+    void daeSamplersRun()
+    {
+        MixingLab lab;
+        lab.show();
+        QVERIFY(lab.applyPreset(3));
+        lab.setChains(20);
+        lab.setDaeEpochs(30); // the lab trains 200 (seconds); the samplers run the same way on a shorter training
+        QVERIFY(waitIdle(lab, 60000));
+        QVERIFY2(lab.lastError().isEmpty(), qPrintable(lab.lastError()));
+        lab.step(30);
+        QVERIFY(waitIdle(lab));
+        const MixingLabSnapshotPtr s = lab.snapshot();
+        QCOMPARE(s->panels.size(), std::size_t(3));
+        QCOMPARE(s->panels[1].sampler, std::string("dae-score"));
+        QCOMPARE(s->panels[2].sampler, std::string("dae"));
+        QCOMPARE(s->panels[2].step, 0.3); // the DAE's corruption
+        for (const LabPanelSnapshot& p : s->panels) {
+            QCOMPARE(p.steps, std::int64_t(30));
+            for (float v : p.points)
+                QVERIFY(std::isfinite(v) && std::abs(v) < 20);
+        }
+    }
+
+    void daeCorruptionIsItsOwnDae()
+    {
+        // two DAE chains at different corruption levels: two DAEs, and a level change is a new run
+        MixingLab lab;
+        lab.show();
+        lab.setTarget(QStringLiteral("ring8"));
+        lab.setPanelCount(2);
+        QVERIFY(lab.setPanelSampler(0, QStringLiteral("dae")));
+        QVERIFY(lab.setPanelSampler(1, QStringLiteral("dae")));
+        lab.setPanelStep(1, 1.0);
+        lab.setChains(20);
+        lab.setDaeEpochs(20);
+        QVERIFY(waitIdle(lab, 60000));
+        QVERIFY2(lab.lastError().isEmpty(), qPrintable(lab.lastError()));
+        lab.step(100);
+        QVERIFY(waitIdle(lab));
+        MixingLabSnapshotPtr s = lab.snapshot();
+        QCOMPARE(s->panels[0].step, 0.3);
+        QCOMPARE(s->panels[1].step, 1.0);
+        QVERIFY(s->panels[0].points != s->panels[1].points);
+        const std::uint64_t generation = s->generation;
+        lab.setPanelStep(0, 0.5);
+        QVERIFY(waitIdle(lab, 60000));
+        QVERIFY(lab.snapshot()->generation > generation);
+        QCOMPARE(lab.snapshot()->panels[0].step, 0.5);
+        QCOMPARE(lab.snapshot()->panels[0].steps, std::int64_t(0));
     }
 
     void zoomAndPan()

@@ -1,5 +1,7 @@
 #include "mixinglab.h"
 
+#include "error.h"
+#include "mixinglabmetrics.h"
 #include "mixinglabpanel.h"
 
 #include <QApplication>
@@ -18,6 +20,7 @@
 #include <QPushButton>
 #include <QScreen>
 #include <QSpinBox>
+#include <QSplitter>
 #include <QStatusBar>
 #include <QTimer>
 #include <QToolBar>
@@ -63,6 +66,39 @@ const std::vector<MixingLab::TargetChoice>& MixingLab::targetChoices()
         {QStringLiteral("banana"), QObject::tr("Banana (Haario)"), {{"kind", "banana"}}},
     };
     return choices;
+}
+
+const std::vector<MixingLab::Preset>& MixingLab::presets()
+{
+    static const std::vector<Preset> p = {
+        {QObject::tr("Isolated modes: the random walk stays"),
+         QObject::tr("Random-walk Metropolis (panel 1) and MALA (panel 2) never leave the mode their chains start in: "
+                     "their switch rate stays at 0, they visit 1 of the 2 modes and their KL to the truth stays high, "
+                     "while tempering (3) and the non-parametric DAE (4) cross between the modes."),
+         QStringLiteral("isolated-modes"), 1.0, {{"rwmh", 0.5}, {"mala", 0.25}, {"pt", 0.5}, {"npdae", 1.5}}, true, {-4.0, 0.0}},
+        {QObject::tr("Tempering escapes"),
+         QObject::tr("Parallel tempering (panel 2) runs the same random walk as panel 1 on flattened copies p^β and "
+                     "swaps them: its chains cross between the modes, its switch rate rises and its KL to the truth "
+                     "falls, while the plain random walk's R-hat stays high."),
+         QStringLiteral("isolated-modes"), 1.0, {{"rwmh", 0.5}, {"pt", 0.5}}, true, {-4.0, 0.0}},
+        {QObject::tr("Sharper modes mix slower"),
+         QObject::tr("At \u03b2 = 3 the ring's modes are narrower and the valleys between them deeper: random-walk "
+                     "Metropolis, tempering and the non-parametric DAE all switch modes less often than at \u03b2 = 1 "
+                     "(set \u03b2 to 1 and compare the switch rates); MALA's small steps switch at neither."),
+         QStringLiteral("ring8"), 3.0, {{"rwmh", 1.0}, {"mala", 0.25}, {"pt", 0.5}, {"npdae", 0.6}}, true, {4.0, 0.0}},
+        {QObject::tr("The DAE learns the score"),
+         QObject::tr("Langevin on the DAE's learned score (r(x) - x) / \u03c3\u00b2 (panel 2) is pulled to the same eight "
+                     "modes as Langevin on the exact score (panel 1): the DAE, trained on samples, has learned the score "
+                     "of the target blurred by its corruption \u03c3 = 0.3, so its chains spread wider along the ring "
+                     "(a higher KL) and cross between modes; panel 3 is the DAE's own chain."),
+         QStringLiteral("ring8"), 1.0, {{"ula", 0.1}, {"dae-score", 0.1}, {"dae", 0.3}}, false, {4.0, 0.0}},
+        {QObject::tr("More corruption, better mixing, blurrier samples"),
+         QObject::tr("From panel 1 to 4 the DAE is trained with more corruption (\u03c3 = 0.1 to 1): its chain switches "
+                     "modes more often and sees every mode sooner, but its samples spread further from the ring, so the "
+                     "KL to the truth is lowest at a middle level (the DAE paper's trade-off)."),
+         QStringLiteral("ring8"), 1.0, {{"dae", 0.1}, {"dae", 0.3}, {"dae", 0.6}, {"dae", 1.0}}, true, {4.0, 0.0}},
+    };
+    return p;
 }
 
 MixingLab::MixingLab(QWidget* parent) : QMainWindow(parent)
@@ -145,6 +181,47 @@ void MixingLab::buildUi()
     m_speed->setToolTip(tr("Steps per second of every panel while running"));
     bar->addWidget(m_speed);
 
+    addToolBarBreak();
+    QToolBar* startBar = addToolBar(tr("Start"));
+    startBar->setObjectName(QStringLiteral("labStartBar"));
+    startBar->setMovable(false);
+    startBar->addWidget(new QLabel(tr("Start ")));
+    m_start = new QComboBox;
+    m_start->setObjectName(QStringLiteral("labStart"));
+    m_start->addItem(tr("exact draws of the target"), QStringLiteral("draws"));
+    m_start->addItem(tr("every chain at one point"), QStringLiteral("point"));
+    m_start->setToolTip(tr("Where every panel's chains start (the same in every panel). Draws start the chains "
+                           "spread over the modes by their weights; one point shows how long the chains take to find "
+                           "the other modes (the visit, TV and KL figures then tell)"));
+    startBar->addWidget(m_start);
+    m_startX = new QDoubleSpinBox;
+    m_startY = new QDoubleSpinBox;
+    for (QDoubleSpinBox* b : {m_startX, m_startY}) {
+        b->setRange(-1000, 1000);
+        b->setDecimals(2);
+        b->setSingleStep(0.5);
+        b->setEnabled(false);
+    }
+    m_startX->setObjectName(QStringLiteral("labStartX"));
+    m_startY->setObjectName(QStringLiteral("labStartY"));
+    m_startX->setValue(-4.0);
+    startBar->addWidget(new QLabel(tr("  x\u2081 ")));
+    startBar->addWidget(m_startX);
+    startBar->addWidget(new QLabel(tr("  x\u2082 ")));
+    startBar->addWidget(m_startY);
+    connect(m_start, &QComboBox::currentIndexChanged, this, [this] {
+        const bool point = m_start->currentData().toString() == QLatin1String("point");
+        m_startX->setEnabled(point);
+        m_startY->setEnabled(point);
+        if (!m_updatingControls)
+            scheduleRebuild();
+    });
+    for (QDoubleSpinBox* b : {m_startX, m_startY})
+        connect(b, &QDoubleSpinBox::valueChanged, this, [this] {
+            if (!m_updatingControls && m_start->currentData().toString() == QLatin1String("point"))
+                scheduleRebuild();
+        });
+
     auto* central = new QWidget;
     auto* layout = new QVBoxLayout(central);
     layout->setContentsMargins(4, 2, 4, 2);
@@ -161,7 +238,16 @@ void MixingLab::buildUi()
         row->addWidget(m_panels.back().box, 1);
     }
     layout->addLayout(row, 1);
-    setCentralWidget(central);
+    auto* splitter = new QSplitter(Qt::Vertical);
+    splitter->setObjectName(QStringLiteral("labSplitter"));
+    splitter->setChildrenCollapsible(false);
+    splitter->addWidget(central);
+    m_metrics = new MixingLabMetrics;
+    m_metrics->setObjectName(QStringLiteral("labMetrics"));
+    splitter->addWidget(m_metrics);
+    splitter->setStretchFactor(0, 3);
+    splitter->setStretchFactor(1, 2);
+    setCentralWidget(splitter);
 
     m_status = new QLabel;
     m_status->setObjectName(QStringLiteral("labStatus"));
@@ -243,6 +329,12 @@ MixingLab::PanelControls MixingLab::makePanel(int index)
     connect(c.step, &QDoubleSpinBox::valueChanged, this, [this, index](double value) {
         if (m_updatingControls)
             return;
+        const LabSamplerKind* kind =
+            findLabSamplerKind(m_panels[static_cast<std::size_t>(index)].sampler->currentData().toString().toStdString());
+        if (kind && kind->daeCorruption) {
+            scheduleRebuild(); // another corruption level is another DAE, trained for the new run
+            return;
+        }
         m_pendingStepChanges[index] = value;
         schedule();
     });
@@ -284,6 +376,12 @@ void MixingLab::buildMenus()
         exports->addAction(tr("Panel %1 as PNG...").arg(i + 1), this, [this, i] { exportPanel(i, QStringLiteral("png")); });
         exports->addAction(tr("Panel %1 as SVG...").arg(i + 1), this, [this, i] { exportPanel(i, QStringLiteral("svg")); });
     }
+    QAction* csv = file->addAction(tr("Export metrics as &CSV..."), this, [this] { exportMetrics(QStringLiteral("csv")); });
+    csv->setObjectName(QStringLiteral("labExportCsv"));
+    QAction* seriesCsv = file->addAction(tr("Export metric &series as CSV..."), this, [this] { exportMetrics(QStringLiteral("series")); });
+    seriesCsv->setObjectName(QStringLiteral("labExportSeriesCsv"));
+    QAction* json = file->addAction(tr("Export metrics as &JSON..."), this, [this] { exportMetrics(QStringLiteral("json")); });
+    json->setObjectName(QStringLiteral("labExportJson"));
     file->addSeparator();
     QAction* close = file->addAction(tr("&Close"), this, &QWidget::close);
     close->setShortcut(QKeySequence::Close);
@@ -302,6 +400,47 @@ void MixingLab::buildMenus()
             c.view->fitToTarget();
     });
     fit->setShortcut(QKeySequence(tr("Ctrl+0")));
+
+    QMenu* presetMenu = menuBar()->addMenu(tr("&Presets"));
+    for (int i = 0; i < static_cast<int>(presets().size()); ++i) {
+        QAction* a = presetMenu->addAction(presets()[static_cast<std::size_t>(i)].name, this, [this, i] { applyPreset(i); });
+        a->setObjectName(QStringLiteral("labPreset%1").arg(i + 1));
+        a->setToolTip(presets()[static_cast<std::size_t>(i)].watch);
+        a->setStatusTip(presets()[static_cast<std::size_t>(i)].watch);
+    }
+    presetMenu->setToolTipsVisible(true);
+}
+
+bool MixingLab::applyPreset(int index)
+{
+    if (index < 0 || index >= static_cast<int>(presets().size()))
+        return false;
+    const Preset& preset = presets()[static_cast<std::size_t>(index)];
+    m_updatingControls = true;
+    m_targetFile.clear();
+    m_target->setCurrentIndex(std::max(0, m_target->findData(preset.target)));
+    m_beta->setValue(preset.beta);
+    m_start->setCurrentIndex(preset.startAtPoint ? 1 : 0);
+    m_startX->setValue(preset.start[0]);
+    m_startY->setValue(preset.start[1]);
+    m_panelCount->setValue(static_cast<int>(preset.panels.size()));
+    for (int i = 0; i < static_cast<int>(preset.panels.size()); ++i) {
+        PanelControls& c = m_panels[static_cast<std::size_t>(i)];
+        c.sampler->setCurrentIndex(std::max(0, c.sampler->findData(QString::fromStdString(preset.panels[static_cast<std::size_t>(i)].sampler))));
+        syncStepControl(c, i);
+        if (c.step->isEnabled())
+            c.step->setValue(preset.panels[static_cast<std::size_t>(i)].step);
+    }
+    m_updatingControls = false;
+    m_watch->setText(tr("<b>%1.</b> What to watch: %2").arg(preset.name.toHtmlEscaped(), preset.watch.toHtmlEscaped()));
+    m_watch->show();
+    scheduleRebuild();
+    return true;
+}
+
+QString MixingLab::watchText() const
+{
+    return m_watch->isVisible() ? m_watch->text() : QString();
 }
 
 int MixingLab::panelCount() const
@@ -370,13 +509,22 @@ void MixingLab::setPanelStep(int panel, double step)
         m_panels[static_cast<std::size_t>(panel)].step->setValue(step);
 }
 
+void MixingLab::setDaeEpochs(int epochs)
+{
+    m_daeEpochs = epochs;
+    scheduleRebuild();
+}
+
 LabConfig MixingLab::config() const
 {
     LabConfig c;
+    c.daeEpochs = m_daeEpochs;
     const int index = std::max(0, m_target->currentIndex());
     c.target = targetChoices()[static_cast<std::size_t>(index)].config;
     c.targetFile = m_targetFile.toStdString();
     c.beta = m_beta->value();
+    c.startAtPoint = m_start->currentData().toString() == QLatin1String("point");
+    c.start = {m_startX->value(), m_startY->value()};
     c.chains = m_chains->value();
     c.seed = static_cast<std::uint64_t>(m_seed->value());
     for (int i = 0; i < m_panelCount->value(); ++i) {
@@ -548,6 +696,7 @@ void MixingLab::applySnapshot(MixingLabSnapshotPtr snapshot)
     m_snapshot = std::move(snapshot);
     for (int i = 0; i < static_cast<int>(m_snapshot->panels.size()) && i < kMaxPanels; ++i)
         m_panels[static_cast<std::size_t>(i)].view->setSnapshot(m_snapshot, i);
+    m_metrics->setSnapshot(m_snapshot);
     const std::int64_t steps = m_snapshot->panels.empty() ? 0 : m_snapshot->panels.front().steps;
     // The measured rate over the last second or so (the samplers' cost bounds the speed setting).
     const qint64 now = QDateTime::currentMSecsSinceEpoch();
@@ -595,6 +744,53 @@ void MixingLab::exportPanel(int index, const QString& format)
             panel(index)->exportPng(path);
         else
             panel(index)->exportSvg(path);
+        m_status->setText(tr("Wrote %1").arg(path));
+    } catch (const std::exception& e) {
+        showError(QString::fromStdString(e.what()));
+    }
+}
+
+void MixingLab::exportMetricsCsv(const QString& path) const
+{
+    if (!m_snapshot)
+        fail(path.toStdString(), "", "no metrics yet: the chains are still being built");
+    MixingLabMetrics::writeAtomically(path, MixingLabMetrics::tableCsv(*m_snapshot));
+}
+
+void MixingLab::exportSeriesCsv(const QString& path) const
+{
+    if (!m_snapshot)
+        fail(path.toStdString(), "", "no metrics yet: the chains are still being built");
+    MixingLabMetrics::writeAtomically(path, MixingLabMetrics::seriesCsv(*m_snapshot));
+}
+
+void MixingLab::exportMetricsJson(const QString& path) const
+{
+    if (!m_snapshot)
+        fail(path.toStdString(), "", "no metrics yet: the chains are still being built");
+    MixingLabMetrics::writeAtomically(path, MixingLabMetrics::toJson(*m_snapshot).dump(1) + "\n");
+}
+
+void MixingLab::exportMetrics(const QString& what)
+{
+    const bool json = what == QLatin1String("json");
+    const QString suggested = json ? QStringLiteral("mixing-metrics.json")
+                                   : what == QLatin1String("series") ? QStringLiteral("mixing-series.csv")
+                                                                     : QStringLiteral("mixing-metrics.csv");
+    QString path = QFileDialog::getSaveFileName(this, tr("Export metrics"), suggested,
+                                                json ? tr("JSON (*.json)") : tr("CSV (*.csv)"));
+    if (path.isEmpty())
+        return;
+    const QString suffix = json ? QStringLiteral(".json") : QStringLiteral(".csv");
+    if (!path.endsWith(suffix, Qt::CaseInsensitive))
+        path += suffix;
+    try {
+        if (json)
+            exportMetricsJson(path);
+        else if (what == QLatin1String("series"))
+            exportSeriesCsv(path);
+        else
+            exportMetricsCsv(path);
         m_status->setText(tr("Wrote %1").arg(path));
     } catch (const std::exception& e) {
         showError(QString::fromStdString(e.what()));

@@ -16,6 +16,7 @@
 
 #include <QMainWindow>
 
+#include <array>
 #include <map>
 #include <memory>
 #include <vector>
@@ -47,6 +48,21 @@ public:
     };
     static const std::vector<TargetChoice>& targetChoices();
 
+    // The presets of issue 13 item 6: a target, beta and the panels' samplers, and what to watch.
+    struct Preset {
+        QString name;  // "isolated modes: the random walk stays"
+        QString watch; // one sentence of what to watch
+        QString target;
+        double beta = 1.0;
+        std::vector<LabPanelConfig> panels;
+        bool startAtPoint = false;            // else exact draws of the target
+        std::array<double, 2> start{0.0, 0.0};
+    };
+    static const std::vector<Preset>& presets();
+    // Sets every control of preset `index` (one rebuild) and shows its sentence; false for a bad index.
+    bool applyPreset(int index);
+    QString watchText() const;
+
     // Controls (each schedules a rebuild of the chains, as the widgets do; setStep keeps the chains).
     bool setTarget(const QString& key);   // false for an unknown key
     // Reads a target file (targets2d.h: loadTargetFile) when the chains are next built; errors are shown.
@@ -57,6 +73,8 @@ public:
     void setPanelCount(int panels);       // 2..4
     bool setPanelSampler(int panel, const QString& sampler); // a labSamplerKinds() name
     void setPanelStep(int panel, double step);
+    // Epochs the DAE samplers' dae-gauss trains for at the next build (default 200, as gsn mix).
+    void setDaeEpochs(int epochs);
     int panelCount() const;
 
     void run();
@@ -74,6 +92,12 @@ public:
     MixingLabPanel* panel(int i) const;
     MixingLabMetrics* metrics() const { return m_metrics; }
     QString lastError() const { return m_lastError; }
+
+    // The metrics of the current snapshot (mixinglabmetrics.h), written atomically; gsn::Error naming
+    // the file on failure (the menu versions ask for a path and show errors).
+    void exportMetricsCsv(const QString& path) const;
+    void exportSeriesCsv(const QString& path) const;
+    void exportMetricsJson(const QString& path) const;
 
 signals:
     // A new snapshot is drawn (after a build or a batch of steps).
@@ -103,6 +127,7 @@ private:
     void applySnapshot(MixingLabSnapshotPtr snapshot);
     void showError(const QString& message);
     void exportPanel(int index, const QString& format);
+    void exportMetrics(const QString& what);
 
     // controller widgets
     QComboBox* m_target = nullptr;
@@ -111,6 +136,9 @@ private:
     QSpinBox* m_seed = nullptr;
     QSpinBox* m_panelCount = nullptr;
     QComboBox* m_speed = nullptr;
+    QComboBox* m_start = nullptr;
+    QDoubleSpinBox* m_startX = nullptr;
+    QDoubleSpinBox* m_startY = nullptr;
     QPushButton* m_runButton = nullptr;
     QPushButton* m_pauseButton = nullptr;
     QPushButton* m_stepButton = nullptr;
@@ -121,7 +149,8 @@ private:
     MixingLabMetrics* m_metrics = nullptr;
     QTimer* m_tickTimer = nullptr;
 
-    QString m_targetFile;                  // set: the target comes from this file
+    QString m_targetFile;
+    int m_daeEpochs = 200;                  // set: the target comes from this file
     std::shared_ptr<MixingLabRun> m_run;   // touched only by the job that holds it
     MixingLabSnapshotPtr m_snapshot;
     BackgroundJob m_job{this};

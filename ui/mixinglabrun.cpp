@@ -49,7 +49,7 @@ const std::vector<LabSamplerKind>& labSamplerKinds()
             {"pt", "", "step_size", "base step", 0.5, false},
             {"npdae", "", "corruption_sigma", "corruption", 0.3, false},
             {"dae-score", "", "step_size", "step", 0.1, true},
-            {"dae", "", "", "", 0.0, true},
+            {"dae", "", "corruption", "corruption", 0.3, true, true},
         };
         std::vector<LabSamplerKind> out;
         for (LabSamplerKind k : wanted) {
@@ -128,22 +128,31 @@ MixingLabRun::MixingLabRun(const LabConfig& config, std::uint64_t generation, co
     m_weights = m_target->modeWeights();
     const std::uint64_t seed = config.seed;
 
-    // The DAE (one for every panel that needs it), trained on exact draws as gsn mix trains it.
-    bool needsDae = false;
+    // The DAEs: one dae-gauss per corruption level the panels ask for (the DAE chain's step control; Langevin
+    // on the learned score uses the default level), trained on exact draws as gsn mix trains it.
+    const double defaultCorruption = DaeLabOptions{}.corruption;
     for (const LabPanelConfig& p : config.panels) {
         const LabSamplerKind* kind = findLabSamplerKind(p.sampler);
         if (!kind)
             fail("mixing lab", "sampler", "unknown sampler '" + p.sampler + "'");
-        needsDae = needsDae || kind->needsDae;
-    }
-    if (needsDae) {
+        if (!kind->needsDae)
+            continue;
+        const double corruption = kind->daeCorruption ? p.step : defaultCorruption;
+        if (!(corruption > 0.0) || !std::isfinite(corruption))
+            fail("mixing lab", "corruption", "expected a DAE corruption level > 0, got " + std::to_string(corruption));
+        if (m_daes.count(corruption))
+            continue;
         DaeLabOptions options;
         options.train.seed = seed + 3;
+        options.corruption = corruption;
+        if (config.daeEpochs < 1)
+            fail("mixing lab", "dae epochs", "expected >= 1, got " + std::to_string(config.daeEpochs));
+        options.epochs = config.daeEpochs;
         std::unique_ptr<Dae> model = newLabDae(2, options, seed + 3);
+        const std::string what = "training the DAE (corruption " + formatValue(corruption) + ") on the target: epoch ";
         const TrainResult trained = trainDaeOnTarget(*model, *m_target, options, [&](const EpochSummary& e) {
             if (progress && (e.epoch + 1) % 20 == 0)
-                progress("training the DAE on the target: epoch " + std::to_string(e.epoch + 1) + " of " +
-                         std::to_string(options.epochs));
+                progress(what + std::to_string(e.epoch + 1) + " of " + std::to_string(options.epochs));
         }, cancel);
         if (cancel && cancel->load()) {
             m_cancelled = true;
@@ -151,16 +160,26 @@ MixingLabRun::MixingLabRun(const LabConfig& config, std::uint64_t generation, co
         }
         if (trained.status != TrainStatus::Finished)
             fail("mixing lab", "dae", "the DAE's training on the target did not finish: " + trained.message);
-        m_dae = std::shared_ptr<const Model>(std::move(model));
+        m_daes[corruption] = std::shared_ptr<const Model>(std::move(model));
     }
 
-    const Matrix x0 = m_target->sample(config.chains, seed); // the same start for every panel
+    // The same start for every panel: exact draws of the target (as gsn mix), or one point.
+    Matrix x0;
+    if (config.startAtPoint) {
+        if (!std::isfinite(config.start[0]) || !std::isfinite(config.start[1]))
+            fail("mixing lab", "start", "expected a finite point");
+        x0.resize(config.chains, 2);
+        x0.col(0).setConstant(static_cast<float>(config.start[0]));
+        x0.col(1).setConstant(static_cast<float>(config.start[1]));
+    } else {
+        x0 = m_target->sample(config.chains, seed);
+    }
     for (std::size_t i = 0; i < config.panels.size(); ++i) {
         auto panel = std::make_unique<Panel>();
         panel->config = config.panels[i];
         panel->kind = findLabSamplerKind(panel->config.sampler);
         panel->sampler = buildSampler(panel->config, static_cast<int>(i));
-        const Model* model = panel->kind->needsDae ? m_dae.get() : nullptr;
+        const Model* model = modelOf(*panel);
         if (model)
             panel->sampler->checkModel(model);
         panel->state = panel->sampler->start(model, x0);
@@ -179,6 +198,17 @@ MixingLabRun::MixingLabRun(const LabConfig& config, std::uint64_t generation, co
 
 MixingLabRun::~MixingLabRun() = default;
 
+const Model* MixingLabRun::modelOf(const Panel& panel) const
+{
+    if (!panel.kind->needsDae)
+        return nullptr;
+    const double corruption = panel.kind->daeCorruption ? panel.config.step : DaeLabOptions{}.corruption;
+    const auto it = m_daes.find(corruption);
+    if (it == m_daes.end())
+        fail("mixing lab", panel.config.sampler, "no DAE trained at corruption " + formatValue(corruption));
+    return it->second.get();
+}
+
 std::shared_ptr<const Sampler> MixingLabRun::buildSampler(const LabPanelConfig& panel, int index) const
 {
     const LabSamplerKind* kind = findLabSamplerKind(panel.sampler);
@@ -189,7 +219,9 @@ std::shared_ptr<const Sampler> MixingLabRun::buildSampler(const LabPanelConfig& 
     nlohmann::json config = row.defaultConfig();
     if (!kind->stepField.empty() && !(panel.step > 0.0 && std::isfinite(panel.step)))
         fail(where, kind->stepLabel, "expected a value > 0, got " + std::to_string(panel.step));
-    if (kind->name == "pt") {
+    if (kind->daeCorruption) {
+        // the corruption belongs to the DAE the chain runs under, not to the sampler's config
+    } else if (kind->name == "pt") {
         config["base"][kind->stepField] = panel.step;
     } else if (!kind->stepField.empty()) {
         config[kind->stepField] = panel.step;
@@ -216,6 +248,9 @@ void MixingLabRun::setStep(int panel, double step)
     Panel& p = *m_panels[static_cast<std::size_t>(panel)];
     if (p.kind->stepField.empty() || p.config.step == step)
         return;
+    if (p.kind->daeCorruption)
+        fail("mixing lab panel " + std::to_string(panel + 1), "corruption",
+             "a new corruption level needs a newly trained DAE: build a new run");
     LabPanelConfig next = p.config;
     next.step = step;
     p.sampler = buildSampler(next, panel); // the state is kept: the samplers of one kind continue each other's states
@@ -224,7 +259,7 @@ void MixingLabRun::setStep(int panel, double step)
 
 void MixingLabRun::stepPanel(Panel& p)
 {
-    const Model* model = p.kind->needsDae ? m_dae.get() : nullptr;
+    const Model* model = modelOf(p);
     p.previous = p.state->x;
     const auto t0 = std::chrono::steady_clock::now();
     p.sampler->step(model, *p.state, m_config.seed, nullptr);

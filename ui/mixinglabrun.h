@@ -22,6 +22,7 @@
 #include <atomic>
 #include <cstdint>
 #include <functional>
+#include <map>
 #include <memory>
 #include <string>
 #include <vector>
@@ -36,6 +37,9 @@ struct LabSamplerKind {
     std::string stepLabel; // "step", "corruption"
     double defaultStep = 0.5;
     bool needsDae = false; // runs under the lab's dae-gauss trained on the target
+    // The step control is the corruption level of the DAE the chain runs under (one DAE trained per
+    // level; a change needs a new run).
+    bool daeCorruption = false;
 };
 // The samplers of the lab, in menu order (those the registry has; registry labels).
 const std::vector<LabSamplerKind>& labSamplerKinds();
@@ -53,10 +57,13 @@ struct LabConfig {
     double beta = 1.0;                                    // sharpness p^beta / Z_beta, in [0.05, 20]
     int chains = 100;
     std::uint64_t seed = 1;
+    bool startAtPoint = false;              // false: chains start at exact draws (seed); true: all at `start`
+    std::array<double, 2> start{0.0, 0.0};
     std::vector<LabPanelConfig> panels;
     int trailChains = 4;   // chains whose trajectories are drawn (the first ones)
     int trailLength = 80;  // steps a trajectory keeps
     int gridCells = 64;    // G of the KL grid
+    int daeEpochs = 200;   // training epochs of the lab's DAE (DaeLabOptions::epochs)
 };
 
 // One point of a panel's live series (the running metrics after `step`).
@@ -123,6 +130,7 @@ private:
     struct Panel;
     std::shared_ptr<const Sampler> buildSampler(const LabPanelConfig& panel, int index) const;
     void stepPanel(Panel& panel);
+    const Model* modelOf(const Panel& panel) const; // the DAE a panel runs under, or null
 
     LabConfig m_config;
     std::uint64_t m_generation = 0;
@@ -130,7 +138,7 @@ private:
     std::shared_ptr<const Target> m_target;
     nlohmann::json m_targetConfig;
     Matrix m_data;                          // exact draws (seed + 1) for estimators
-    std::shared_ptr<const Model> m_dae;     // trained dae-gauss (only when a panel needs it)
+    std::map<double, std::shared_ptr<const Model>> m_daes; // trained dae-gauss per corruption level (panels that need one)
     mixing::Grid m_grid;
     std::vector<double> m_truth;            // cell probabilities of the grid, outside cell last
     std::vector<double> m_weights;
