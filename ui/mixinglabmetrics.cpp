@@ -362,8 +362,24 @@ void MixingLabMetricPlot::paintEvent(QPaintEvent*)
     } else if (std::isnan(m_fixedHi)) {
         hi += 0.05 * (hi - lo);
     }
-    const AxisSpec ys{lo, hi, m_title, {}, m_log};
-    const std::vector<double> yt = niceTicks(lo, hi, 3);
+    // Log axes: ticks at nice values of the data (within a decade or so) or at 1, 2, 5 x 10^k.
+    std::vector<double> yt;
+    if (!m_log) {
+        yt = niceTicks(lo, hi, 3);
+    } else if (hi - lo < 1.2) {
+        for (double v : niceTicks(std::pow(10.0, lo), std::pow(10.0, hi), 3))
+            if (v > 0)
+                yt.push_back(std::log10(v));
+    } else {
+        const bool dense = hi - lo < 2.5;
+        for (double d = std::floor(lo); d <= std::ceil(hi); d += 1.0)
+            for (double m : dense ? std::vector<double>{1, 2, 5} : std::vector<double>{1}) {
+                const double t = d + std::log10(m);
+                if (t >= lo && t <= hi)
+                    yt.push_back(t);
+            }
+    }
+    const AxisSpec ys{lo, hi, m_title, yt, m_log};
     QString widest = QStringLiteral("0.00");
     for (double t : yt) {
         const QString l = m_log ? QString::number(std::pow(10.0, t), 'g', 3) : tickLabel(t, yt.size() > 1 ? yt[1] - yt[0] : 1.0);
