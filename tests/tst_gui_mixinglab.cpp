@@ -12,6 +12,7 @@
 
 #include <QAction>
 #include <QImage>
+#include <QPainter>
 #include <QSvgRenderer>
 #include <QTableWidget>
 
@@ -190,6 +191,27 @@ private slots:
         const int moved = static_cast<int>(std::count(rwmh.moved.begin(), rwmh.moved.end(), 1));
         QVERIFY(moved > 0 && moved < 40);
         QCOMPARE(rwmh.trails.size(), std::size_t(4));
+        // the chains' histogram on the grid holds every chain's every step, and the heatmap option draws it
+        std::int64_t total = 0;
+        for (std::int64_t v : pt.histogram)
+            total += v;
+        QCOMPARE(pt.histogram.size(), std::size_t(s->gridCells * s->gridCells + 1));
+        QCOMPARE(total, std::int64_t(40 * 300));
+        QVERIFY(pt.histogram.back() < total / 100); // almost nothing outside the box
+        MixingLabPanel* view = lab.panel(1);
+        QTRY_VERIFY_WITH_TIMEOUT(view->hasDensity(), 5000);
+        const auto draw = [view] {
+            QImage shown(view->size(), QImage::Format_ARGB32_Premultiplied);
+            QPainter painter(&shown);
+            view->render(painter, view->size());
+            return shown;
+        };
+        const QImage density = draw();
+        view->setHeatmap(MixingLabPanel::Heatmap::Histogram);
+        const QImage histogram = draw();
+        QVERIFY(density != histogram);
+        view->setHeatmap(MixingLabPanel::Heatmap::Density);
+        QCOMPARE(draw(), density);
         QVERIFY(rwmh.trails[0].size() > 50);
     }
 
@@ -450,6 +472,22 @@ private slots:
             for (float v : p.points)
                 QVERIFY(std::isfinite(v) && std::abs(v) < 20);
         }
+        // the DAE's reconstruction field (DAE paper Figure 2): on the DAE panels only, 21 x 21 arrows that
+        // point toward the ring of modes (radius 4) from points well off it
+        QVERIFY(s->panels[0].arrows.empty());
+        QCOMPARE(s->panels[1].arrows.size(), std::size_t(21 * 21));
+        QCOMPARE(s->panels[2].arrows.size(), std::size_t(21 * 21));
+        int closer = 0, far = 0;
+        for (const auto& a : s->panels[1].arrows) {
+            const double before = std::abs(std::hypot(a[0], a[1]) - 4.0), after = std::abs(std::hypot(a[2], a[3]) - 4.0);
+            if (before < 1.0 || before > 3.0)
+                continue;
+            ++far;
+            closer += after < before;
+        }
+        QVERIFY2(far > 50 && closer > 0.8 * far, qPrintable(QString("%1 of %2").arg(closer).arg(far)));
+        lab.panel(1)->setShowField(true);
+        lab.panel(1)->repaint();
     }
 
     void daeCorruptionIsItsOwnDae()

@@ -5,6 +5,7 @@
 #include "mixinglabpanel.h"
 
 #include <QApplication>
+#include <QCheckBox>
 #include <QCloseEvent>
 #include <QComboBox>
 #include <QDateTime>
@@ -215,6 +216,28 @@ void MixingLab::buildUi()
         m_startY->setEnabled(point);
         if (!m_updatingControls)
             scheduleRebuild();
+    });
+    startBar->addSeparator();
+    startBar->addWidget(new QLabel(tr("Heatmap ")));
+    m_heatmap = new QComboBox;
+    m_heatmap->setObjectName(QStringLiteral("labHeatmap"));
+    m_heatmap->addItem(tr("true density"));
+    m_heatmap->addItem(tr("chains' histogram"));
+    m_heatmap->setToolTip(tr("What the panels' heatmap shows: the target's density, or the histogram of every chain's "
+                             "states so far on the 64 x 64 KL grid (the density's contours stay on top)"));
+    startBar->addWidget(m_heatmap);
+    m_field = new QCheckBox(tr("DAE field"));
+    m_field->setObjectName(QStringLiteral("labField"));
+    m_field->setChecked(true);
+    m_field->setToolTip(tr("On DAE panels: arrows from x\u0303 to the DAE's reconstruction r(x\u0303) (DAE paper, Figure 2)"));
+    startBar->addWidget(m_field);
+    connect(m_heatmap, &QComboBox::currentIndexChanged, this, [this](int i) {
+        for (PanelControls& c : m_panels)
+            c.view->setHeatmap(i == 1 ? MixingLabPanel::Heatmap::Histogram : MixingLabPanel::Heatmap::Density);
+    });
+    connect(m_field, &QCheckBox::toggled, this, [this](bool on) {
+        for (PanelControls& c : m_panels)
+            c.view->setShowField(on);
     });
     for (QDoubleSpinBox* b : {m_startX, m_startY})
         connect(b, &QDoubleSpinBox::valueChanged, this, [this] {

@@ -21,6 +21,7 @@
 #include <memory>
 #include <vector>
 
+class QCheckBox;
 class QComboBox;
 class QDoubleSpinBox;
 class QLabel;
@@ -139,6 +140,8 @@ private:
     QComboBox* m_start = nullptr;
     QDoubleSpinBox* m_startX = nullptr;
     QDoubleSpinBox* m_startY = nullptr;
+    QComboBox* m_heatmap = nullptr;
+    QCheckBox* m_field = nullptr;
     QPushButton* m_runButton = nullptr;
     QPushButton* m_pauseButton = nullptr;
     QPushButton* m_stepButton = nullptr;

@@ -115,18 +115,22 @@ MixingLabPanel::DensityImage computeDensity(const Target& target, const std::arr
 }
 
 struct LegendItem {
-    enum Kind { Moved, Stayed, Trail, Contour } kind;
+    enum Kind { Moved, Stayed, Trail, Contour, Histogram, Field } kind;
     QString text;
     QColor color;
 };
 
-std::vector<LegendItem> legendItems(int trails)
+std::vector<LegendItem> legendItems(int trails, bool histogram = false, bool field = false)
 {
     std::vector<LegendItem> items = {{LegendItem::Moved, QObject::tr("moved (accepted)"), kMovedColor},
                                      {LegendItem::Stayed, QObject::tr("stayed (rejected)"), kStayedColor}};
     for (int i = 0; i < trails; ++i)
         items.push_back({LegendItem::Trail, QObject::tr("chain %1").arg(i + 1), MixingLabPanel::trailColor(i)});
     items.push_back({LegendItem::Contour, QObject::tr("density 5/25/50/75 % of max"), QColor(255, 255, 255, 150)});
+    if (histogram)
+        items.push_back({LegendItem::Histogram, QObject::tr("heatmap: the chains' histogram"), QColor(230, 100, 40)});
+    if (field)
+        items.push_back({LegendItem::Field, QObject::tr("DAE field x\u0303 \u2192 r(x\u0303)"), QColor(60, 160, 60)});
     return items;
 }
 
@@ -192,7 +196,49 @@ void MixingLabPanel::setSnapshot(MixingLabSnapshotPtr snapshot, int index)
         m_box = m_target->viewBox();
         startDensityJob();
     }
+    updateHistogramImage();
     update();
+}
+
+void MixingLabPanel::setHeatmap(Heatmap heatmap)
+{
+    m_heatmap = heatmap;
+    updateHistogramImage();
+    update();
+}
+
+void MixingLabPanel::setShowField(bool show)
+{
+    m_showField = show;
+    update();
+}
+
+void MixingLabPanel::updateHistogramImage()
+{
+    const LabPanelSnapshot* panel = panelSnapshot();
+    if (m_heatmap != Heatmap::Histogram || !panel || !m_snapshot) {
+        m_histogram = QImage();
+        return;
+    }
+    const int g = m_snapshot->gridCells;
+    if (g < 1 || panel->histogram.size() != static_cast<std::size_t>(g) * g + 1) {
+        m_histogram = QImage();
+        return;
+    }
+    std::int64_t top = 0;
+    for (std::size_t i = 0; i + 1 < panel->histogram.size(); ++i)
+        top = std::max(top, panel->histogram[i]);
+    QImage image(g, g, QImage::Format_RGB32);
+    const ColorTable& table = colorTable(ColorMap::Inferno);
+    for (int iy = 0; iy < g; ++iy) {
+        auto* line = reinterpret_cast<QRgb*>(image.scanLine(g - 1 - iy));
+        for (int ix = 0; ix < g; ++ix) {
+            const double v = top > 0 ? static_cast<double>(panel->histogram[static_cast<std::size_t>(iy) * g + ix]) / top : 0.0;
+            const auto& rgb = table[greyLevel(static_cast<float>(std::sqrt(v)))]; // square root, as the density
+            line[ix] = qRgb(rgb[0], rgb[1], rgb[2]);
+        }
+    }
+    m_histogram = std::move(image);
 }
 
 void MixingLabPanel::setPlaceholder(const QString& text)
@@ -244,7 +290,7 @@ QRectF MixingLabPanel::plotArea(const QSize& size) const
     small.setPointSizeF(small.pointSizeF() * 0.85);
     const QFontMetrics sfm(small);
     const double width = size.width() - m.left - m.right;
-    const auto lines = legendLines(legendItems(4), sfm, width);
+    const auto lines = legendLines(legendItems(4, true, true), sfm, width);
     const double legend = static_cast<double>(lines.size()) * (sfm.height() + 2) + 2;
     return QRectF(m.left, m.top + legend, std::max(10.0, width), std::max(10.0, size.height() - m.top - legend - m.bottom));
 }
@@ -332,8 +378,9 @@ void MixingLabPanel::render(QPainter& p, const QSize& size) const
         p.setFont(small);
         const QFontMetrics sfm(small);
         const int trails = panel ? static_cast<int>(panel->trails.size()) : 4;
-        const std::vector<LegendItem> items = legendItems(trails);
-        const auto lines = legendLines(legendItems(4), sfm, area.width());
+        const std::vector<LegendItem> items =
+            legendItems(trails, m_heatmap == Heatmap::Histogram, m_showField && panel && !panel->arrows.empty());
+        const auto lines = legendLines(legendItems(4, true, true), sfm, area.width());
         // lay out the actual items with the same wrapping width
         const auto actual = legendLines(items, sfm, area.width());
         double y = area.top() - static_cast<double>(lines.size()) * (sfm.height() + 2) - 2;
@@ -358,6 +405,15 @@ void MixingLabPanel::render(QPainter& p, const QSize& size) const
                     p.setPen(QPen(item.color.darker(110), 2.4));
                     p.drawLine(QPointF(x, c.y()), QPointF(x + 12, c.y()));
                     break;
+                case LegendItem::Histogram:
+                    p.fillRect(QRectF(x, y + 2, 12, sfm.height() - 4), item.color);
+                    break;
+                case LegendItem::Field:
+                    p.setPen(QPen(item.color, 1.4));
+                    p.drawLine(QPointF(x, c.y()), QPointF(x + 12, c.y()));
+                    p.drawLine(QPointF(x + 12, c.y()), QPointF(x + 8, c.y() - 3));
+                    p.drawLine(QPointF(x + 12, c.y()), QPointF(x + 8, c.y() + 3));
+                    break;
                 case LegendItem::Contour:
                     p.setPen(QPen(QColor(90, 90, 90), 1.0));
                     p.drawArc(QRectF(x, y + 2, 12, sfm.height() - 3), 0, 180 * 16);
@@ -376,14 +432,34 @@ void MixingLabPanel::render(QPainter& p, const QSize& size) const
     p.save();
     p.setClipRect(area);
     p.fillRect(area, Qt::black);
+    if (m_heatmap == Heatmap::Histogram && !m_histogram.isNull() && m_snapshot) {
+        const std::array<double, 4>& b = m_snapshot->box;
+        p.drawImage(QRectF(QPointF(sx(b[0]), sy(b[3])), QPointF(sx(b[1]), sy(b[2]))), m_histogram);
+    }
     if (!m_density.image.isNull()) {
         const std::array<double, 4>& b = m_density.box;
         const QRectF target(QPointF(sx(b[0]), sy(b[3])), QPointF(sx(b[1]), sy(b[2])));
         p.setRenderHint(QPainter::SmoothPixmapTransform);
-        p.drawImage(target, m_density.image);
+        if (m_heatmap == Heatmap::Density)
+            p.drawImage(target, m_density.image);
         p.setPen(QPen(QColor(255, 255, 255, 120), 0.8));
         for (const QLineF& l : m_density.contours)
             p.drawLine(QPointF(sx(l.x1()), sy(l.y1())), QPointF(sx(l.x2()), sy(l.y2())));
+    }
+    if (panel && m_showField && !panel->arrows.empty()) {
+        p.setPen(QPen(QColor(170, 255, 170, 210), 1.1));
+        for (const auto& a : panel->arrows) {
+            const QPointF from(sx(a[0]), sy(a[1])), to(sx(a[2]), sy(a[3]));
+            const QPointF d = to - from;
+            const double len = std::hypot(d.x(), d.y());
+            if (len < 0.5)
+                continue;
+            p.drawLine(from, to);
+            const QPointF u = d / len, n(-u.y(), u.x());
+            const double head = std::min(5.0, 0.4 * len);
+            p.drawLine(to, to - head * u + 0.5 * head * n);
+            p.drawLine(to, to - head * u - 0.5 * head * n);
+        }
     }
     if (panel) {
         const std::size_t n = panel->points.size() / 2;

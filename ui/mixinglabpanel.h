@@ -51,6 +51,15 @@ public:
     void exportPng(const QString& path) const;
     void exportSvg(const QString& path) const;
 
+    // What the heatmap shows: the true density (with its contours) or the chains' histogram so far on
+    // the KL grid (the true density's contours drawn over it, so the two compare at a glance).
+    enum class Heatmap { Density, Histogram };
+    void setHeatmap(Heatmap heatmap);
+    Heatmap heatmap() const { return m_heatmap; }
+    // Draws the DAE's reconstruction field (arrows x~ -> r(x~)) on panels whose sampler has one.
+    void setShowField(bool show);
+    bool showField() const { return m_showField; }
+
     // The colour of trajectory `i` (also the lab's metrics use one colour per panel: panelColor).
     static QColor trailColor(int i);
     static QColor panelColor(int i);
@@ -83,7 +92,12 @@ private:
     void requestDensity();
     void startDensityJob();
 
+    void updateHistogramImage();
+
     MixingLabSnapshotPtr m_snapshot;
+    Heatmap m_heatmap = Heatmap::Density;
+    bool m_showField = true;
+    QImage m_histogram; // G x G, row 0 at the top of the grid box
     int m_index = 0;
     QString m_placeholder;
     std::shared_ptr<const Target> m_target;

@@ -1,5 +1,6 @@
 #include "mixinglabrun.h"
 
+#include "dae.h"
 #include "daelab.h"
 #include "error.h"
 #include "samplerregistry.h"
@@ -18,6 +19,25 @@ namespace {
 
 constexpr int kDataDraws = 5000;  // training points of estimators (npdae), as gsn mix
 constexpr std::size_t kMaxSeries = 400;
+constexpr int kFieldPoints = 21; // the DAE field's grid per axis
+
+// Arrows from x~ to r(x~) on an n x n grid over `box` (r(x~) - x~ = s^2 * the learned score).
+std::vector<std::array<float, 4>> reconstructionField(const Dae& dae, const std::array<double, 4>& box, int n)
+{
+    Matrix x(static_cast<Eigen::Index>(n) * n, 2);
+    for (int r = 0; r < n; ++r)
+        for (int c = 0; c < n; ++c) {
+            x(r * n + c, 0) = static_cast<float>(box[0] + (c + 0.5) * (box[1] - box[0]) / n);
+            x(r * n + c, 1) = static_cast<float>(box[2] + (r + 0.5) * (box[3] - box[2]) / n);
+        }
+    const Matrix score = learnedScore(dae, x);
+    const double s2 = dae.corruption().level * dae.corruption().level;
+    std::vector<std::array<float, 4>> out;
+    for (Eigen::Index i = 0; i < x.rows(); ++i)
+        out.push_back({x(i, 0), x(i, 1), static_cast<float>(x(i, 0) + s2 * score(i, 0)),
+                       static_cast<float>(x(i, 1) + s2 * score(i, 1))});
+    return out;
+}
 
 // The registry kind behind a lab sampler name (the aliases of gsn mix: npdae, dae).
 std::string registryKind(const std::string& name)
@@ -99,6 +119,7 @@ struct MixingLabRun::Panel {
     std::vector<std::deque<std::array<float, 2>>> trails;
     std::vector<LabSeriesPoint> series;
     std::int64_t seriesStride = 1; // a series point every seriesStride steps (doubles when full)
+    std::vector<std::array<float, 4>> arrows; // the DAE's reconstruction field (DAE panels)
     Matrix previous;
     double seconds = 0;
 };
@@ -183,6 +204,8 @@ MixingLabRun::MixingLabRun(const LabConfig& config, std::uint64_t generation, co
         if (model)
             panel->sampler->checkModel(model);
         panel->state = panel->sampler->start(model, x0);
+        if (const auto* dae = dynamic_cast<const Dae*>(model))
+            panel->arrows = reconstructionField(*dae, box, kFieldPoints);
         panel->monitor = std::make_unique<mixing::MixingMonitor>(config.chains, 2, m_weights, m_grid, m_truth);
         panel->moved.assign(static_cast<std::size_t>(config.chains), 0);
         panel->trails.resize(static_cast<std::size_t>(std::min(config.trailChains, config.chains)));
@@ -307,6 +330,7 @@ MixingLabSnapshotPtr MixingLabRun::snapshot()
     snap->seed = m_config.seed;
     snap->box = m_target->viewBox();
     snap->weights = m_weights;
+    snap->gridCells = m_grid.cells;
     snap->seconds = m_seconds;
     for (auto& pp : m_panels) {
         Panel& p = *pp;
@@ -344,6 +368,8 @@ MixingLabSnapshotPtr MixingLabRun::snapshot()
             }
         }
         s.series = p.series;
+        s.histogram = p.monitor->histogram();
+        s.arrows = p.arrows;
         snap->panels.push_back(std::move(s));
     }
     return snap;

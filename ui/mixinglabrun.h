@@ -86,6 +86,12 @@ struct LabPanelSnapshot {
     mixing::MixingReport report;        // MixingMonitor::report of the run so far
     double kl = 0;                      // as in the series
     std::vector<LabSeriesPoint> series; // thinned evenly to at most 400 points
+    // The chains' histogram on the KL grid, all chains and steps so far: shape = [G * G + 1], cell
+    // iy * G + ix (iy from the bottom of the box), the cell outside the box last.
+    std::vector<std::int64_t> histogram;
+    // DAE samplers: the reconstruction field of the panel's DAE on a grid over the target's box, arrows
+    // from x~ to r(x~) = x~ + s^2 * learned score (DAE paper Figure 2): each {x, y, rx, ry}. Else empty.
+    std::vector<std::array<float, 4>> arrows;
 };
 
 struct MixingLabSnapshot {
@@ -96,6 +102,7 @@ struct MixingLabSnapshot {
     int chains = 0;
     std::uint64_t seed = 0;
     std::array<double, 4> box{};             // the target's view box (and the KL grid's)
+    int gridCells = 64;                      // G of the KL grid (and of the histograms)
     std::vector<double> weights;             // true mode weights
     double seconds = 0;                      // wall time of the steps so far (all panels)
     std::vector<LabPanelSnapshot> panels;
