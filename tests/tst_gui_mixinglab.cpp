@@ -212,6 +212,12 @@ private slots:
         QVERIFY(density != histogram);
         view->setHeatmap(MixingLabPanel::Heatmap::Density);
         QCOMPARE(draw(), density);
+        // the marginals are drawn (on by default): without them the picture differs
+        QVERIFY(view->showMarginals());
+        QVERIFY(s->cellTruth && s->cellTruth->size() == pt.histogram.size());
+        view->setShowMarginals(false);
+        QVERIFY(draw() != density);
+        view->setShowMarginals(true);
         QVERIFY(rwmh.trails[0].size() > 50);
     }
 

@@ -231,6 +231,16 @@ void MixingLab::buildUi()
     m_field->setChecked(true);
     m_field->setToolTip(tr("On DAE panels: arrows from x\u0303 to the DAE's reconstruction r(x\u0303) (DAE paper, Figure 2)"));
     startBar->addWidget(m_field);
+    m_marginals = new QCheckBox(tr("Marginals"));
+    m_marginals->setObjectName(QStringLiteral("labMarginals"));
+    m_marginals->setChecked(true);
+    m_marginals->setToolTip(tr("Histograms of x\u2081 (top) and x\u2082 (right) of every chain's states so far, with the "
+                               "target's true marginals drawn over them"));
+    startBar->addWidget(m_marginals);
+    connect(m_marginals, &QCheckBox::toggled, this, [this](bool on) {
+        for (PanelControls& c : m_panels)
+            c.view->setShowMarginals(on);
+    });
     connect(m_heatmap, &QComboBox::currentIndexChanged, this, [this](int i) {
         for (PanelControls& c : m_panels)
             c.view->setHeatmap(i == 1 ? MixingLabPanel::Heatmap::Histogram : MixingLabPanel::Heatmap::Density);

@@ -142,6 +142,7 @@ private:
     QDoubleSpinBox* m_startY = nullptr;
     QComboBox* m_heatmap = nullptr;
     QCheckBox* m_field = nullptr;
+    QCheckBox* m_marginals = nullptr;
     QPushButton* m_runButton = nullptr;
     QPushButton* m_pauseButton = nullptr;
     QPushButton* m_stepButton = nullptr;

@@ -22,7 +22,8 @@ namespace {
 
 // Contour levels, as fractions of the largest density over the target's view box.
 constexpr std::array<double, 4> kContourLevels = {0.05, 0.25, 0.5, 0.75};
-constexpr int kMaxDensityPixels = 640;           // per axis: the image is scaled up beyond that
+constexpr int kMaxDensityPixels = 640;
+constexpr double kMarginalStrip = 34;            // pixels of the marginal histograms' strips           // per axis: the image is scaled up beyond that
 const QColor kMovedColor(80, 220, 255);           // a step that changed the state: filled circle
 const QColor kStayedColor(255, 255, 255);         // a step that kept it (a rejected proposal): cross
 
@@ -115,12 +116,13 @@ MixingLabPanel::DensityImage computeDensity(const Target& target, const std::arr
 }
 
 struct LegendItem {
-    enum Kind { Moved, Stayed, Trail, Contour, Histogram, Field } kind;
+    enum Kind { Moved, Stayed, Trail, Contour, Histogram, Field, Marginal } kind;
     QString text;
     QColor color;
 };
 
-std::vector<LegendItem> legendItems(int trails, bool histogram = false, bool field = false)
+std::vector<LegendItem> legendItems(int trails, bool histogram = false, bool field = false, bool marginals = false,
+                                    QColor panelColor = {})
 {
     std::vector<LegendItem> items = {{LegendItem::Moved, QObject::tr("moved (accepted)"), kMovedColor},
                                      {LegendItem::Stayed, QObject::tr("stayed (rejected)"), kStayedColor}};
@@ -129,6 +131,8 @@ std::vector<LegendItem> legendItems(int trails, bool histogram = false, bool fie
     items.push_back({LegendItem::Contour, QObject::tr("density 5/25/50/75 % of max"), QColor(255, 255, 255, 150)});
     if (histogram)
         items.push_back({LegendItem::Histogram, QObject::tr("heatmap: the chains' histogram"), QColor(230, 100, 40)});
+    if (marginals)
+        items.push_back({LegendItem::Marginal, QObject::tr("marginals: chains (bars), truth (line)"), panelColor});
     if (field)
         items.push_back({LegendItem::Field, QObject::tr("DAE field x\u0303 \u2192 r(x\u0303)"), QColor(60, 160, 60)});
     return items;
@@ -213,6 +217,88 @@ void MixingLabPanel::setShowField(bool show)
     update();
 }
 
+void MixingLabPanel::setShowMarginals(bool show)
+{
+    m_showMarginals = show;
+    update();
+    requestDensity(); // the plot area changed
+}
+
+void MixingLabPanel::drawMarginals(QPainter& p, const QRectF& area, const std::array<double, 4>& sb) const
+{
+    const LabPanelSnapshot* panel = panelSnapshot();
+    if (!panel || !m_snapshot || !m_snapshot->cellTruth)
+        return;
+    const int g = m_snapshot->gridCells;
+    const std::vector<double>& truth = *m_snapshot->cellTruth;
+    if (panel->histogram.size() != static_cast<std::size_t>(g) * g + 1 || truth.size() != panel->histogram.size())
+        return;
+    std::vector<double> qx(static_cast<std::size_t>(g), 0.0), qy(qx), tx(qx), ty(qx);
+    double qTotal = 0, tTotal = 0;
+    for (int iy = 0; iy < g; ++iy)
+        for (int ix = 0; ix < g; ++ix) {
+            const std::size_t i = static_cast<std::size_t>(iy) * g + ix;
+            const double q = static_cast<double>(panel->histogram[i]);
+            qx[static_cast<std::size_t>(ix)] += q;
+            qy[static_cast<std::size_t>(iy)] += q;
+            tx[static_cast<std::size_t>(ix)] += truth[i];
+            ty[static_cast<std::size_t>(iy)] += truth[i];
+            qTotal += q;
+            tTotal += truth[i];
+        }
+    const double qScale = qTotal > 0 ? 1.0 / qTotal : 0.0, tScale = tTotal > 0 ? 1.0 / tTotal : 0.0;
+    double top = 0;
+    for (int k = 0; k < g; ++k)
+        top = std::max({top, qx[static_cast<std::size_t>(k)] * qScale, qy[static_cast<std::size_t>(k)] * qScale,
+                        tx[static_cast<std::size_t>(k)] * tScale, ty[static_cast<std::size_t>(k)] * tScale});
+    if (!(top > 0))
+        return;
+    const std::array<double, 4>& b = m_snapshot->box;
+    const double cw = (b[1] - b[0]) / g, ch = (b[3] - b[2]) / g;
+    const auto sx = [&](double x) { return area.left() + (x - sb[0]) / (sb[1] - sb[0]) * area.width(); };
+    const auto sy = [&](double y) { return area.bottom() - (y - sb[2]) / (sb[3] - sb[2]) * area.height(); };
+    const QColor bars = MixingLabPanel::panelColor(m_index);
+    const QPen truthPen(palette().color(QPalette::Text), 1.2);
+
+    // x1: along the top, bars grow upward
+    const QRectF top1(area.left(), area.top() - kMarginalStrip + 3, area.width(), kMarginalStrip - 5);
+    p.save();
+    p.setClipRect(top1);
+    p.setPen(Qt::NoPen);
+    p.setBrush(bars.lighter(130));
+    for (int k = 0; k < g; ++k) {
+        const double h = qx[static_cast<std::size_t>(k)] * qScale / top * top1.height();
+        p.drawRect(QRectF(QPointF(sx(b[0] + k * cw), top1.bottom() - h), QPointF(sx(b[0] + (k + 1) * cw), top1.bottom())));
+    }
+    QPolygonF line;
+    for (int k = 0; k < g; ++k)
+        line << QPointF(sx(b[0] + (k + 0.5) * cw), top1.bottom() - tx[static_cast<std::size_t>(k)] * tScale / top * top1.height());
+    p.setPen(truthPen);
+    p.setBrush(Qt::NoBrush);
+    p.drawPolyline(line);
+    p.restore();
+    // x2: along the right, bars grow rightward
+    const QRectF right2(area.right() + 3, area.top(), kMarginalStrip - 5, area.height());
+    p.save();
+    p.setClipRect(right2);
+    p.setPen(Qt::NoPen);
+    p.setBrush(bars.lighter(130));
+    for (int k = 0; k < g; ++k) {
+        const double w = qy[static_cast<std::size_t>(k)] * qScale / top * right2.width();
+        p.drawRect(QRectF(QPointF(right2.left(), sy(b[2] + (k + 1) * ch)), QPointF(right2.left() + w, sy(b[2] + k * ch))));
+    }
+    line.clear();
+    for (int k = 0; k < g; ++k)
+        line << QPointF(right2.left() + ty[static_cast<std::size_t>(k)] * tScale / top * right2.width(), sy(b[2] + (k + 0.5) * ch));
+    p.setPen(truthPen);
+    p.setBrush(Qt::NoBrush);
+    p.drawPolyline(line);
+    p.restore();
+    p.setPen(palette().color(QPalette::Mid));
+    p.drawLine(top1.bottomLeft(), top1.bottomRight());
+    p.drawLine(right2.topLeft(), right2.bottomLeft());
+}
+
 void MixingLabPanel::updateHistogramImage()
 {
     const LabPanelSnapshot* panel = panelSnapshot();
@@ -290,9 +376,11 @@ QRectF MixingLabPanel::plotArea(const QSize& size) const
     small.setPointSizeF(small.pointSizeF() * 0.85);
     const QFontMetrics sfm(small);
     const double width = size.width() - m.left - m.right;
-    const auto lines = legendLines(legendItems(4, true, true), sfm, width);
+    const auto lines = legendLines(legendItems(4, true, true, true), sfm, width);
     const double legend = static_cast<double>(lines.size()) * (sfm.height() + 2) + 2;
-    return QRectF(m.left, m.top + legend, std::max(10.0, width), std::max(10.0, size.height() - m.top - legend - m.bottom));
+    const double strip = m_showMarginals ? kMarginalStrip : 0.0;
+    return QRectF(m.left, m.top + legend + strip, std::max(10.0, width - strip),
+                  std::max(10.0, size.height() - m.top - legend - strip - m.bottom));
 }
 
 std::array<double, 4> MixingLabPanel::shownBox(const QRectF& area) const
@@ -379,11 +467,13 @@ void MixingLabPanel::render(QPainter& p, const QSize& size) const
         const QFontMetrics sfm(small);
         const int trails = panel ? static_cast<int>(panel->trails.size()) : 4;
         const std::vector<LegendItem> items =
-            legendItems(trails, m_heatmap == Heatmap::Histogram, m_showField && panel && !panel->arrows.empty());
-        const auto lines = legendLines(legendItems(4, true, true), sfm, area.width());
+            legendItems(trails, m_heatmap == Heatmap::Histogram, m_showField && panel && !panel->arrows.empty(),
+                        m_showMarginals, panelColor(m_index).lighter(130));
+        const auto lines = legendLines(legendItems(4, true, true, true), sfm, area.width() + (m_showMarginals ? kMarginalStrip : 0.0));
         // lay out the actual items with the same wrapping width
-        const auto actual = legendLines(items, sfm, area.width());
-        double y = area.top() - static_cast<double>(lines.size()) * (sfm.height() + 2) - 2;
+        const auto actual = legendLines(items, sfm, area.width() + (m_showMarginals ? kMarginalStrip : 0.0));
+        double y = area.top() - (m_showMarginals ? kMarginalStrip : 0.0) -
+                   static_cast<double>(lines.size()) * (sfm.height() + 2) - 2;
         for (const auto& line : actual) {
             double x = area.left();
             for (int i : line) {
@@ -404,6 +494,11 @@ void MixingLabPanel::render(QPainter& p, const QSize& size) const
                 case LegendItem::Trail:
                     p.setPen(QPen(item.color.darker(110), 2.4));
                     p.drawLine(QPointF(x, c.y()), QPointF(x + 12, c.y()));
+                    break;
+                case LegendItem::Marginal:
+                    p.fillRect(QRectF(x + 1, y + 5, 3, sfm.height() - 7), item.color);
+                    p.fillRect(QRectF(x + 5, y + 2, 3, sfm.height() - 4), item.color);
+                    p.fillRect(QRectF(x + 9, y + 6, 3, sfm.height() - 8), item.color);
                     break;
                 case LegendItem::Histogram:
                     p.fillRect(QRectF(x, y + 2, 12, sfm.height() - 4), item.color);
@@ -516,6 +611,8 @@ void MixingLabPanel::render(QPainter& p, const QSize& size) const
     }
     p.restore();
 
+    if (m_showMarginals)
+        drawMarginals(p, area, sb);
     drawAxes(p, area, AxisSpec{sb[0], sb[1], tr("x\u2081"), {}, false}, AxisSpec{sb[2], sb[3], tr("x\u2082"), {}, false},
              palette());
     p.restore();

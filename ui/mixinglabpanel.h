@@ -59,6 +59,10 @@ public:
     // Draws the DAE's reconstruction field (arrows x~ -> r(x~)) on panels whose sampler has one.
     void setShowField(bool show);
     bool showField() const { return m_showField; }
+    // Marginal histograms of the chains (bars) with the true marginals (lines) along the top (x1) and
+    // the right (x2) of the plot, on the KL grid's cells.
+    void setShowMarginals(bool show);
+    bool showMarginals() const { return m_showMarginals; }
 
     // The colour of trajectory `i` (also the lab's metrics use one colour per panel: panelColor).
     static QColor trailColor(int i);
@@ -93,10 +97,12 @@ private:
     void startDensityJob();
 
     void updateHistogramImage();
+    void drawMarginals(QPainter& p, const QRectF& area, const std::array<double, 4>& shown) const;
 
     MixingLabSnapshotPtr m_snapshot;
     Heatmap m_heatmap = Heatmap::Density;
     bool m_showField = true;
+    bool m_showMarginals = true;
     QImage m_histogram; // G x G, row 0 at the top of the grid box
     int m_index = 0;
     QString m_placeholder;

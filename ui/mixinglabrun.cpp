@@ -145,7 +145,7 @@ MixingLabRun::MixingLabRun(const LabConfig& config, std::uint64_t generation, co
     m_targetConfig = m_target->config();
     const std::array<double, 4> box = m_target->viewBox();
     m_grid = mixing::Grid{box[0], box[1], box[2], box[3], config.gridCells};
-    m_truth = gridTruth(*m_target, m_grid);
+    m_truth = std::make_shared<const std::vector<double>>(gridTruth(*m_target, m_grid));
     m_weights = m_target->modeWeights();
     const std::uint64_t seed = config.seed;
 
@@ -206,7 +206,7 @@ MixingLabRun::MixingLabRun(const LabConfig& config, std::uint64_t generation, co
         panel->state = panel->sampler->start(model, x0);
         if (const auto* dae = dynamic_cast<const Dae*>(model))
             panel->arrows = reconstructionField(*dae, box, kFieldPoints);
-        panel->monitor = std::make_unique<mixing::MixingMonitor>(config.chains, 2, m_weights, m_grid, m_truth);
+        panel->monitor = std::make_unique<mixing::MixingMonitor>(config.chains, 2, m_weights, m_grid, *m_truth);
         panel->moved.assign(static_cast<std::size_t>(config.chains), 0);
         panel->trails.resize(static_cast<std::size_t>(std::min(config.trailChains, config.chains)));
         for (std::size_t c = 0; c < panel->trails.size(); ++c)
@@ -331,6 +331,7 @@ MixingLabSnapshotPtr MixingLabRun::snapshot()
     snap->box = m_target->viewBox();
     snap->weights = m_weights;
     snap->gridCells = m_grid.cells;
+    snap->cellTruth = m_truth;
     snap->seconds = m_seconds;
     for (auto& pp : m_panels) {
         Panel& p = *pp;

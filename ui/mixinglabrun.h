@@ -103,6 +103,8 @@ struct MixingLabSnapshot {
     std::uint64_t seed = 0;
     std::array<double, 4> box{};             // the target's view box (and the KL grid's)
     int gridCells = 64;                      // G of the KL grid (and of the histograms)
+    // The truth's probability of every grid cell, shape = [G * G + 1] (as LabPanelSnapshot::histogram).
+    std::shared_ptr<const std::vector<double>> cellTruth;
     std::vector<double> weights;             // true mode weights
     double seconds = 0;                      // wall time of the steps so far (all panels)
     std::vector<LabPanelSnapshot> panels;
@@ -147,7 +149,7 @@ private:
     Matrix m_data;                          // exact draws (seed + 1) for estimators
     std::map<double, std::shared_ptr<const Model>> m_daes; // trained dae-gauss per corruption level (panels that need one)
     mixing::Grid m_grid;
-    std::vector<double> m_truth;            // cell probabilities of the grid, outside cell last
+    std::shared_ptr<const std::vector<double>> m_truth; // cell probabilities of the grid, outside cell last
     std::vector<double> m_weights;
     double m_seconds = 0;
     std::vector<std::unique_ptr<Panel>> m_panels;
