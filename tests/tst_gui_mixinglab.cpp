@@ -524,6 +524,34 @@ private slots:
         QCOMPARE(lab.snapshot()->panels[0].steps, std::int64_t(0));
     }
 
+    void targetFileErrorsNameTheFile()
+    {
+        MixingLab lab;
+        lab.show();
+        lab.setPanelCount(2);
+        lab.setChains(10);
+        QVERIFY(waitIdle(lab));
+        const QString bad = scratchDir() + "/negative-weight.json";
+        test::writeBytes(bad.toStdString(),
+                         R"({"kind": "gaussian-mixture", "means": [[0, 0], [3, 0]], "weights": [1, -1], "sds": [0.5, 0.5]})");
+        QSignalSpy errors(&lab, &MixingLab::errorShown);
+        lab.setTargetFile(bad);
+        QVERIFY(errors.wait(10000));
+        QVERIFY2(lab.lastError().contains(bad) && lab.lastError().contains(QStringLiteral("weights")),
+                 qPrintable(lab.lastError()));
+        QVERIFY(!lab.isRunning());
+        // a good file is read and sampled
+        const QString good = scratchDir() + "/two.json";
+        test::writeBytes(good.toStdString(),
+                         R"({"kind": "gaussian-mixture", "means": [[-2, 0], [2, 0]], "weights": [3, 1], "sds": [0.5, 0.5]})");
+        lab.setTargetFile(good);
+        QVERIFY(waitIdle(lab));
+        QTRY_VERIFY_WITH_TIMEOUT(lab.snapshot()->weights.size() == 2 && std::abs(lab.snapshot()->weights[0] - 0.75) < 1e-9, 10000);
+        lab.step(10);
+        QVERIFY(waitIdle(lab));
+        QCOMPARE(lab.snapshot()->panels[0].steps, std::int64_t(10));
+    }
+
     void zoomAndPan()
     {
         MixingLab lab;

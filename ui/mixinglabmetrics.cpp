@@ -8,6 +8,7 @@
 #include <QHeaderView>
 #include <QPainter>
 #include <QSaveFile>
+#include <QScrollBar>
 #include <QTableWidget>
 #include <QVBoxLayout>
 
@@ -240,7 +241,7 @@ MixingLabMetrics::MixingLabMetrics(QWidget* parent) : QWidget(parent)
     layout->setSpacing(2);
     auto* plots = new QHBoxLayout;
     plots->setSpacing(4);
-    m_plots = {new MixingLabMetricPlot(tr("switches / 100 steps"), false, 0.0, nan),
+    m_plots = {new MixingLabMetricPlot(tr("switches / 100"), false, 0.0, nan),
                new MixingLabMetricPlot(tr("KL to truth (nats)"), true, nan, nan),
                new MixingLabMetricPlot(tr("acceptance rate"), false, 0.0, 1.0),
                new MixingLabMetricPlot(tr("rank R-hat (max)"), false, 1.0, nan)};
@@ -267,6 +268,9 @@ MixingLabMetrics::MixingLabMetrics(QWidget* parent) : QWidget(parent)
     m_table->horizontalHeader()->setSectionResizeMode(QHeaderView::ResizeToContents);
     m_table->verticalHeader()->setDefaultSectionSize(m_table->fontMetrics().height() + 4);
     m_table->setHorizontalScrollMode(QAbstractItemView::ScrollPerPixel);
+    // As tall as a header and four rows (and a scroll bar): the rest goes to the plots and panels.
+    m_table->setMaximumHeight(m_table->horizontalHeader()->sizeHint().height() + 4 * m_table->verticalHeader()->defaultSectionSize() +
+                              m_table->horizontalScrollBar()->sizeHint().height() + 2 * m_table->frameWidth() + 2);
     layout->addWidget(m_table, 2);
 }
 

@@ -119,22 +119,29 @@ struct LegendItem {
     enum Kind { Moved, Stayed, Trail, Contour, Histogram, Field, Marginal } kind;
     QString text;
     QColor color;
+    int count = 1; // Trail: how many chains' colours the symbol shows
 };
+
+double symbolWidth(const LegendItem& item)
+{
+    return item.kind == LegendItem::Trail ? 4.0 * item.count + 4 : 12.0;
+}
 
 std::vector<LegendItem> legendItems(int trails, bool histogram = false, bool field = false, bool marginals = false,
                                     QColor panelColor = {})
 {
     std::vector<LegendItem> items = {{LegendItem::Moved, QObject::tr("moved (accepted)"), kMovedColor},
                                      {LegendItem::Stayed, QObject::tr("stayed (rejected)"), kStayedColor}};
-    for (int i = 0; i < trails; ++i)
-        items.push_back({LegendItem::Trail, QObject::tr("chain %1").arg(i + 1), MixingLabPanel::trailColor(i)});
-    items.push_back({LegendItem::Contour, QObject::tr("density 5/25/50/75 % of max"), QColor(255, 255, 255, 150)});
+    if (trails > 0)
+        items.push_back({LegendItem::Trail, trails == 1 ? QObject::tr("path of chain 1") : QObject::tr("paths of chains 1-%1").arg(trails),
+                         MixingLabPanel::trailColor(0), trails});
+    items.push_back({LegendItem::Contour, QObject::tr("density 5/25/50/75 %"), QColor(255, 255, 255, 150)});
     if (histogram)
-        items.push_back({LegendItem::Histogram, QObject::tr("heatmap: the chains' histogram"), QColor(230, 100, 40)});
+        items.push_back({LegendItem::Histogram, QObject::tr("heatmap: chains"), QColor(230, 100, 40)});
     if (marginals)
-        items.push_back({LegendItem::Marginal, QObject::tr("marginals: chains (bars), truth (line)"), panelColor});
+        items.push_back({LegendItem::Marginal, QObject::tr("marginals: chains, truth"), panelColor});
     if (field)
-        items.push_back({LegendItem::Field, QObject::tr("DAE field x\u0303 \u2192 r(x\u0303)"), QColor(60, 160, 60)});
+        items.push_back({LegendItem::Field, QObject::tr("DAE x\u0303 \u2192 r(x\u0303)"), QColor(60, 160, 60)});
     return items;
 }
 
@@ -144,7 +151,7 @@ std::vector<std::vector<int>> legendLines(const std::vector<LegendItem>& items, 
     std::vector<std::vector<int>> lines(1);
     double x = 0;
     for (int i = 0; i < static_cast<int>(items.size()); ++i) {
-        const double w = 16 + fm.horizontalAdvance(items[static_cast<std::size_t>(i)].text) + 10;
+        const double w = symbolWidth(items[static_cast<std::size_t>(i)]) + 4 + fm.horizontalAdvance(items[static_cast<std::size_t>(i)].text) + 10;
         if (x > 0 && x + w > width) {
             lines.emplace_back();
             x = 0;
@@ -492,8 +499,10 @@ void MixingLabPanel::render(QPainter& p, const QSize& size) const
                     drawCross(p, c, 3.2);
                     break;
                 case LegendItem::Trail:
-                    p.setPen(QPen(item.color.darker(110), 2.4));
-                    p.drawLine(QPointF(x, c.y()), QPointF(x + 12, c.y()));
+                    for (int k = 0; k < item.count; ++k) {
+                        p.setPen(QPen(MixingLabPanel::trailColor(k).darker(110), 2.4));
+                        p.drawLine(QPointF(x + 4.0 * k, c.y() + 3), QPointF(x + 4.0 * k + 3, c.y() - 3));
+                    }
                     break;
                 case LegendItem::Marginal:
                     p.fillRect(QRectF(x + 1, y + 5, 3, sfm.height() - 7), item.color);
@@ -515,8 +524,9 @@ void MixingLabPanel::render(QPainter& p, const QSize& size) const
                     break;
                 }
                 p.setPen(palette().color(QPalette::Text));
-                p.drawText(QPointF(x + 16, y + sfm.ascent()), item.text);
-                x += 16 + sfm.horizontalAdvance(item.text) + 10;
+                const double symbol = symbolWidth(item) + 4;
+                p.drawText(QPointF(x + symbol, y + sfm.ascent()), item.text);
+                x += symbol + sfm.horizontalAdvance(item.text) + 10;
             }
             y += sfm.height() + 2;
         }
