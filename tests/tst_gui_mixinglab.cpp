@@ -524,6 +524,37 @@ private slots:
         QCOMPARE(lab.snapshot()->panels[0].steps, std::int64_t(0));
     }
 
+    void everyTargetBuildsAndSteps()
+    {
+        MixingLab lab;
+        lab.show();
+        lab.setPanelCount(2);
+        QVERIFY(lab.setPanelSampler(0, QStringLiteral("rwmh")));
+        QVERIFY(lab.setPanelSampler(1, QStringLiteral("mala")));
+        lab.setChains(10);
+        for (const MixingLab::TargetChoice& choice : MixingLab::targetChoices()) {
+            // beta = 2 on two of them: a tempered target's normaliser and cell masses take a quadrature
+            const bool tempered = choice.key == QLatin1String("isolated-modes") || choice.key == QLatin1String("checkerboard");
+            for (double beta : tempered ? std::vector<double>{1.0, 2.0} : std::vector<double>{1.0}) {
+                QVERIFY(lab.setTarget(choice.key));
+                lab.setBeta(beta);
+                QVERIFY(waitIdle(lab));
+                lab.step(5);
+                QVERIFY(waitIdle(lab));
+                const MixingLabSnapshotPtr s = lab.snapshot();
+                QVERIFY2(lab.lastError().isEmpty(), qPrintable(choice.key + ": " + lab.lastError()));
+                QCOMPARE(s->beta, beta);
+                QCOMPARE(s->panels[0].steps, std::int64_t(5));
+                QCOMPARE(s->targetConfig.value("beta", 1.0), beta);
+                QVERIFY2(s->targetConfig["kind"] == choice.config["kind"] ||
+                             (choice.key == QLatin1String("ring8") || choice.key.startsWith(QLatin1String("grid")) ||
+                              choice.key == QLatin1String("isolated-modes") || choice.key == QLatin1String("two-moons") ||
+                              choice.key == QLatin1String("spiral")), // presets that are Gaussian mixtures
+                         qPrintable(choice.key));
+            }
+        }
+    }
+
     void targetFileErrorsNameTheFile()
     {
         MixingLab lab;
