@@ -4,6 +4,7 @@
 #include "mixinglabmetrics.h"
 #include "mixinglabpanel.h"
 
+#include <QAbstractSpinBox>
 #include <QApplication>
 #include <QCheckBox>
 #include <QCloseEvent>
@@ -255,6 +256,9 @@ void MixingLab::buildUi()
         if (!m_updatingControls)
             scheduleRebuild();
     });
+    // Typing a number builds new chains once, when it is entered, not at every keystroke.
+    for (QAbstractSpinBox* box : findChildren<QAbstractSpinBox*>())
+        box->setKeyboardTracking(false);
     connect(m_runButton, &QPushButton::clicked, this, &MixingLab::run);
     connect(m_pauseButton, &QPushButton::clicked, this, &MixingLab::pause);
     connect(m_stepButton, &QPushButton::clicked, this, [this] { step(1); });
