@@ -355,6 +355,19 @@ private slots:
             rwmhRate = std::max(rwmhRate, p.y());
         QVERIFY(ptRate > 0.5);
         QCOMPARE(rwmhRate, 0.0);
+        // the trace plot: chain 1's x1 over its last steps; rwmh's stays on one side, pt's visits both
+        const auto& rwmhTrace = metrics->plot(4)->series()[0].points;
+        const auto& ptTrace = metrics->plot(4)->series()[1].points;
+        QCOMPARE(rwmhTrace.size(), std::size_t(200));
+        QCOMPARE(rwmhTrace.back().x(), 200.0);
+        for (const QPointF& p : rwmhTrace)
+            QVERIFY((p.y() > 0) == (rwmhTrace.front().y() > 0));
+        double lo = 0, hi = 0;
+        for (const QPointF& p : ptTrace) {
+            lo = std::min(lo, p.y());
+            hi = std::max(hi, p.y());
+        }
+        QVERIFY2(lo < -2 && hi > 2, qPrintable(QString("%1 %2").arg(lo).arg(hi)));
         // the KL series is finite and positive
         for (const QPointF& p : metrics->plot(1)->series()[0].points)
             QVERIFY(std::isfinite(p.y()) && p.y() > 0);

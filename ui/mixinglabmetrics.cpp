@@ -244,8 +244,10 @@ MixingLabMetrics::MixingLabMetrics(QWidget* parent) : QWidget(parent)
     m_plots = {new MixingLabMetricPlot(tr("switches / 100"), false, 0.0, nan),
                new MixingLabMetricPlot(tr("KL to truth (nats)"), true, nan, nan),
                new MixingLabMetricPlot(tr("acceptance rate"), false, 0.0, 1.0),
-               new MixingLabMetricPlot(tr("rank R-hat (max)"), false, 1.0, nan)};
-    const char* names[] = {"labPlotSwitches", "labPlotKl", "labPlotAcceptance", "labPlotRhat"};
+               new MixingLabMetricPlot(tr("rank R-hat (max)"), false, 1.0, nan),
+               new MixingLabMetricPlot(tr("x\u2081 of chain 1"), false, nan, nan)};
+    m_plots[4]->setStepsFromData(true);
+    const char* names[] = {"labPlotSwitches", "labPlotKl", "labPlotAcceptance", "labPlotRhat", "labPlotTrace"};
     for (std::size_t i = 0; i < m_plots.size(); ++i) {
         m_plots[i]->setObjectName(QString::fromLatin1(names[i]));
         plots->addWidget(m_plots[i], 1);
@@ -253,6 +255,7 @@ MixingLabMetrics::MixingLabMetrics(QWidget* parent) : QWidget(parent)
     m_plots[0]->setToolTip(tr("Mean over chains of the steps whose mode differs from the last one, per 100 steps, over the whole run"));
     m_plots[1]->setToolTip(tr("KL(chain histogram || truth) on a 64 x 64 grid over the target's box (smoothing 1e-3), all chains and steps so far"));
     m_plots[2]->setToolTip(tr("Accepted / proposed since the start (samplers without an accept step have none)"));
+    m_plots[4]->setToolTip(tr("Trace plot: the first coordinate of chain 1 of every panel over its last 400 steps"));
     m_plots[3]->setToolTip(tr("Rank-normalised split R-hat, the larger of x\u2081 and x\u2082 (Vehtari et al. 2021); "
                               "chains stuck in different modes give infinity, drawn at the top edge"));
     layout->addLayout(plots, 3);
@@ -285,7 +288,7 @@ void MixingLabMetrics::setSnapshot(MixingLabSnapshotPtr snapshot)
     if (!m_snapshot)
         return;
     const int n = static_cast<int>(m_snapshot->panels.size());
-    std::vector<std::vector<MixingLabMetricPlot::Series>> series(4);
+    std::vector<std::vector<MixingLabMetricPlot::Series>> series(5);
     for (int i = 0; i < n; ++i) {
         const LabPanelSnapshot& p = m_snapshot->panels[static_cast<std::size_t>(i)];
         for (auto& s : series)
@@ -297,6 +300,8 @@ void MixingLabMetrics::setSnapshot(MixingLabSnapshotPtr snapshot)
             series[2].back().points.emplace_back(x, pt.acceptance);
             series[3].back().points.emplace_back(x, pt.rhat);
         }
+        for (const auto& t : p.trace)
+            series[4].back().points.emplace_back(static_cast<double>(t[0]), static_cast<double>(t[1]));
     }
     for (std::size_t k = 0; k < m_plots.size(); ++k)
         m_plots[k]->setSeries(std::move(series[k]));
@@ -324,6 +329,12 @@ MixingLabMetricPlot::MixingLabMetricPlot(const QString& title, bool logScale, do
     setMinimumSize(160, 120);
 }
 
+void MixingLabMetricPlot::setStepsFromData(bool on)
+{
+    m_xFromData = on;
+    update();
+}
+
 void MixingLabMetricPlot::setSeries(std::vector<Series> series)
 {
     m_series = std::move(series);
@@ -339,10 +350,12 @@ void MixingLabMetricPlot::paintEvent(QPaintEvent*)
     const auto value = [this](double v) { return m_log ? std::log10(v) : v; };
     const auto usable = [this](double v) { return std::isfinite(v) && (!m_log || v > 0); };
     double xhi = 1, lo = std::numeric_limits<double>::infinity(), hi = -lo;
+    double xlo = m_xFromData ? std::numeric_limits<double>::infinity() : 0.0;
     bool anyInfinite = false;
     for (const Series& s : m_series)
         for (const QPointF& pt : s.points) {
             xhi = std::max(xhi, pt.x());
+            xlo = std::min(xlo, pt.x());
             if (usable(pt.y())) {
                 lo = std::min(lo, value(pt.y()));
                 hi = std::max(hi, value(pt.y()));
@@ -392,15 +405,22 @@ void MixingLabMetricPlot::paintEvent(QPaintEvent*)
     }
     const PlotMargins m = plotMargins(fm, widest, true);
     const QRectF area(m.left, m.top, std::max(10.0, width() - m.left - m.right), std::max(10.0, height() - m.top - m.bottom));
-    drawAxes(p, area, AxisSpec{0, xhi, tr("step"), {}, false}, ys, palette());
+    if (!std::isfinite(xlo) || xlo >= xhi)
+        xlo = std::isfinite(xlo) ? xhi - 1 : 0.0;
+    drawAxes(p, area, AxisSpec{xlo, xhi, tr("step"), {}, false}, ys, palette());
 
-    // legend along the top
+    // legend along the top (panel numbers only when the names do not fit)
+    double full = 0;
+    for (const Series& s : m_series)
+        full += 13 + fm.horizontalAdvance(s.name) + 10;
+    const bool numbersOnly = full > width() - area.left();
     double lx = area.left();
     for (const Series& s : m_series) {
+        const QString name = numbersOnly ? s.name.section(QLatin1Char(' '), 0, 0) : s.name;
         p.fillRect(QRectF(lx, 3 + fm.height() / 2.0 - 3, 10, 6), s.color);
         p.setPen(palette().color(QPalette::Text));
-        p.drawText(QPointF(lx + 13, 2 + fm.ascent()), s.name);
-        lx += 13 + fm.horizontalAdvance(s.name) + 10;
+        p.drawText(QPointF(lx + 13, 2 + fm.ascent()), name);
+        lx += 13 + fm.horizontalAdvance(name) + 10;
     }
     if (anyInfinite) {
         p.setPen(palette().color(QPalette::Mid));
@@ -410,7 +430,7 @@ void MixingLabMetricPlot::paintEvent(QPaintEvent*)
 
     p.save();
     p.setClipRect(area.adjusted(-2, -2, 2, 2));
-    const auto sx = [&](double x) { return area.left() + x / xhi * area.width(); };
+    const auto sx = [&](double x) { return area.left() + (x - xlo) / (xhi - xlo) * area.width(); };
     const auto sy = [&](double y) { return area.bottom() - (y - lo) / (hi - lo) * area.height(); };
     for (const Series& s : m_series) {
         p.setPen(QPen(s.color, 1.6));

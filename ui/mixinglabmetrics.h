@@ -1,7 +1,7 @@
 #pragma once
 // The metrics under the Mixing lab's panels (issue 13 item 4; docs/mixing.md "The lab window"): live
 // line plots over the steps (mode-switch rate per 100 steps, KL of the chains' histogram to the truth
-// on the grid, acceptance rate, rank R-hat), one colour per panel with a legend and labelled axes, and
+// on the grid, acceptance rate, rank R-hat, and a trace plot of chain 1's x1), one colour per panel with a legend and labelled axes, and
 // a table of the current figures of every panel (modes visited, chains that saw every mode and the
 // median steps until they did, TV of the visit frequencies against the true weights, acceptance, pt's
 // swap rates, the switch rate, KL, rank R-hat and bulk ESS per coordinate, the mode R-hat). Exports:
@@ -32,7 +32,7 @@ public:
     void setSnapshot(MixingLabSnapshotPtr snapshot);
     MixingLabSnapshotPtr snapshot() const { return m_snapshot; }
     QTableWidget* table() const { return m_table; }
-    // The plots: 0 switch rate, 1 KL, 2 acceptance, 3 R-hat.
+    // The plots: 0 switch rate, 1 KL, 2 acceptance, 3 R-hat, 4 the trace of chain 1's x1.
     MixingLabMetricPlot* plot(int i) const;
 
     // The column names of the table / the CSV, in order.
@@ -65,6 +65,8 @@ public:
     };
     MixingLabMetricPlot(const QString& title, bool logScale, double fixedLo, double fixedHi, QWidget* parent = nullptr);
     void setSeries(std::vector<Series> series);
+    // The step axis spans the data (a trace window) instead of 0 .. the last step.
+    void setStepsFromData(bool on);
     const std::vector<Series>& series() const { return m_series; }
     QSize sizeHint() const override { return {260, 170}; }
 
@@ -76,6 +78,7 @@ private:
     bool m_log;
     double m_fixedLo, m_fixedHi; // NaN: from the data
     std::vector<Series> m_series;
+    bool m_xFromData = false;
 };
 
 } // namespace gsn

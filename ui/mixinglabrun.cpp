@@ -20,6 +20,7 @@ namespace {
 constexpr int kDataDraws = 5000;  // training points of estimators (npdae), as gsn mix
 constexpr std::size_t kMaxSeries = 400;
 constexpr int kFieldPoints = 21; // the DAE field's grid per axis
+constexpr std::size_t kTraceSteps = 400;
 
 // Arrows from x~ to r(x~) on an n x n grid over `box` (r(x~) - x~ = s^2 * the learned score).
 std::vector<std::array<float, 4>> reconstructionField(const Dae& dae, const std::array<double, 4>& box, int n)
@@ -120,6 +121,7 @@ struct MixingLabRun::Panel {
     std::vector<LabSeriesPoint> series;
     std::int64_t seriesStride = 1; // a series point every seriesStride steps (doubles when full)
     std::vector<std::array<float, 4>> arrows; // the DAE's reconstruction field (DAE panels)
+    std::deque<std::array<float, 3>> trace;   // chain 1: {step, x1, x2}, the last kTraceSteps
     Matrix previous;
     double seconds = 0;
 };
@@ -294,6 +296,9 @@ void MixingLabRun::stepPanel(Panel& p)
     p.monitor->add(modes.data(), x.data());
     for (Eigen::Index c = 0; c < x.rows(); ++c)
         p.moved[static_cast<std::size_t>(c)] = (x(c, 0) != p.previous(c, 0) || x(c, 1) != p.previous(c, 1)) ? 1 : 0;
+    p.trace.push_back({static_cast<float>(p.state->step), x(0, 0), x(0, 1)});
+    if (p.trace.size() > kTraceSteps)
+        p.trace.pop_front();
     for (std::size_t c = 0; c < p.trails.size(); ++c) {
         auto& trail = p.trails[c];
         trail.push_back({x(static_cast<Eigen::Index>(c), 0), x(static_cast<Eigen::Index>(c), 1)});
@@ -371,6 +376,7 @@ MixingLabSnapshotPtr MixingLabRun::snapshot()
         s.series = p.series;
         s.histogram = p.monitor->histogram();
         s.arrows = p.arrows;
+        s.trace.assign(p.trace.begin(), p.trace.end());
         snap->panels.push_back(std::move(s));
     }
     return snap;

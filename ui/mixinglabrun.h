@@ -92,6 +92,8 @@ struct LabPanelSnapshot {
     // DAE samplers: the reconstruction field of the panel's DAE on a grid over the target's box, arrows
     // from x~ to r(x~) = x~ + s^2 * learned score (DAE paper Figure 2): each {x, y, rx, ry}. Else empty.
     std::vector<std::array<float, 4>> arrows;
+    // Chain 1's last 400 states, oldest first: each {step, x1, x2} (a trace plot).
+    std::vector<std::array<float, 3>> trace;
 };
 
 struct MixingLabSnapshot {
