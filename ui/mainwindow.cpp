@@ -9,6 +9,7 @@
 #include "trainingcontroller.h"
 #include "trainingdock.h"
 #include "inpaintwindow.h"
+#include "mixinglab.h"
 
 #include <QAction>
 #include <QActionGroup>
@@ -175,6 +176,19 @@ void MainWindow::createActions()
         inpaint->show();
     });
     inpainting->setObjectName(QStringLiteral("actionInpainting"));
+    // The mixing lab (issue 13): its own top-level window on 2D targets; needs nothing of the studio.
+    QAction* lab = windows->addAction(tr("&Mixing lab"), this, [this] {
+        if (!m_lab) { // one lab: the shortcut raises it when it is open
+            m_lab = new MixingLab;
+            m_lab->setAttribute(Qt::WA_DeleteOnClose);
+        }
+        MixingLab* window = m_lab;
+        window->show();
+        window->raise();
+        window->activateWindow();
+    });
+    lab->setObjectName(QStringLiteral("actionMixingLab"));
+    lab->setShortcut(QKeySequence(tr("Ctrl+L")));
 }
 
 void MainWindow::setColorMap(ColorMap map)

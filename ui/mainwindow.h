@@ -9,6 +9,7 @@
 #include "studiosession.h"
 
 #include <QMainWindow>
+#include <QPointer>
 
 #include <cstdint>
 #include <memory>
@@ -25,6 +26,7 @@ class ChainsDock;
 class DataDock;
 class EvaluateDock;
 class FrameStatsLabel;
+class MixingLab;
 class TrainingController;
 class TrainingDock;
 
@@ -130,6 +132,7 @@ private:
     FrameStatsLabel* m_frameStats = nullptr;
     QActionGroup* m_colorMapGroup = nullptr;
     QString m_lastError;
+    QPointer<MixingLab> m_lab; // the Mixing lab window while it is open (Window > Mixing lab)
     ModelDock* m_modelDock = nullptr;
     QMenu* m_recentMenu = nullptr;
     ChainsDock* m_chainsDock = nullptr;
