@@ -42,6 +42,7 @@ const std::map<std::string, Command>& table()
         {"eval", {gsn::commands::eval, gsn::commands::evalUsage()}},
         {"export", {gsn::commands::exportModel, "gsn export FILE --out MODEL.safetensors   model-only copy (no momentum, not resumable)"}},
         {"mix", {gsn::commands::mix, gsn::commands::mixUsage()}},
+        {"grad", {gsn::commands::grad, gsn::commands::gradUsage()}},
         {"info", {gsn::commands::info, "gsn info FILE            what a dataset, checkpoint, classifier, recording, sheet or mask file holds"}},
         {"train", {gsn::commands::train, gsn::commands::trainUsage()}},
     };
