@@ -57,6 +57,16 @@ class Info:
         self.width, self.height, self.trained, self.writer, self.rng = width, height, trained, writer, rng
 
 
+def info_from_metadata(meta):
+    """The Info a decoded __metadata__ describes (what to write back when continuing a run)."""
+    d = meta.get("dataset") if isinstance(meta.get("dataset"), dict) else {}
+    tr = meta.get("training") if isinstance(meta.get("training"), dict) else {}
+    return Info(dataset_name=d.get("name", ""), dataset_hash=d.get("hash", ""), dataset_spec=d.get("spec", ""),
+                trainset=d.get("trainset", ""), examples=d.get("examples", 0), target_epochs=tr.get("target_epochs", 0),
+                width=int(meta.get("width", 0)), height=int(meta.get("height", 0)), trained=meta.get("trained"),
+                writer=meta.get("writer"), rng=meta.get("rng") if isinstance(meta.get("rng"), dict) else None)
+
+
 def metadata(model, state, info):
     """__metadata__ exactly as saveCheckpoint writes it, plus `writer` (who wrote the file)."""
     meta = {

@@ -26,7 +26,14 @@ class Dataset:
     def __init__(self, name, pixels, width, height, spec, trainset=""):
         self.name, self.pixels, self.width, self.height = name, pixels, width, height
         self.spec, self.trainset = spec, trainset
-        self.hash = content_hash(pixels, width, height)
+        self._hash = None
+
+    @property
+    def hash(self):
+        """Computed when first asked for (the full MNIST training set takes a few seconds here)."""
+        if self._hash is None:
+            self._hash = content_hash(self.pixels, self.width, self.height)
+        return self._hash
 
     def __len__(self):
         return self.pixels.shape[0]
