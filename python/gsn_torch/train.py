@@ -20,6 +20,7 @@ advances its own copy with its own noise; rank 0's are saved).
 """
 
 import argparse
+import json
 import math
 import os
 import signal
@@ -69,6 +70,9 @@ def parse(argv):
     ap.add_argument("--walkback", type=int, help="walkback pairs (dae) or graph updates (gsn2/3)")
     ap.add_argument("--cd-k", dest="cd_k", type=int, help="rbm: Gibbs steps of the negative phase")
     ap.add_argument("--pcd", action="store_true", help="rbm: persistent chains (PCD)")
+    ap.add_argument("--config", help="JSON object of model config fields over the kind's defaults, e.g. "
+                    "'{\"hidden_noise\": 0, \"input_sampling\": false, \"corruption\": {\"type\": \"none\"}}' "
+                    "(the fields of __metadata__.config, docs/checkpoint-format.md)")
     ap.add_argument("--seed", type=int, default=1, help="initial weights and example order (as gsn train)")
     ap.add_argument("--trainset", default="train", choices=["train", "trainfull"], help="MNIST rows 0-49999 or 0-59999")
     ap.add_argument("--resume", help="continue a checkpoint (the studio's or this script's)")
@@ -77,7 +81,7 @@ def parse(argv):
     ap.add_argument("--quiet", action="store_true", help="no progress line")
     a = ap.parse_args(argv)
     if a.resume:
-        for flag in ("model", "hidden", "noise", "walkback", "cd_k", "seed"):
+        for flag in ("model", "hidden", "noise", "walkback", "cd_k", "seed", "config"):
             if getattr(a, flag) not in (None, ap.get_default(flag)):
                 raise UsageError(f"--{flag.replace('_', '-')}: expected no value with --resume (it comes from {a.resume})")
         if a.pcd:
@@ -116,6 +120,14 @@ def model_config(a, visible):
         cfg["cd_k"] = a.cd_k
     if "persistent" in cfg:
         cfg["persistent"] = a.pcd
+    if a.config:
+        try:
+            extra = json.loads(a.config)
+        except ValueError as e:
+            raise UsageError(f"--config: expected a JSON object ({e})") from None
+        if not isinstance(extra, dict) or extra.get("kind", a.model) != a.model:
+            raise UsageError(f"--config: expected a JSON object of {a.model} config fields")
+        cfg.update(extra)
     return cfg
 
 
@@ -172,7 +184,10 @@ def main(argv=None):
             if a.examples > len(data):
                 raise UsageError(f"--examples: expected at most {len(data)} (the size of {data.name}), got {a.examples}")
             data = data.slice(a.examples)
-        model = create_model(model_config(a, data.pixels.shape[1]), a.seed).to(device)
+        try:
+            model = create_model(model_config(a, data.pixels.shape[1]), a.seed).to(device)
+        except ValueError as e:
+            raise UsageError(str(e)) from None
         lr = a.lr if a.lr is not None else KINDS[a.model][2]
         state = ck.TrainState.start(model, a.seed, a.batch, lr, 0.5 if a.momentum is None else a.momentum, a.decay)
         target = a.epochs or 10
