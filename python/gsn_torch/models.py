@@ -207,6 +207,16 @@ class GsnModel(torch.nn.Module):
     def forward(self, X, noise, **kw):  # what DistributedDataParallel calls
         return self.loss(X, noise, **kw)
 
+    def start_chains(self, x0):
+        """Chain state as Model::startChains: x = x0 [C, n_visible], hidden layers at 0."""
+        return {"x": x0, "h": [x0.new_zeros(x0.shape[0], n) for n in self.sizes[1:]]}
+
+    @torch.no_grad()
+    def chain_step(self, state, noise):
+        """One step of the model's chain (Model::stepChains), in place; returns the displayed mean.
+        Chain c draws from noise row c (PhiloxNoise(seed, range(C), step) is the engine's chain noise)."""
+        raise NotImplementedError
+
 
 class Dae(GsnModel):
     def __init__(self, config, seed=0, dtype=torch.float32):
@@ -266,6 +276,18 @@ class Dae(GsnModel):
     def reconstruct(self, xt):
         h = torch.sigmoid(xt @ self.W0 + self.b1)
         return h @ self.W0.t() + self.b0
+
+    @torch.no_grad()
+    def chain_step(self, state, noise):
+        x = state["x"]
+        rows = _rows(x.shape[0], x.device)
+        a = self.reconstruct(noise.corrupt(x, self.corruption, rows))
+        mean = a if self.gaussian else torch.sigmoid(a)
+        if self.gaussian:
+            state["x"] = mean + self.output_sigma * noise.normal(x.shape[1], rows, x.dtype)
+        else:
+            state["x"] = noise.bernoulli(mean, rows)
+        return mean
 
     def loss(self, X, noise):
         B, n = X.shape
@@ -380,6 +402,20 @@ class GsnK(GsnModel):
         x = noise.bernoulli(p.detach(), rows) if self.input_sampling else p
         return noise.corrupt(x, self.corruption, rows)
 
+    @torch.no_grad()
+    def chain_step(self, state, noise):
+        # Odd layers read only even layers and vice versa (x = layer 0), as GsnK::stepChains.
+        x, h, K = state["x"], state["h"], self.K
+        rows = _rows(x.shape[0], x.device)
+        layer = lambda i: x if i == 0 else h[i - 1]  # noqa: E731
+        for i in range(1, K + 1, 2):
+            h[i - 1] = self.hidden(i, layer(i - 1), h[i] if i < K else None, noise, rows, x.dtype)
+        mean = torch.sigmoid(h[0] @ self.W(0).t() + self.b(0))
+        x = state["x"] = self.resample(mean, noise, rows)
+        for i in range(2, K + 1, 2):
+            h[i - 1] = self.hidden(i, h[i - 2], h[i] if i < K else None, noise, rows, x.dtype)
+        return mean
+
     def loss(self, X, noise):
         B, n = X.shape
         K, N = self.K, self.walkback
@@ -452,6 +488,15 @@ class Rbm(GsnModel):
             h = first_h if (step == 0 and first_h is not None) else noise.bernoulli(torch.sigmoid(v @ self.W0 + self.b1), rows)
             v = noise.bernoulli(torch.sigmoid(h @ self.W0.t() + self.b0), rows)
         return v
+
+    @torch.no_grad()
+    def chain_step(self, state, noise):
+        v = state["x"]
+        rows = _rows(v.shape[0], v.device)
+        h = noise.bernoulli(torch.sigmoid(v @ self.W0 + self.b1), rows)
+        mean = torch.sigmoid(h @ self.W0.t() + self.b0)
+        state["x"], state["h"] = noise.bernoulli(mean, rows), [h]
+        return mean
 
     def loss(self, X, noise, chain_rows=None):
         """chain_rows: the noise rows of the persistent chains (PhiloxNoise registers them)."""
