@@ -267,7 +267,9 @@ def main(argv=None):
                 lr, mu = state.learning_rate, state.momentum
                 for name, p in zip(names, params):
                     v = state.velocity[name]
-                    v.mul_(mu).add_(p.grad, alpha=1 - mu)
+                    v.mul_(mu)
+                    if p.grad is not None:  # None: unused by this graph (a GSN with one update), gradient 0
+                        v.add_(p.grad, alpha=1 - mu)
                     p.sub_(lr * v)
             state.epoch_loss_sum += batch_loss * len(rows)
             state.epoch_examples += len(rows)

@@ -1,7 +1,8 @@
 """A data-parallel run: torchrun --nproc_per_node 2 (DDP, gloo over loopback) on this machine.
 
   1. GSN-2 784-64-32 with every noise switched off (--config: corruption none, hidden_noise 0,
-     input_sampling false), 400 MNIST digits, global batch 50 (25 per process), 2 epochs, under
+     input_sampling false), 401 MNIST digits, global batch 50 (25 per process; the last batch of each
+     epoch has 1 row, so one process has none and the share weighting is tested), 2 epochs, under
      torchrun with 2 processes, and the same run on 1 process: the weights must agree within 1e-5 of
      their largest value (the same global-batch gradients, summed in another order).
   2. Its loss falls (epoch 2 below epoch 1), and its checkpoint opens in `gsn info` (epoch 2 of 2,
@@ -43,7 +44,7 @@ def main():
     gsn = ap.parse_args().gsn
     d = tmpdir("python_distributed")
     ddp_file, one_file = os.path.join(d, "ddp.safetensors"), os.path.join(d, "one.safetensors")
-    opts = ["--model", "gsn2", "--hidden", "64,32", "--data", "mnist", "--examples", "400", "--batch", "50",
+    opts = ["--model", "gsn2", "--hidden", "64,32", "--data", "mnist", "--examples", "401", "--batch", "50",
             "--epochs", "2", "--config", NOISE_OFF, "--threads", "1"]
     # --redirects/--tee with a mapping for a local rank that does not exist: Debian's torchrun (torch 1.13
     # on Python 3.11) cannot parse their default "0" (docs/beyond-one-machine.md).
