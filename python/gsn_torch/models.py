@@ -83,8 +83,8 @@ class TorchNoise:
         return torch.rand(shape, generator=self.g, device=self.device, dtype=dtype)
 
     def corrupt(self, x, c, rows):
-        if c.kind == "none" or c.level == 0.0 and c.kind != "gaussian":
-            return x
+        if c.kind == "none" or (c.level == 0.0 and c.kind != "gaussian"):
+            return x  # nothing is replaced (p = 0); the engine still draws, but these draws are not its
         if c.kind == "gaussian":
             return x + c.level * torch.randn(x.shape, generator=self.g, device=self.device, dtype=x.dtype)
         replace = self._rand(x.shape, x.dtype) < c.level

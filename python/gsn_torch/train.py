@@ -111,7 +111,7 @@ def model_config(a, visible):
         if getattr(a, flag) is not None and field not in cfg:
             raise UsageError(f"--{flag.replace('_', '-')}: not a field of {a.model}")
     if a.pcd and "persistent" not in cfg:
-        raise UsageError(f"--pcd: expected only with --model rbm")
+        raise UsageError("--pcd: expected only with --model rbm")
     if a.noise is not None:
         cfg["corruption"]["level"] = a.noise
     if a.walkback is not None:

@@ -3,6 +3,7 @@
 import os
 import subprocess
 import sys
+import tempfile
 
 SKIP = 77  # CTest SKIP_RETURN_CODE of these tests
 
@@ -27,7 +28,8 @@ def run(cmd, check=True, **kw):
 
 
 def tmpdir(name):
-    base = os.environ.get("GSN_TEST_TMP") or os.path.join(os.path.abspath("."), "tmp")
+    """GSN_TEST_TMP/<name> (CTest sets it; else the system temp folder's gsn_test_tmp), created."""
+    base = os.environ.get("GSN_TEST_TMP") or os.path.join(tempfile.gettempdir(), "gsn_test_tmp")
     d = os.path.join(base, name)
     os.makedirs(d, exist_ok=True)
     return d

@@ -28,7 +28,6 @@ Each case also checks that the comparison can fail: the engine gradient of one t
 """
 
 import argparse
-import json
 import os
 import sys
 

@@ -19,6 +19,7 @@
 import argparse
 import contextlib
 import io
+import json
 import os
 import re
 import sys
@@ -68,7 +69,6 @@ def main():
         out = p(f"init-{kind}.safetensors")
         run([gsn, "train", "--model", kind, *extra, *common, "--epochs", "1", "--lr", "0", "--seed", "7", "--out", out])
         tensors, meta = st.load(out)
-        import json
         model = gsn_torch.create_model(json.loads(meta["config"]), seed=7)
         same = all(np.array_equal(tensors[n], model.param_tensor(n).detach().numpy()) for n in model.param_names()
                    if n != "pcd_v")
