@@ -73,8 +73,9 @@ def main():
           f"2 processes equal 1 process with the same global batch (worst difference {worst:.2g} of the largest value)")
     check("2 processes" in meta.get("writer", ""), f"the file says who wrote it: {meta.get('writer')}")
     info = run([gsn, "info", ddp_file], check=False)
-    check(info.returncode == 0 and "model: gsn2" in info.stdout and "epoch: 2 completed of 2" in info.stdout,
-          "gsn info opens the DDP checkpoint (gsn2, epoch 2 of 2)")
+    check(info.returncode == 0 and "model: gsn2" in info.stdout and "epoch: 2 completed of 2" in info.stdout
+          and 'written by: "gsn_torch 1 (PyTorch' in info.stdout and '2 processes, cpu)"' in info.stdout,
+          "gsn info opens the DDP checkpoint (gsn2, epoch 2 of 2, written by gsn_torch on 2 processes)")
     png = os.path.join(d, "chains.png")
     s = run([gsn, "sample", "--model", ddp_file, "--out", png, "--chains", "4", "--steps", "5", "--quiet"], check=False)
     check(s.returncode == 0 and os.path.getsize(png) > 0, "gsn sample runs chains on it")
