@@ -194,7 +194,9 @@ def main(argv=None):
         out = a.out
     if not 0 <= state.momentum < 1:
         raise UsageError(f"--momentum: expected a value in [0, 1), got {state.momentum}")
-    info = ck.Info(dataset_name=data.name, dataset_hash=data.hash, dataset_spec=data.spec, trainset=data.trainset,
+    # The content hash (a few seconds for all of MNIST here) only where it is written: rank 0.
+    data_hash = data.hash if rank == 0 else ""
+    info = ck.Info(dataset_name=data.name, dataset_hash=data_hash, dataset_spec=data.spec, trainset=data.trainset,
                    examples=len(data), target_epochs=target, width=data.width, height=data.height,
                    writer=f"gsn_torch {sys.modules['gsn_torch'].__version__} (PyTorch {torch.__version__}, "
                           f"{world} process{'es' if world > 1 else ''}, {device.type})",
@@ -225,7 +227,7 @@ def main(argv=None):
             info.rng["step"] = state.step
             ck.save(out, model, state, info)
 
-    log(f"{model.kind} {ck.dumps(model.config())} on {data.name} ({n} examples, hash {data.hash}), batch "
+    log(f"{model.kind} {ck.dumps(model.config())} on {data.name} ({n} examples, hash {data_hash}), batch "
         f"{state.batch_size} over {world} process{'es' if world > 1 else ''} ({device.type}), {batches} batches/epoch, "
         f"{target} epochs -> {out}")
     start = time.monotonic()
@@ -236,7 +238,7 @@ def main(argv=None):
         epoch_start = time.monotonic()
         while state.batch < batches:
             if world > 1:
-                flag = torch.tensor([1.0 if stop["flag"] else 0.0])
+                flag = torch.tensor([1.0 if stop["flag"] else 0.0], device=device)  # NCCL reduces device tensors
                 dist.all_reduce(flag)
                 stop["flag"] = flag.item() > 0
             if stop["flag"]:
@@ -256,7 +258,7 @@ def main(argv=None):
                 p.grad = None
             (objective * weight).backward()
             with torch.no_grad():
-                batch_loss = torch.tensor([float(loss) * len(share)], dtype=torch.float64)
+                batch_loss = torch.tensor([float(loss) * len(share)], dtype=torch.float64, device=device)
                 if world > 1:
                     dist.all_reduce(batch_loss)
                 batch_loss = float(batch_loss) / len(rows)
