@@ -2,7 +2,8 @@
 
   1. Same initialisation: `gsn train --lr 0` keeps a new model's initial weights; the bridge's
      create_model(config, seed) must equal them bit for bit (gsn2, rbm with its PCD chains).
-  2. Same file: a checkpoint the engine wrote, loaded here and saved again, is byte-identical.
+  2. Same file: a checkpoint the engine wrote, loaded here and saved again, is byte-identical (also
+     the studio's embedded default model, a model-only file, which train.py refuses to resume).
   3. Same training: `gsn train --model dae --noise 0 --walkback 1` draws no noise, so its run is a
      fixed function of the seed; train.py with the same options must reach the same weights and
      momentum buffers (max difference <= 1e-6 of the largest value; float32 sums in another order),
@@ -83,6 +84,21 @@ def main():
         ck.save(again, model, state, ck.info_from_metadata(meta))
         check(open(p(name), "rb").read() == open(again, "rb").read(),
               f"{name}: loaded and saved again by the bridge, byte-identical to the engine's file")
+
+    # The studio's embedded default model (model-only, written before width/height existed).
+    default = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "resources", "default-gsn2.safetensors")
+    model, state, meta = ck.load(default)
+    ck.save(p("again-default.safetensors"), model, state, ck.info_from_metadata(meta))
+    check(state is None and model.layer_sizes() == [784, 1500, 1500]
+          and open(default, "rb").read() == open(p("again-default.safetensors"), "rb").read(),
+          "the embedded default model (model-only gsn2 784-1500-1500) loads and saves back byte-identical")
+    try:
+        code, text = bridge(["--resume", default, "--epochs", "1", "--out", p("never.safetensors")])
+        msg = text
+    except bridge_train.UsageError as ex:
+        code, msg = 2, str(ex)
+    check(code == 2 and "holds a model only" in msg and not os.path.exists(p("never.safetensors")),
+          f"train.py refuses to resume a model-only file: {msg.strip()[:120]}")
 
     # 3. the same deterministic run in both
     det = ["--model", "dae", "--hidden", "64", *common, "--noise", "0", "--walkback", "1", "--seed", "3"]
