@@ -30,6 +30,9 @@ PACKAGES=(
     qt6-base-dev qt6-base-dev-tools qt6-svg-dev libqt6opengl6-dev libgl-dev
     xvfb xauth libgl1-mesa-dri libglx-mesa0 poppler-utils
     dataset-fashion-mnist
+    # Only for the tests of the PyTorch bridge (tests/python/, python/gsn_torch/): the GUI and the
+    # CLI do not need them. CTest runs those tests with /usr/bin/python3 and Debian's torch.
+    python3-torch python3-numpy
 )
 # Only for `./setup.sh fuzz` (libFuzzer needs clang; the other modes never install these).
 FUZZ_PACKAGES=(clang libclang-rt-14-dev)

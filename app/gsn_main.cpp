@@ -43,6 +43,7 @@ const std::map<std::string, Command>& table()
         {"export", {gsn::commands::exportModel, "gsn export FILE --out MODEL.safetensors   model-only copy (no momentum, not resumable)"}},
         {"mix", {gsn::commands::mix, gsn::commands::mixUsage()}},
         {"mixing", {gsn::commands::mixing, gsn::commands::mixingUsage()}},
+        {"grad", {gsn::commands::grad, gsn::commands::gradUsage()}},
         {"info", {gsn::commands::info, "gsn info FILE            what a dataset, checkpoint, classifier, recording, sheet or mask file holds"}},
         {"train", {gsn::commands::train, gsn::commands::trainUsage()}},
     };

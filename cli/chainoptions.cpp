@@ -51,7 +51,7 @@ std::string sheetOutOption(const CliArgs& args, bool allowNpy, const std::string
         fail(kCommandLine, "--out", std::string("expected a file name ending in ") +
                                         (allowNpy ? ".png, .pdf, .svg or .npy" : ".png, .pdf or .svg") + ", got '" + out + "'");
     if (suffix != "npy")
-        sheetFormatFor(path);
+        sheetFormatFor(path); // the sheet writer's own check; a .npy is written by writeNpy, not as a sheet
     // Fail before sampling when the output folder is missing (the write itself stays atomic and checked).
     if (!QFileInfo(path).absoluteDir().exists())
         fail(out, "folder", "expected an existing folder, got '" + QFileInfo(path).absolutePath().toStdString() + "'");

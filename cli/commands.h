@@ -18,11 +18,13 @@ int mix(const Args& args);    // gsn mix ...            (cmd_mix.cpp)
 int mixing(const Args& args); // gsn mixing ...         (cmd_mixing.cpp)
 
 int exportModel(const Args& args); // gsn export FILE --out MODEL.safetensors (cmd_export.cpp)
+int grad(const Args& args);   // gsn grad --model M --batch B.npy --out G.safetensors (cmd_grad.cpp)
 
 // Full usage texts (options and defaults) of the commands that keep theirs next to their parsing.
 std::string evalUsage();
 std::string trainUsage();
 std::string mixUsage();
 std::string mixingUsage();
+std::string gradUsage();
 
 } // namespace gsn::commands

@@ -72,6 +72,10 @@ private slots:
         QTest::newRow("inpaint --out suffix")
             << QStringList{"inpaint", "--model", "m.safetensors", "--image", "test:0", "--mask", "left", "--out", "x.npy"} << 2
             << "--out: expected a file name ending in .png, .pdf or .svg, got 'x.npy'";
+        QTest::newRow("grad without --model") << QStringList{"grad", "--batch", "b.npy", "--out", "g.safetensors"} << 2
+                                              << "gsn grad: error: command line: --model: missing (expected a checkpoint .safetensors)";
+        QTest::newRow("grad --out suffix") << QStringList{"grad", "--model", "m.safetensors", "--batch", "b.npy", "--out", "g.txt"}
+                                           << 2 << "--out: expected a file name ending in .safetensors, got 'g.txt'";
         QTest::newRow("help of unknown") << QStringList{"help", "nosuch"} << 2 << "gsn help: unknown command 'nosuch'";
     }
     void exitCodes()
@@ -105,6 +109,7 @@ private slots:
         QTest::newRow("train --help") << QStringList{"train", "--help"} << "--checkpoint-every BATCHES";
         QTest::newRow("inpaint --help") << QStringList{"inpaint", "--help"} << "[--chains 10 (at most 100)]";
         QTest::newRow("mix --help") << QStringList{"mix", "--help"} << "--samplers";
+        QTest::newRow("grad --help") << QStringList{"grad", "--help"} << "row r draws from Philox(seed, r, step)";
         QTest::newRow("help") << QStringList{"help"} << "exit codes: 0 success; 1 the work failed";
     }
     void helpPerCommand()

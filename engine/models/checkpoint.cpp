@@ -346,6 +346,9 @@ std::string checkpointInfo(const std::string& path)
             out << ", trainset " << dataset.value("trainset", std::string());
         out << "\n";
     }
+    // Files from other trainers (the PyTorch bridge, python/gsn_torch) say who wrote them.
+    if (m.contains("writer") && m["writer"].is_string())
+        out << "written by: " << describeJson(m["writer"], 200) << "\n";
     if (!ck.hasState) {
         out << "training: none stored (model only)\n";
         if (m.contains("trained"))
