@@ -121,19 +121,6 @@ void checkWritable(const std::string& path, const char* option, const std::strin
                                          dir.absoluteFilePath().toStdString() + " missing or not writable)");
 }
 
-nlohmann::json number(double v)
-{
-    return std::isfinite(v) ? nlohmann::json(v) : nlohmann::json(nullptr);
-}
-
-nlohmann::json numbers(const std::vector<double>& v)
-{
-    nlohmann::json a = nlohmann::json::array();
-    for (double x : v)
-        a.push_back(number(x));
-    return a;
-}
-
 struct SamplerRun {
     std::string name;
     std::shared_ptr<const Sampler> sampler;

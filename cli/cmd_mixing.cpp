@@ -63,11 +63,6 @@ const QColor kClassColours[10] = {QColor(31, 119, 180), QColor(255, 127, 14), QC
                                   QColor(148, 103, 189), QColor(140, 86, 75),  QColor(227, 119, 194), QColor(127, 127, 127),
                                   QColor(188, 189, 34),  QColor(23, 190, 207)};
 
-nlohmann::json number(double x)
-{
-    return std::isfinite(x) ? nlohmann::json(x) : nlohmann::json(nullptr);
-}
-
 Classifier embeddedClassifier()
 {
     initCliResources();

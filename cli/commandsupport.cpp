@@ -7,6 +7,7 @@
 #include <QSaveFile>
 
 #include <cerrno>
+#include <cmath>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -58,6 +59,19 @@ std::unique_ptr<QGuiApplication> ensureGuiApp()
     static char name[] = "gsn";
     static char* argv[] = {name, nullptr};
     return std::make_unique<QGuiApplication>(argc, argv);
+}
+
+nlohmann::json number(double value)
+{
+    return std::isfinite(value) ? nlohmann::json(value) : nlohmann::json(nullptr);
+}
+
+nlohmann::json numbers(const std::vector<double>& values)
+{
+    nlohmann::json a = nlohmann::json::array();
+    for (double x : values)
+        a.push_back(number(x));
+    return a;
 }
 
 void writeTextAtomically(const std::string& path, const std::string& text, const char* option)

@@ -9,6 +9,7 @@
 
 #include <memory>
 #include <string>
+#include <vector>
 
 namespace gsn::commands {
 
@@ -23,6 +24,10 @@ std::unique_ptr<QGuiApplication> ensureGuiApp();
 // Loads the test images `option` asked for (the dataset `dataSpec`: --data, else testSetFor the
 // checkpoint) and checks they have `visible` pixels like the model. Throws gsn::Error.
 Dataset loadTestImages(const std::string& dataSpec, int visible, const char* option);
+
+// A figure for a metrics JSON: the number, or null when it is NaN or infinite (JSON has neither).
+nlohmann::json number(double value);
+nlohmann::json numbers(const std::vector<double>& values);
 
 // Writes text to path atomically (QSaveFile: a temp file renamed over the target). Throws gsn::Error
 // naming the path and the option (e.g. "--out") when it cannot be written; the target is then unchanged.
