@@ -37,7 +37,9 @@ const std::map<std::string, Command>& table()
                     "           [--clamp left|right|top|bottom|centre|border|MASK.png] [--data TEST SET] [--scale 1] [--padding 2]\n"
                     "           [--colormap grey|grey-inverted|viridis|inferno] [--quiet]\n"
                     "  --init test:INDEX starts chain c at test image INDEX + c (and --clamp clamps each chain to its image)"}},
-        {"bench", {gsn::commands::bench, "gsn bench [--seconds 3] [--threads N] [--only NAME]  training and chain throughput of GSN-2 784-1500-1500 (JSON lines)"}},
+        {"bench", {gsn::commands::bench, "gsn bench [--seconds 5] [--threads N] [--only all|sgemm|train|chains|mix] [--out RUN.json] [--compare RUN.json]\n"
+                   "  training and chain throughput of GSN-2 784-1500-1500 (JSON lines); --out saves the run's figures,\n"
+                   "  --compare prints each figure's ratio (now / saved) to a run saved with --out"}},
         {"classify", {gsn::commands::classify, "gsn classify --out FILE.safetensors [--train mnist-train] [--test mnist-test] [--hidden 256] [--epochs 10] [--lr 0.1] [--momentum 0.9] [--seed 1] | --classifier FILE [--test DATASET]  digit classifier (names a chain's class in the studio)"}},
         {"eval", {gsn::commands::eval, gsn::commands::evalUsage()}},
         {"export", {gsn::commands::exportModel, "gsn export FILE --out MODEL.safetensors   model-only copy (no momentum, not resumable)"}},

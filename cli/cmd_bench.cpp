@@ -1,12 +1,16 @@
 // gsn bench: throughput of the SPEC's reference GSN-2 (784-1500-1500, walkback 4, batch 100) in
 // training and in 1 and 100 parallel chains, next to this machine's own sgemm rate measured in the
 // same run (so the ratio stays meaningful on a noisy machine). Prints JSON lines on stdout.
+// --out FILE.json saves the run's figures; --compare FILE.json prints every figure's ratio to such a
+// saved run (issue 16 item 6: a change's effect measured on the same machine, in one session).
 
 #include "cliargs.h"
 #include "commands.h"
+#include "commandsupport.h"
 #include "datasets.h"
 #include "error.h"
 #include "gsnk.h"
+#include "jsonlimits.h"
 #include "modelmath.h"
 #include "modelregistry.h"
 #include "parallel.h"
@@ -19,10 +23,15 @@
 
 #include <sys/resource.h>
 
-#include <chrono>
-#include <cstdio>
 #include <algorithm>
+#include <chrono>
+#include <cmath>
+#include <cstdio>
+#include <ctime>
+#include <fstream>
 #include <functional>
+#include <map>
+#include <sstream>
 
 namespace gsn::commands {
 namespace {
@@ -57,10 +66,108 @@ Rate rate(double seconds, const std::function<double()>& work)
     return {units / elapsed, units / std::max(1e-9, cpuSeconds() - cpu0)};
 }
 
-void emit(const nlohmann::json& j)
+// Every figure of the run (a rate: larger is better), in the order measured; what --out saves and
+// --compare divides by the saved run's.
+std::vector<std::pair<std::string, double>>& figures()
+{
+    static std::vector<std::pair<std::string, double>> all;
+    return all;
+}
+
+void printLine(const nlohmann::json& j)
 {
     std::printf("%s\n", j.dump().c_str());
     std::fflush(stdout);
+}
+
+// printLine() for a measurement line: its keys in `keys` are also recorded as figures (under `prefix` + key).
+void emitFigures(const nlohmann::json& j, std::initializer_list<const char*> keys, const std::string& prefix = {})
+{
+    for (const char* k : keys)
+        figures().emplace_back(prefix + k, j.at(k).get<double>());
+    printLine(j);
+}
+
+// The figures of a run saved with --out: {"gsn_bench": 1, "figures": {name: value > 0, ...}, ...}.
+// Throws gsn::Error naming the file and the field.
+std::map<std::string, double> loadSavedRun(const std::string& path, nlohmann::json& saved)
+{
+    std::ifstream in(path, std::ios::binary);
+    if (!in)
+        fail(path, "", "cannot read the saved bench run (--compare)");
+    std::stringstream text;
+    text << in.rdbuf();
+    saved = parseJsonLimited(text.str(), path, "");
+    if (!saved.is_object() || !saved.contains("gsn_bench"))
+        fail(path, "gsn_bench", "expected a run saved by gsn bench --out (a JSON object with \"gsn_bench\": 1), got " +
+                                    describeJson(saved));
+    if (saved["gsn_bench"] != 1)
+        fail(path, "gsn_bench", "expected format version 1, got " + describeJson(saved["gsn_bench"]));
+    if (!saved.contains("figures") || !saved["figures"].is_object())
+        fail(path, "figures", "expected an object of figures {name: value}, got " +
+                                  (saved.contains("figures") ? describeJson(saved["figures"]) : std::string("nothing")));
+    std::map<std::string, double> out;
+    for (const auto& [name, value] : saved["figures"].items()) {
+        if (!value.is_number() || !std::isfinite(value.get<double>()) || !(value.get<double>() > 0.0))
+            fail(path, "figures." + fieldName(name), "expected a finite number > 0, got " + describeJson(value));
+        out[name] = value.get<double>();
+    }
+    if (out.empty())
+        fail(path, "figures", "expected at least one figure, got none");
+    return out;
+}
+
+std::string utcNow()
+{
+    const std::time_t t = std::time(nullptr);
+    std::tm tm{};
+    gmtime_r(&t, &tm);
+    char buf[32];
+    std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
+    return buf;
+}
+
+// After the run: --out saves it, --compare prints {"bench": "compare", "ratios": {name: now / saved}, ...}.
+void finish(const std::string& outPath, const std::string& comparePath, const std::map<std::string, double>& saved,
+            const nlohmann::json& savedRun, const nlohmann::json& context)
+{
+    if (!comparePath.empty()) {
+        nlohmann::json ratios = nlohmann::json::object(), now = nlohmann::json::object(), before = nlohmann::json::object();
+        std::vector<std::string> missing;
+        for (const auto& [name, value] : figures()) {
+            const auto it = saved.find(name);
+            if (it == saved.end()) {
+                missing.push_back(name);
+                continue;
+            }
+            ratios[name] = number(value / it->second);
+            now[name] = number(value);
+            before[name] = it->second;
+        }
+        nlohmann::json line = {{"bench", "compare"}, {"saved_run", comparePath}, {"ratios", ratios}, {"now", now},
+                               {"saved", before}, {"not_in_saved_run", missing}};
+        for (const char* key : {"blas_kernel", "threads", "seconds_per_measurement", "date"})
+            if (savedRun.contains(key))
+                line[std::string("saved_") + key] = savedRun[key];
+        line["blas_kernel"] = context.at("blas_kernel");
+        printLine(line);
+        // The same, readable: one line per figure on stderr.
+        std::fprintf(stderr, "gsn bench: ratio to %s (saved %s):\n", comparePath.c_str(),
+                     savedRun.value("date", std::string("?")).c_str());
+        for (const auto& [name, value] : figures())
+            if (const auto it = saved.find(name); it != saved.end())
+                std::fprintf(stderr, "  %-40s %12.4g / %12.4g = %6.3f\n", name.c_str(), value, it->second, value / it->second);
+    }
+    if (!outPath.empty()) {
+        nlohmann::json run = context;
+        run["gsn_bench"] = 1;
+        run["date"] = utcNow();
+        nlohmann::json f = nlohmann::json::object();
+        for (const auto& [name, value] : figures())
+            f[name] = number(value);
+        run["figures"] = f;
+        writeTextAtomically(outPath, run.dump(2) + "\n", "--out");
+    }
 }
 
 // The mode-mixing lab's samplers (issue 13): chain-steps/s of rwmh, mala, ula and pt (4 replicas of
@@ -83,7 +190,10 @@ int benchMix(double seconds, int threads)
             return 10.0 * (std::string(unit) == "steps" ? 1.0 : chains);
         });
         const SamplerDiagnostics d = sampler->diagnostics(*state);
-        emit({{"bench", "mix"}, {"sampler", config.at("kind")}, {"chains", chains}, {"threads", threads},
+        const std::string name = "mix_" + config.at("kind").get<std::string>() + "_";
+        figures().emplace_back(name + unit + "_per_s", r.perSecond);
+        figures().emplace_back(name + unit + "_per_cpu_s", r.perCpuSecond);
+        printLine({{"bench", "mix"}, {"sampler", config.at("kind")}, {"chains", chains}, {"threads", threads},
               {std::string(unit) + "_per_s", r.perSecond}, {std::string(unit) + "_per_cpu_s", r.perCpuSecond},
               {"acceptance", d.acceptanceRate()}});
         return r.perSecond;
@@ -96,7 +206,7 @@ int benchMix(double seconds, int threads)
     const Matrix pairs = target->sample(5000, 7);
     nlohmann::json npdae = samplerKind("npdae-parzen").defaultConfig();
     const double np = run(npdae, 1000, &pairs, "steps");
-    emit({{"bench", "mix-summary"},
+    printLine({{"bench", "mix-summary"},
           {"rwmh_chain_steps_per_s", rw},
           {"mala_chain_steps_per_s", mala},
           {"npdae_parzen_steps_per_s_c1000_n5000", np},
@@ -111,7 +221,7 @@ int benchMix(double seconds, int threads)
 
 int bench(const Args& args)
 {
-    const CliArgs cli(args, {"seconds", "threads", "data", "only"});
+    const CliArgs cli(args, {"seconds", "threads", "data", "only", "out", "compare"});
     const std::string only = cli.get("only", "all"); // sgemm | train | chains | all (for profiling) | mix
     if (only != "all" && only != "sgemm" && only != "train" && only != "chains" && only != "mix")
         fail("command line", "--only", "expected sgemm, train, chains, mix or all");
@@ -120,10 +230,26 @@ int bench(const Args& args)
         fail("command line", "--seconds", "expected a duration in (0, 3600]");
     if (cli.has("threads"))
         setEngineThreads(static_cast<int>(cli.getInt("threads", 0, 1, 256)));
+    const std::string outPath = cli.get("out");
+    const std::string comparePath = cli.get("compare");
+    for (const auto& [option, path] : {std::pair{"--out", outPath}, std::pair{"--compare", comparePath}})
+        if (cli.has(option + 2) && (path.size() < 6 || path.compare(path.size() - 5, 5, ".json") != 0))
+            fail(kCommandLine, option, "expected a file name ending in .json, got " + quoteValue(path));
+    // The saved run is read before measuring anything: a bad file fails at once, not after a minute.
+    nlohmann::json savedRun;
+    std::map<std::string, double> saved;
+    if (!comparePath.empty())
+        saved = loadSavedRun(comparePath, savedRun);
     const int threads = engineThreads();
-    if (only == "mix")
-        return benchMix(seconds, threads);
+    if (only == "mix") {
+        benchMix(seconds, threads);
+        finish(outPath, comparePath, saved, savedRun,
+               {{"only", only}, {"threads", threads}, {"seconds_per_measurement", seconds}, {"blas_kernel", modelmath::blasKernelName()}});
+        return 0;
+    }
     modelmath::ensureFastBlas();
+    const nlohmann::json context = {{"only", only}, {"threads", threads}, {"seconds_per_measurement", seconds},
+                                    {"blas_kernel", modelmath::blasKernelName()}};
     double sgemmOne = 0.0, sgemmAll = 0.0, sgemmCpu = 0.0, trainGflops = 0.0;
 
     // The machine's sgemm: a plain Eigen 1500 x 1500 product (OpenBLAS, one thread), alone and
@@ -151,8 +277,13 @@ int bench(const Args& args)
         sgemmCpu = oneRate.perCpuSecond / 1e9;
         sgemmOne = one;
         sgemmAll = all;
-        emit({{"bench", "sgemm"}, {"n", n}, {"blas_kernel", modelmath::blasKernelName()}, {"threads", threads},
-              {"sgemm_gflops", one}, {"sgemm_gflops_all_threads", all}, {"sgemm_gflops_per_cpu_s", sgemmCpu}});
+        emitFigures({{"bench", "sgemm"}, {"n", n}, {"blas_kernel", modelmath::blasKernelName()}, {"threads", threads},
+                     {"sgemm_gflops", one}, {"sgemm_gflops_all_threads", all}, {"sgemm_gflops_per_cpu_s", sgemmCpu}},
+                    {"sgemm_gflops", "sgemm_gflops_all_threads", "sgemm_gflops_per_cpu_s"});
+    }
+    if (only == "sgemm") {
+        finish(outPath, comparePath, saved, savedRun, context);
+        return 0;
     }
 
     const Dataset data = loadDataset(cli.get("data", "mnist-train"));
@@ -191,10 +322,11 @@ int bench(const Args& args)
         oneBatch(); // warm-up: allocations, BLAS buffers
         trainRate = rate(seconds, oneBatch);
         const double gflops = trainRate.perSecond * model.trainMacsPerExample() * 2.0 / 1e9;
-        emit({{"bench", "train"}, {"model", model.kind()}, {"sizes", model.layerSizes()}, {"walkback", model.walkback()},
-              {"batch", batch}, {"threads", threads}, {"train_examples_per_s", trainRate.perSecond},
-              {"train_examples_per_cpu_s", trainRate.perCpuSecond}, {"gflops", gflops},
-              {"flop_per_example", model.trainMacsPerExample() * 2.0}});
+        emitFigures({{"bench", "train"}, {"model", model.kind()}, {"sizes", model.layerSizes()}, {"walkback", model.walkback()},
+                     {"batch", batch}, {"threads", threads}, {"train_examples_per_s", trainRate.perSecond},
+                     {"train_examples_per_cpu_s", trainRate.perCpuSecond}, {"gflops", gflops},
+                     {"flop_per_example", model.trainMacsPerExample() * 2.0}},
+                    {"train_examples_per_s", "train_examples_per_cpu_s"});
         trainGflops = gflops;
     }
 
@@ -210,18 +342,22 @@ int bench(const Args& args)
     Rate c1, c100;
     if (only == "all" || only == "chains") {
         c1 = chainRate(1);
-        emit({{"bench", "chains"}, {"chains", 1}, {"threads", threads}, {"chain_steps_per_s_c1", c1.perSecond},
-              {"chain_steps_per_cpu_s_c1", c1.perCpuSecond}, {"gflops", c1.perSecond * model.chainMacsPerStep() * 2.0 / 1e9}});
+        emitFigures({{"bench", "chains"}, {"chains", 1}, {"threads", threads}, {"chain_steps_per_s_c1", c1.perSecond},
+                     {"chain_steps_per_cpu_s_c1", c1.perCpuSecond}, {"gflops", c1.perSecond * model.chainMacsPerStep() * 2.0 / 1e9}},
+                    {"chain_steps_per_s_c1", "chain_steps_per_cpu_s_c1"});
         c100 = chainRate(100);
-        emit({{"bench", "chains"}, {"chains", 100}, {"threads", threads}, {"chain_steps_per_s_c100", c100.perSecond},
-              {"chain_steps_per_cpu_s_c100", c100.perCpuSecond},
-              {"gflops", c100.perSecond * model.chainMacsPerStep() * 2.0 / 1e9}});
+        emitFigures({{"bench", "chains"}, {"chains", 100}, {"threads", threads}, {"chain_steps_per_s_c100", c100.perSecond},
+                     {"chain_steps_per_cpu_s_c100", c100.perCpuSecond},
+                     {"gflops", c100.perSecond * model.chainMacsPerStep() * 2.0 / 1e9}},
+                    {"chain_steps_per_s_c100", "chain_steps_per_cpu_s_c100"});
     }
-    if (only != "all")
+    if (only != "all") {
+        finish(outPath, comparePath, saved, savedRun, context);
         return 0;
+    }
 
     // Summary: every key issue 3 asks for, with its target.
-    emit({{"bench", "summary"},
+    printLine({{"bench", "summary"},
           {"train_examples_per_s", trainRate.perSecond},
           {"chain_steps_per_s_c1", c1.perSecond},
           {"chain_steps_per_s_c100", c100.perSecond},
@@ -239,6 +375,7 @@ int bench(const Args& args)
           {"blas_kernel", modelmath::blasKernelName()},
           {"threads", threads},
           {"seconds_per_measurement", seconds}});
+    finish(outPath, comparePath, saved, savedRun, context);
     return 0;
 }
 

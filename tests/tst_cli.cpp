@@ -6,9 +6,14 @@
 #include "modelregistry.h"
 #include "testsupport.h"
 
+#include <nlohmann/json.hpp>
+
+#include <QFile>
 #include <QProcess>
 #include <QProcessEnvironment>
 #include <QTest>
+
+#include <cmath>
 
 using namespace gsn;
 
@@ -131,6 +136,82 @@ private slots:
         QVERIFY2(r.code == 0, qPrintable(r.err));
         QVERIFY2(r.err.isEmpty(), qPrintable(r.err));
         QVERIFY(QFile::exists(out));
+    }
+
+    // gsn bench --out saves a run; --compare prints every figure's ratio to it (issue 16 item 6).
+    void benchCompare()
+    {
+        const QString saved = m_dir + "/bench.json";
+        QFile::remove(saved);
+        Run r = runGsn({"bench", "--only", "sgemm", "--seconds", "0.05", "--threads", "1", "--out", saved});
+        QVERIFY2(r.code == 0, qPrintable(r.err));
+        QFile file(saved);
+        QVERIFY(file.open(QIODevice::ReadOnly));
+        const nlohmann::json run = nlohmann::json::parse(file.readAll().toStdString());
+        QCOMPARE(run.at("gsn_bench").get<int>(), 1);
+        const auto& figures = run.at("figures");
+        for (const char* name : {"sgemm_gflops", "sgemm_gflops_all_threads", "sgemm_gflops_per_cpu_s"})
+            QVERIFY2(figures.contains(name) && figures[name].get<double>() > 0.0, name);
+
+        r = runGsn({"bench", "--only", "sgemm", "--seconds", "0.05", "--threads", "1", "--compare", saved});
+        QVERIFY2(r.code == 0, qPrintable(r.err));
+        nlohmann::json compare;
+        for (const QString& line : r.out.split('\n', Qt::SkipEmptyParts))
+            if (const auto j = nlohmann::json::parse(line.toStdString()); j.value("bench", "") == "compare")
+                compare = j;
+        QVERIFY2(compare.is_object(), qPrintable(r.out));
+        for (const char* name : {"sgemm_gflops", "sgemm_gflops_all_threads", "sgemm_gflops_per_cpu_s"}) {
+            const double ratio = compare.at("ratios").at(name).get<double>();
+            QVERIFY2(std::abs(ratio - compare["now"][name].get<double>() / figures[name].get<double>()) < 1e-9 * ratio, name);
+        }
+        QVERIFY2(r.err.contains("sgemm_gflops"), qPrintable(r.err)); // the readable table
+
+        // A figure the saved run lacks is listed, not invented.
+        nlohmann::json partial = run;
+        partial["figures"].erase("sgemm_gflops_per_cpu_s");
+        const QString partialPath = m_dir + "/partial.json";
+        test::writeBytes(partialPath.toStdString(), partial.dump());
+        r = runGsn({"bench", "--only", "sgemm", "--seconds", "0.05", "--threads", "1", "--compare", partialPath});
+        QVERIFY2(r.code == 0, qPrintable(r.err));
+        QVERIFY2(r.out.contains("\"not_in_saved_run\":[\"sgemm_gflops_per_cpu_s\"]"), qPrintable(r.out));
+    }
+
+    void benchCompareBadFile_data()
+    {
+        QTest::addColumn<QByteArray>("content");
+        QTest::addColumn<QString>("message"); // after "<file>: "
+        QTest::newRow("not JSON") << QByteArray("{\"gsn_bench\": 1,") << "";
+        QTest::newRow("not a bench run") << QByteArray("{\"figures\": {}}") << "gsn_bench: expected a run saved by gsn bench --out";
+        QTest::newRow("other version") << QByteArray("{\"gsn_bench\": 2, \"figures\": {\"a\": 1}}") << "gsn_bench: expected format version 1";
+        QTest::newRow("no figures") << QByteArray("{\"gsn_bench\": 1}") << "figures: expected an object of figures";
+        QTest::newRow("figure not a number") << QByteArray("{\"gsn_bench\": 1, \"figures\": {\"sgemm_gflops\": \"fast\"}}")
+                                             << "figures.sgemm_gflops: expected a finite number > 0, got \"fast\"";
+        QTest::newRow("figure zero") << QByteArray("{\"gsn_bench\": 1, \"figures\": {\"sgemm_gflops\": 0}}")
+                                     << "figures.sgemm_gflops: expected a finite number > 0, got 0";
+        QTest::newRow("empty figures") << QByteArray("{\"gsn_bench\": 1, \"figures\": {}}") << "figures: expected at least one figure";
+    }
+    void benchCompareBadFile()
+    {
+        QFETCH(QByteArray, content);
+        QFETCH(QString, message);
+        const QString path = m_dir + "/bad-run.json";
+        test::writeBytes(path.toStdString(), content.toStdString());
+        // Fails before measuring anything: --seconds 600 would otherwise run for minutes.
+        const Run r = runGsn({"bench", "--seconds", "600", "--compare", path});
+        QVERIFY2(r.code == 1, qPrintable(QString("exit %1: %2").arg(r.code).arg(r.err)));
+        QVERIFY2(r.err.contains(path + ": " + message), qPrintable(r.err));
+        QVERIFY2(!r.out.contains("\"bench\""), qPrintable(r.out));
+    }
+
+    void benchCompareMissingFile()
+    {
+        const QString path = m_dir + "/no-such-run.json";
+        const Run r = runGsn({"bench", "--seconds", "600", "--compare", path});
+        QCOMPARE(r.code, 1);
+        QVERIFY2(r.err.contains(path + ": cannot read the saved bench run (--compare)"), qPrintable(r.err));
+        const Run suffix = runGsn({"bench", "--out", m_dir + "/run.txt"});
+        QCOMPARE(suffix.code, 2);
+        QVERIFY2(suffix.err.contains("--out: expected a file name ending in .json"), qPrintable(suffix.err));
     }
 
 private:
