@@ -3,6 +3,7 @@
 #include "chains.h"
 #include "clampmask.h"
 #include "error.h"
+#include "gsnk.h"
 #include "parallel.h"
 #include "random.h"
 #include "randomstreams.h"
@@ -10,6 +11,7 @@
 
 #include <QtTest>
 
+#include <algorithm>
 #include <atomic>
 #include <chrono>
 #include <cmath>
@@ -135,6 +137,9 @@ private slots:
     void modelSwitchRefusesOtherArchitecture();
     void frameContents();
     void badInputIsRefused();
+    void gsnSparseInputMatchesDense();
+    void gsnSparseInputKeepsStatistics();
+    void gsnStepKeepsItsBuffers();
 
     // ---- runner ---------------------------------------------------------------------------
     void runnerStartPauseStepReset();
@@ -566,6 +571,157 @@ void TestChains::badInputIsRefused()
     QVERIFY(set.state().x.row(1).isConstant(0.75f));
     set.setClamp(1, all, std::vector<float>(16, 0.75f));
     QVERIFY(!set.isClamped(1));
+}
+
+namespace {
+
+// A binary [rows, 784] state (pixel on with probability 0.3) or grey levels in (0, 1).
+Matrix startStates(int rows, bool binary, std::uint64_t seed)
+{
+    Matrix x(rows, 784);
+    Philox rng(seed, 5, 0);
+    for (Eigen::Index i = 0; i < x.size(); ++i) {
+        const float u = rng.uniform();
+        x.data()[i] = binary ? (u < 0.3f ? 1.0f : 0.0f) : u;
+    }
+    return x;
+}
+
+// GSN-2 784-300-200: 300 hidden units = whole panels of the sparse product plus a partial one.
+std::pair<GsnK, GsnK> sparseAndDense()
+{
+    const nlohmann::json config = {{"kind", "gsn2"}, {"sizes", {784, 300, 200}}};
+    GsnK sparse(config, 21);
+    for (auto& p : sparse.parameters()) // biases away from 0, so the chain's means are not all near 0.5
+        if (p.name[0] == 'b')
+            *p.value = Matrix::Constant(p.value->rows(), p.value->cols(), p.name == "b0" ? -0.7f : 0.2f);
+    GsnK dense = sparse;
+    dense.setSparseChainInput(false);
+    return {std::move(sparse), std::move(dense)};
+}
+
+float maxAbsDiff(const Matrix& a, const Matrix& b)
+{
+    return (a - b).cwiseAbs().maxCoeff();
+}
+
+} // namespace
+
+// x W0 as a sum of W0's active rows (binary x, any number of chains) against the BLAS product: one
+// step from the same state and seed gives the same h1 and displayed means up to float rounding
+// (the two sum in a different order). Non-binary states fall back: bit-identical to the dense path.
+void TestChains::gsnSparseInputMatchesDense()
+{
+    auto [sparse, dense] = sparseAndDense();
+    for (int chains : {1, 3, 5, 100}) {
+        const Matrix x0 = startStates(chains, true, static_cast<std::uint64_t>(chains));
+        ChainState a = sparse.startChains(x0), b = dense.startChains(x0);
+        sparse.stepChains(a, 11);
+        dense.stepChains(b, 11);
+        const float dh = maxAbsDiff(a.h[0], b.h[0]), dm = maxAbsDiff(a.mean, b.mean);
+        qInfo("%d chains, binary x: max |h1 sparse - dense| = %.2g, max |mean sparse - dense| = %.2g", chains, dh, dm);
+        QVERIFY2(dh < 1e-5f, qPrintable(QString::number(dh)));
+        QVERIFY2(dm < 1e-5f, qPrintable(QString::number(dm)));
+        if (chains <= 4) { // the dense model's path for up to 4 chains is the per-row loop: same sums, same order
+            QVERIFY(a.h[0] == b.h[0]);
+            QVERIFY(a.mean == b.mean);
+        }
+        // The comparison can fail: h1 from a state with one more pixel on differs far beyond that.
+        Matrix x1 = x0;
+        const Eigen::Index off = std::find(x1.row(0).data(), x1.row(0).data() + 784, 0.0f) - x1.row(0).data();
+        x1(0, off) = 1.0f;
+        ChainState c = sparse.startChains(x1);
+        sparse.stepChains(c, 11);
+        QVERIFY(maxAbsDiff(c.h[0], b.h[0]) > 1e-3f);
+    }
+    for (int chains : {3, 10}) { // grey levels: not binary, so both take the dense (or weighted, <= 4) path
+        const Matrix x0 = startStates(chains, false, 3);
+        ChainState a = sparse.startChains(x0), b = dense.startChains(x0);
+        sparse.stepChains(a, 11);
+        dense.stepChains(b, 11);
+        QVERIFY(a.h[0] == b.h[0]);
+        QVERIFY(a.mean == b.mean);
+        QVERIFY(a.x == b.x);
+    }
+}
+
+// The chain's statistics do not change: 100 chains, 40 steps from the same binary states and seed, sparse
+// and dense. Once a Bernoulli draw falls within rounding of its probability the two runs' paths part, so
+// they are compared as samples: the displayed mean of every pixel averaged over chains and steps 11-40
+// must agree within 4 standard errors (over chains) plus 1e-4, and the overall mean within 1e-3.
+void TestChains::gsnSparseInputKeepsStatistics()
+{
+    auto [sparse, dense] = sparseAndDense();
+    const int chains = 100, steps = 40, burn = 10;
+    const Matrix x0 = startStates(chains, true, 8);
+    auto run = [&](const GsnK& model, Matrix& perChain) {
+        ChainState s = model.startChains(x0);
+        perChain = Matrix::Zero(chains, 784);
+        for (int t = 0; t < steps; ++t) {
+            model.stepChains(s, 4);
+            if (t >= burn)
+                perChain += s.mean;
+        }
+        perChain /= static_cast<float>(steps - burn);
+        return s.x;
+    };
+    Matrix ma, mb;
+    const Matrix xa = run(sparse, ma);
+    const Matrix xb = run(dense, mb);
+    const Eigen::ArrayXXd a = ma.cast<double>().array(), b = mb.cast<double>().array();
+    const Eigen::ArrayXd meanA = a.colwise().mean().transpose(), meanB = b.colwise().mean().transpose();
+    const auto se = [&](const Eigen::ArrayXXd& v, const Eigen::ArrayXd& m) {
+        return ((v.rowwise() - m.transpose()).square().colwise().sum().transpose() / (chains - 1) / chains).sqrt();
+    };
+    const Eigen::ArrayXd bound = 4.0 * (se(a, meanA).square() + se(b, meanB).square()).sqrt() + 1e-4;
+    const Eigen::ArrayXd diff = (meanA - meanB).abs();
+    Eigen::Index worst = 0;
+    (diff / bound).maxCoeff(&worst);
+    qInfo("sparse vs dense over %d chains x %d steps: pixels of x that differ at the end %lld of %lld; overall mean "
+          "%.5f vs %.5f; worst pixel %lld: |diff| %.2g, bound %.2g",
+          chains, steps - burn, static_cast<long long>((xa.array() != xb.array()).count()),
+          static_cast<long long>(xa.size()), meanA.mean(), meanB.mean(), static_cast<long long>(worst), diff[worst],
+          bound[worst]);
+    QVERIFY((diff <= bound).all());
+    QVERIFY(std::abs(meanA.mean() - meanB.mean()) < 1e-3);
+    QVERIFY(meanA.mean() > 0.05 && meanA.mean() < 0.95); // a chain that is not stuck at 0 or 1
+}
+
+// A step allocates nothing once the state's buffers have their size: the matrices the state holds
+// (layers, means, scratch) are the same buffers, trading places, step after step.
+void TestChains::gsnStepKeepsItsBuffers()
+{
+    auto [sparse, dense] = sparseAndDense();
+    for (const GsnK* model : {&sparse, &dense}) {
+        ChainState s = model->startChains(startStates(60, true, 2));
+        auto buffers = [&] {
+            std::vector<const float*> p{s.x.data(), s.mean.data()};
+            for (const Matrix& h : s.h)
+                p.push_back(h.data());
+            for (const Matrix& m : s.scratch.matrices)
+                p.push_back(m.data());
+            for (const RowVector& r : s.scratch.rows)
+                p.push_back(r.data());
+            p.push_back(reinterpret_cast<const float*>(s.scratch.indices.data()));
+            p.push_back(reinterpret_cast<const float*>(s.scratch.rng.data()));
+            std::sort(p.begin(), p.end());
+            return p;
+        };
+        model->stepChains(s, 1);
+        model->stepChains(s, 1);
+        const auto after2 = buffers();
+        for (int t = 0; t < 5; ++t) {
+            model->stepChains(s, 1);
+            QVERIFY(buffers() == after2);
+        }
+        // A copy of the state (a snapshot) does not copy the scratch, and steps the same way.
+        ChainState copy = s;
+        QVERIFY(copy.scratch.matrices.empty());
+        model->stepChains(copy, 1);
+        model->stepChains(s, 1);
+        QVERIFY(copy.mean == s.mean);
+        QVERIFY(copy.x == s.x);
+    }
 }
 
 void TestChains::runnerStartPauseStepReset()

@@ -5,7 +5,9 @@
 #include "parallel.h"
 #include "randomstreams.h"
 
+#include <algorithm>
 #include <cmath>
+#include <cstring>
 #include <utility>
 
 namespace gsn {
@@ -16,6 +18,88 @@ constexpr const char* kWhere = "model config";
 constexpr Eigen::Index kSparseRows = 4;
 
 using PairList = std::vector<std::pair<const Matrix*, const Matrix*>>;
+
+// The columns of x W0 computed together by sparseBinaryProduct: a panel of W0 (n_visible x kPanel
+// floats, 400 KB at 784 x 128) stays in L2 while every chain's sums are made, and a chain's sums of
+// the panel stay in registers (8 zmm with AVX-512 at 128 columns; 8 ymm without, at 64 columns).
+using Lanes = float __attribute__((vector_size(64))); // 16 floats: one zmm, or two ymm without AVX-512
+constexpr Eigen::Index kLanes = 16;
+#if defined(__AVX512F__)
+constexpr Eigen::Index kPanelVectors = 8;
+#else
+constexpr Eigen::Index kPanelVectors = 4;
+#endif
+constexpr Eigen::Index kPanel = kPanelVectors * kLanes;
+
+// CSR lists of the entries equal to 1 in each row of x: row r's are indices[offsets[r] .. offsets[r + 1]),
+// ascending. False (lists unusable) as soon as an entry is neither 0 nor 1.
+bool binaryActive(const Matrix& x, std::vector<int>& indices, std::vector<Eigen::Index>& offsets)
+{
+    indices.clear();
+    indices.reserve(static_cast<std::size_t>(x.size()));
+    offsets.assign(1, 0);
+    const auto d = static_cast<int>(x.cols());
+    for (Eigen::Index r = 0; r < x.rows(); ++r) {
+        const float* row = x.row(r).data();
+        for (int k = 0; k < d; ++k) {
+            if (row[k] == 1.0f)
+                indices.push_back(k);
+            else if (row[k] != 0.0f)
+                return false;
+        }
+        offsets.push_back(static_cast<Eigen::Index>(indices.size()));
+    }
+    return true;
+}
+
+// L(r, j) = the float sum, from 0 and in ascending k, of W(k, j) over the k where row r of x is 1: x W
+// for a binary x, reading only the active rows of W (about a third after salt-and-pepper). Each
+// element is the same sum in the same order as adding the active rows one by one (the per-row loop
+// used for up to 4 chains before), so it is bit-identical to that loop; it differs from a GEMM only
+// in the summation order (last bits). Panels of columns run in parallel; each element is made by
+// one task, so the result does not depend on the thread count.
+void sparseBinaryProduct(const Matrix& W, const std::vector<int>& indices, const std::vector<Eigen::Index>& offsets,
+                         Matrix& L)
+{
+    const auto R = static_cast<Eigen::Index>(offsets.size()) - 1;
+    const Eigen::Index n = W.cols();
+    L.resize(R, n);
+    const auto panels = static_cast<std::size_t>((n + kPanel - 1) / kPanel);
+    parallelFor(panels, 1, [&](std::size_t begin, std::size_t end) {
+        for (auto p = static_cast<Eigen::Index>(begin); p < static_cast<Eigen::Index>(end); ++p) {
+            const Eigen::Index j0 = p * kPanel;
+            const Eigen::Index w = std::min(kPanel, n - j0);
+            for (Eigen::Index r = 0; r < R; ++r) {
+                const int* active = indices.data() + offsets[r];
+                const Eigen::Index count = offsets[r + 1] - offsets[r];
+                float* out = L.data() + r * n + j0;
+                if (w == kPanel) {
+                    Lanes acc[kPanelVectors];
+                    for (auto& a : acc)
+                        a = Lanes{};
+                    for (Eigen::Index t = 0; t < count; ++t) {
+                        const float* src = W.data() + static_cast<Eigen::Index>(active[t]) * n + j0;
+#pragma GCC unroll 8
+                        for (Eigen::Index v = 0; v < kPanelVectors; ++v) {
+                            Lanes x;
+                            std::memcpy(&x, src + v * kLanes, sizeof x);
+                            acc[v] += x;
+                        }
+                    }
+                    for (Eigen::Index v = 0; v < kPanelVectors; ++v)
+                        std::memcpy(out + v * kLanes, &acc[v], sizeof acc[v]);
+                } else {
+                    std::fill(out, out + w, 0.0f);
+                    for (Eigen::Index t = 0; t < count; ++t) {
+                        const float* src = W.data() + static_cast<Eigen::Index>(active[t]) * n + j0;
+                        for (Eigen::Index j = 0; j < w; ++j)
+                            out[j] += src[j];
+                    }
+                }
+            }
+        }
+    });
+}
 
 // out = sum_k left_k^T right_k as one product over the stacked rows: one large GEMM instead of one
 // small GEMM per update (the weight gradients do not feed anything, so they can wait).
@@ -126,11 +210,13 @@ std::vector<ParamRef> GsnK::parameters()
 }
 
 void GsnK::hiddenLayer(int i, const Matrix* below, const Matrix* above, std::vector<Philox>& rng, Matrix& T,
-                       Matrix& L) const
+                       Matrix& L, ChainScratch* scratch) const
 {
     const auto R = static_cast<Eigen::Index>(rng.size());
     const Eigen::Index n = m_sizes[i];
-    if (below && i == 1 && R <= kSparseRows) {
+    if (below && i == 1 && scratch && m_sparseChainInput && binaryActive(*below, scratch->indices, scratch->offsets)) {
+        sparseBinaryProduct(m_W[0], scratch->indices, scratch->offsets, L);
+    } else if (below && i == 1 && R <= kSparseRows) {
         // A few chains: x is mostly 0 (salt-and-pepper of a Bernoulli sample), so x W0 is a sum of
         // the rows of W0 where x is non-zero, about a third of W0 instead of all of it.
         L.setZero(R, n);
@@ -149,8 +235,13 @@ void GsnK::hiddenLayer(int i, const Matrix* below, const Matrix* above, std::vec
     const bool withNoise = noisy(i);
     // Element-wise part per fixed row block; row r's noise comes from rng[r] (pre-activation noise,
     // then post-activation noise).
+    if (scratch && withNoise)
+        scratch->rows.resize(std::max(scratch->rows.size(), (static_cast<std::size_t>(R) + modelmath::kRowBlock - 1) / modelmath::kRowBlock));
     parallelFor(static_cast<std::size_t>(R), modelmath::kRowBlock, [&](std::size_t begin, std::size_t end) {
-        RowVector noise(n);
+        RowVector local;
+        RowVector& noise = scratch && withNoise ? scratch->rows[begin / modelmath::kRowBlock] : local;
+        if (withNoise)
+            noise.resize(n);
         for (auto r = static_cast<Eigen::Index>(begin); r < static_cast<Eigen::Index>(end); ++r) {
             auto l = L.row(r);
             l += m_b[i].row(0);
@@ -355,16 +446,27 @@ void GsnK::stepChains(ChainState& state, std::uint64_t seed) const
         return;
     }
     const auto rows = static_cast<std::size_t>(C);
-    std::vector<Philox> rng;
+    // Work buffers kept in the state: after the first step at this size nothing here allocates
+    // (next and logits trade places with the state's h and mean, the noise rows stay per block).
+    ChainScratch& scratch = state.scratch;
+    std::vector<Philox>& rng = scratch.rng;
+    rng.clear();
     rng.reserve(rows);
     for (std::size_t c = 0; c < rows; ++c)
         rng.emplace_back(seed, streams::chainStream(c), state.step);
-    Matrix T, logits;
+    // matrices[0]: the logits (trading places with state.mean); per hidden layer i, its tanh output
+    // matrices[2i] and its next value matrices[2i + 1] (trading places with state.h[i - 1]): one
+    // buffer per layer size, so none is ever resized.
+    const auto K = static_cast<std::size_t>(m_K);
+    if (scratch.matrices.size() < 2 * K + 2)
+        scratch.matrices.resize(2 * K + 2);
+    Matrix& logits = scratch.matrices[0];
+    const auto T = [&](int i) -> Matrix& { return scratch.matrices[2 * static_cast<std::size_t>(i)]; };
+    const auto next = [&](int i) -> Matrix& { return scratch.matrices[2 * static_cast<std::size_t>(i) + 1]; };
     // Odd layers read only even layers and vice versa, so updating in place is exact.
-    Matrix next;
     for (int i = 1; i <= m_K; i += 2) {
-        hiddenLayer(i, i == 1 ? &state.x : &state.h[i - 2], i < m_K ? &state.h[i] : nullptr, rng, T, next);
-        state.h[i - 1].swap(next);
+        hiddenLayer(i, i == 1 ? &state.x : &state.h[i - 2], i < m_K ? &state.h[i] : nullptr, rng, T(i), next(i), &scratch);
+        state.h[i - 1].swap(next(i));
     }
     visibleLogits(state.h[0], logits);
     parallelFor(rows, modelmath::kRowBlock, [&](std::size_t begin, std::size_t end) {
@@ -377,8 +479,8 @@ void GsnK::stepChains(ChainState& state, std::uint64_t seed) const
     });
     state.mean.swap(logits);
     for (int i = 2; i <= m_K; i += 2) {
-        hiddenLayer(i, &state.h[i - 2], i < m_K ? &state.h[i] : nullptr, rng, T, next);
-        state.h[i - 1].swap(next);
+        hiddenLayer(i, &state.h[i - 2], i < m_K ? &state.h[i] : nullptr, rng, T(i), next(i), &scratch);
+        state.h[i - 1].swap(next(i));
     }
     ++state.step;
 }

@@ -48,6 +48,10 @@ public:
     ChainState startChains(const Matrix& x0) const override;
     void stepChains(ChainState& state, std::uint64_t seed) const override;
 
+    // Chains with a binary x (every entry 0 or 1) compute x W0 as a sum of W0's active rows (default on).
+    // Off: a BLAS product above 4 chains, as before (tests and benchmarks compare the two; not saved).
+    void setSparseChainInput(bool on) { m_sparseChainInput = on; }
+
     int depth() const { return m_K; }
     int walkback() const { return m_walkback; }
     // Multiply-adds per example of one lossAndGradient and per chain of one stepChains (for GFLOP/s).
@@ -58,8 +62,11 @@ private:
     // Hidden layer i (1..K) of one update for a block of rows. below: h_{i-1}; above: h_{i+1}; either
     // is null when it is zero (hidden layers before the first update) or absent (above the top). Writes T = tanh(pre + n_in) and L = T + n_out; draws the noise of row
     // r from rng[r] (pre-activation noise first, then post-activation noise).
+    // With `scratch` (chain stepping): the noise buffers are kept there, and when h_{i-1} = x is binary
+    // (0/1, as after Bernoulli sampling and salt-and-pepper) x W0 is the sum of W0's rows where x is 1,
+    // for any number of rows (sparseBinaryProduct).
     void hiddenLayer(int i, const Matrix* below, const Matrix* above, std::vector<Philox>& rng, Matrix& T,
-                     Matrix& L) const;
+                     Matrix& L, ChainScratch* scratch = nullptr) const;
     // Visible layer without its bias: logits = h1 W0^T (shape = [R, n_visible]); callers add b0 per row block.
     void visibleLogits(const Matrix& h1, Matrix& logits) const;
     // Rows [begin, end): x row r <- C(Bernoulli(p row r)) (or C(p) without input sampling), noise from
@@ -77,6 +84,7 @@ private:
     int m_walkback = 4;
     std::vector<Matrix> m_W; // m_W[i] shape = [size_i, size_{i+1}]
     std::vector<Matrix> m_b; // m_b[i] shape = [1, size_i]
+    bool m_sparseChainInput = true;
 };
 
 } // namespace gsn

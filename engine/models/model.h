@@ -7,6 +7,7 @@
 // steps a batch of Markov chains. All randomness comes from Philox streams keyed by the caller
 // (see random.h), so a model's output never depends on the thread count.
 
+#include "random.h"
 #include "samplerstate.h"
 #include "tensor.h"
 
@@ -33,8 +34,27 @@ struct NoiseKey {
 // State of C chains of one model (the state of ModelChainsSampler, sampler.h). Row c belongs to chain c.
 //   x:    shape = [C, n_visible]: the fed-back (sampled, corrupted as the model defines) state
 //   mean: shape = [C, n_visible]: the displayed mean of P(X | ...), values in [0, 1]
+// Work buffers a model's stepChains keeps between steps so that a step allocates nothing once the
+// buffers have their size. Their content means nothing between steps. Copying a state does not copy
+// them (the copy starts with empty buffers; assigning keeps the target's), so a copy of a state, e.g.
+// a snapshot for display, costs no more than before and steps independently of the original.
+struct ChainScratch {
+    std::vector<Matrix> matrices;
+    std::vector<RowVector> rows;
+    std::vector<int> indices;
+    std::vector<Eigen::Index> offsets;
+    std::vector<Philox> rng;
+
+    ChainScratch() = default;
+    ChainScratch(const ChainScratch&) {}
+    ChainScratch(ChainScratch&&) = default;
+    ChainScratch& operator=(const ChainScratch&) { return *this; }
+    ChainScratch& operator=(ChainScratch&&) = default;
+};
+
 struct ChainState : SamplerState {
     std::vector<Matrix> h;     // hidden layers, h[i] shape = [C, layer i+1 size] (empty for models without state)
+    ChainScratch scratch;      // the step's work buffers (see ChainScratch)
 
     const Matrix* top() const override { return h.empty() ? nullptr : &h.back(); }
 };
