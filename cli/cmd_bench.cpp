@@ -4,6 +4,7 @@
 // --out FILE.json saves the run's figures; --compare FILE.json prints every figure's ratio to such a
 // saved run (issue 16 item 6: a change's effect measured on the same machine, in one session).
 
+#include "checkpoint.h"
 #include "cliargs.h"
 #include "commands.h"
 #include "commandsupport.h"
@@ -27,6 +28,7 @@
 #include <chrono>
 #include <cmath>
 #include <cstdio>
+#include <cstdlib>
 #include <ctime>
 #include <fstream>
 #include <functional>
@@ -221,7 +223,7 @@ int benchMix(double seconds, int threads)
 
 int bench(const Args& args)
 {
-    const CliArgs cli(args, {"seconds", "threads", "data", "only", "out", "compare"});
+    const CliArgs cli(args, {"seconds", "threads", "data", "only", "out", "compare", "model", "chain-input", "chains"});
     const std::string only = cli.get("only", "all"); // sgemm | train | chains | all (for profiling) | mix
     if (only != "all" && only != "sgemm" && only != "train" && only != "chains" && only != "mix")
         fail("command line", "--only", "expected sgemm, train, chains, mix or all");
@@ -249,7 +251,8 @@ int bench(const Args& args)
     }
     modelmath::ensureFastBlas();
     const nlohmann::json context = {{"only", only}, {"threads", threads}, {"seconds_per_measurement", seconds},
-                                    {"blas_kernel", modelmath::blasKernelName()}};
+                                    {"blas_kernel", modelmath::blasKernelName()}, {"model", cli.get("model", "gsn2 (initialised, seed 1234)")},
+                                    {"chain_input", cli.get("chain-input", "auto")}};
     double sgemmOne = 0.0, sgemmAll = 0.0, sgemmCpu = 0.0, trainGflops = 0.0;
 
     // The machine's sgemm: a plain Eigen 1500 x 1500 product (OpenBLAS, one thread), alone and
@@ -287,8 +290,42 @@ int bench(const Args& args)
     }
 
     const Dataset data = loadDataset(cli.get("data", "mnist-train"));
-    // The studio's default model: GSN-2 with its registry defaults (1500-1500 hidden units, walkback 4).
+    // The studio's default model: GSN-2 with its registry defaults (1500-1500 hidden units, walkback 4),
+    // freshly initialised, or --model's trained GSN (its chains' x is as sparse as in use: about a
+    // third of the pixels on, against about half for untrained weights).
     GsnK model(modelKind("gsn2").defaultConfig(data.dimension()), 1234);
+    if (cli.has("model")) {
+        const std::string path = cli.get("model");
+        const Checkpoint ck = loadCheckpoint(path);
+        const auto* gsn = dynamic_cast<const GsnK*>(ck.model.get());
+        if (!gsn)
+            fail(path, "kind", "expected a gsn2 or gsn3 checkpoint, got " + ck.model->kind());
+        if (gsn->visibleSize() != data.dimension())
+            fail(path, "sizes", "expected " + std::to_string(data.dimension()) + " visible units like " + data.source);
+        model = *gsn;
+    }
+    // --chains 1,16,100: the chain counts measured (the summary's are 1 and 100).
+    std::vector<int> chainCounts;
+    {
+        std::stringstream list(cli.get("chains", "1,100"));
+        std::string item;
+        while (std::getline(list, item, ',')) {
+            char* end = nullptr;
+            const long v = std::strtol(item.c_str(), &end, 10);
+            if (item.empty() || *end != '\0' || v < 1 || v > std::min(data.count(), 10000))
+                fail(kCommandLine, "--chains", "expected a comma-separated list of chain counts in [1, " +
+                                                   std::to_string(std::min(data.count(), 10000)) + "], got " +
+                                                   quoteValue(cli.get("chains")));
+            chainCounts.push_back(static_cast<int>(v));
+        }
+    }
+    const std::string chainInput = cli.get("chain-input", "auto");
+    if (chainInput != "auto" && chainInput != "sparse" && chainInput != "dense")
+        fail(kCommandLine, "--chain-input",
+             "expected auto, sparse (x W0 as a sum of active rows when x is binary) or dense, got " + quoteValue(chainInput));
+    model.setChainInput(chainInput == "auto" ? GsnK::ChainInput::Auto
+                        : chainInput == "sparse" ? GsnK::ChainInput::Sparse
+                                                 : GsnK::ChainInput::Dense);
     const int batch = 100;
     const int usable = std::min(data.count(), 6000) / batch * batch;
     if (usable < batch)
@@ -331,25 +368,35 @@ int bench(const Args& args)
     }
 
     // Chains: one update per step, chain c from training image c.
+    double activeFraction = 0.0; // of the last measurement's x: what the sparse x W0 reads of W0
     auto chainRate = [&](int chains) {
         ChainState state = model.startChains(data.pixels.topRows(chains));
         model.stepChains(state, 7); // warm-up
-        return rate(seconds, [&] {
+        long long entries = 0, active = 0;
+        const Rate r = rate(seconds, [&] {
             model.stepChains(state, 7);
+            active += (state.x.array() != 0.0f).count();
+            entries += state.x.size();
             return static_cast<double>(chains);
         });
+        activeFraction = static_cast<double>(active) / static_cast<double>(std::max(1LL, entries));
+        return r;
     };
     Rate c1, c100;
     if (only == "all" || only == "chains") {
-        c1 = chainRate(1);
-        emitFigures({{"bench", "chains"}, {"chains", 1}, {"threads", threads}, {"chain_steps_per_s_c1", c1.perSecond},
-                     {"chain_steps_per_cpu_s_c1", c1.perCpuSecond}, {"gflops", c1.perSecond * model.chainMacsPerStep() * 2.0 / 1e9}},
-                    {"chain_steps_per_s_c1", "chain_steps_per_cpu_s_c1"});
-        c100 = chainRate(100);
-        emitFigures({{"bench", "chains"}, {"chains", 100}, {"threads", threads}, {"chain_steps_per_s_c100", c100.perSecond},
-                     {"chain_steps_per_cpu_s_c100", c100.perCpuSecond},
-                     {"gflops", c100.perSecond * model.chainMacsPerStep() * 2.0 / 1e9}},
-                    {"chain_steps_per_s_c100", "chain_steps_per_cpu_s_c100"});
+        for (const int chains : chainCounts) {
+            const Rate r = chainRate(chains);
+            const std::string c = "_c" + std::to_string(chains);
+            emitFigures({{"bench", "chains"}, {"chains", chains}, {"threads", threads}, {"chain_steps_per_s" + c, r.perSecond},
+                         {"chain_steps_per_cpu_s" + c, r.perCpuSecond},
+                         {"gflops", r.perSecond * model.chainMacsPerStep() * 2.0 / 1e9}, {"chain_input", chainInput},
+                         {"x_active_fraction", activeFraction}},
+                        {("chain_steps_per_s" + c).c_str(), ("chain_steps_per_cpu_s" + c).c_str()});
+            if (chains == 1)
+                c1 = r;
+            if (chains == 100)
+                c100 = r;
+        }
     }
     if (only != "all") {
         finish(outPath, comparePath, saved, savedRun, context);

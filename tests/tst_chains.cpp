@@ -595,8 +595,9 @@ std::pair<GsnK, GsnK> sparseAndDense()
     for (auto& p : sparse.parameters()) // biases away from 0, so the chain's means are not all near 0.5
         if (p.name[0] == 'b')
             *p.value = Matrix::Constant(p.value->rows(), p.value->cols(), p.name == "b0" ? -0.7f : 0.2f);
+    sparse.setChainInput(GsnK::ChainInput::Sparse); // row sums at any chain count (Auto stops at 32)
     GsnK dense = sparse;
-    dense.setSparseChainInput(false);
+    dense.setChainInput(GsnK::ChainInput::Dense);
     return {std::move(sparse), std::move(dense)};
 }
 
@@ -633,6 +634,18 @@ void TestChains::gsnSparseInputMatchesDense()
         ChainState c = sparse.startChains(x1);
         sparse.stepChains(c, 11);
         QVERIFY(maxAbsDiff(c.h[0], b.h[0]) > 1e-3f);
+    }
+    // Auto (the default): row sums up to GsnK::kSparseChains chains, the BLAS product above.
+    GsnK automatic = sparse;
+    automatic.setChainInput(GsnK::ChainInput::Auto);
+    for (int chains : {GsnK::kSparseChains, GsnK::kSparseChains + 1}) {
+        const Matrix x0 = startStates(chains, true, 77);
+        ChainState a = automatic.startChains(x0);
+        ChainState expected = (chains <= GsnK::kSparseChains ? sparse : dense).startChains(x0);
+        automatic.stepChains(a, 11);
+        (chains <= GsnK::kSparseChains ? sparse : dense).stepChains(expected, 11);
+        QVERIFY(a.h[0] == expected.h[0]);
+        QVERIFY(a.mean == expected.mean);
     }
     for (int chains : {3, 10}) { // grey levels: not binary, so both take the dense (or weighted, <= 4) path
         const Matrix x0 = startStates(chains, false, 3);

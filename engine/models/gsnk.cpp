@@ -214,7 +214,8 @@ void GsnK::hiddenLayer(int i, const Matrix* below, const Matrix* above, std::vec
 {
     const auto R = static_cast<Eigen::Index>(rng.size());
     const Eigen::Index n = m_sizes[i];
-    if (below && i == 1 && scratch && m_sparseChainInput && binaryActive(*below, scratch->indices, scratch->offsets)) {
+    const bool rowSums = m_chainInput == ChainInput::Sparse || (m_chainInput == ChainInput::Auto && R <= kSparseChains);
+    if (below && i == 1 && scratch && rowSums && binaryActive(*below, scratch->indices, scratch->offsets)) {
         sparseBinaryProduct(m_W[0], scratch->indices, scratch->offsets, L);
     } else if (below && i == 1 && R <= kSparseRows) {
         // A few chains: x is mostly 0 (salt-and-pepper of a Bernoulli sample), so x W0 is a sum of
