@@ -81,6 +81,14 @@ private slots:
                                               << "gsn grad: error: command line: --model: missing (expected a checkpoint .safetensors)";
         QTest::newRow("grad --out suffix") << QStringList{"grad", "--model", "m.safetensors", "--batch", "b.npy", "--out", "g.txt"}
                                            << 2 << "--out: expected a file name ending in .safetensors, got 'g.txt'";
+        // gsn eval loads the test and validation sets on their own threads while the samples load: their
+        // errors still reach the user, after the samples' own.
+        QTest::newRow("eval bad --valid") << QStringList{"eval", "--baseline", "mnist-train", "--valid", "/nonexistent/v.npy"}
+                                          << 1 << "/nonexistent/v.npy";
+        QTest::newRow("eval bad --test") << QStringList{"eval", "--baseline", "mnist-train", "--test", "/nonexistent/t.npy"}
+                                         << 1 << "/nonexistent/t.npy";
+        QTest::newRow("eval bad samples first")
+            << QStringList{"eval", "--samples", "/nonexistent/s.npy", "--valid", "/nonexistent/v.npy"} << 1 << "/nonexistent/s.npy";
         QTest::newRow("help of unknown") << QStringList{"help", "nosuch"} << 2 << "gsn help: unknown command 'nosuch'";
     }
     void exitCodes()
