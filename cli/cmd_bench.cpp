@@ -223,7 +223,8 @@ int benchMix(double seconds, int threads)
 
 int bench(const Args& args)
 {
-    const CliArgs cli(args, {"seconds", "threads", "data", "only", "out", "compare", "model", "chain-input", "chains"});
+    const CliArgs cli(args, {"seconds", "threads", "data", "only", "out", "compare", "model", "chain-input", "chains"},
+                      {"half-weights"});
     const std::string only = cli.get("only", "all"); // sgemm | train | chains | all (for profiling) | mix
     if (only != "all" && only != "sgemm" && only != "train" && only != "chains" && only != "mix")
         fail("command line", "--only", "expected sgemm, train, chains, mix or all");
@@ -252,7 +253,7 @@ int bench(const Args& args)
     modelmath::ensureFastBlas();
     const nlohmann::json context = {{"only", only}, {"threads", threads}, {"seconds_per_measurement", seconds},
                                     {"blas_kernel", modelmath::blasKernelName()}, {"model", cli.get("model", "gsn2 (initialised, seed 1234)")},
-                                    {"chain_input", cli.get("chain-input", "auto")}};
+                                    {"chain_input", cli.get("chain-input", "auto")}, {"half_weights", cli.has("half-weights")}};
     double sgemmOne = 0.0, sgemmAll = 0.0, sgemmCpu = 0.0, trainGflops = 0.0;
 
     // The machine's sgemm: a plain Eigen 1500 x 1500 product (OpenBLAS, one thread), alone and
@@ -383,6 +384,9 @@ int bench(const Args& args)
         return r;
     };
     Rate c1, c100;
+    // After training (which drops the half copies: it changes the weights).
+    if (cli.has("half-weights") && !model.setHalfPrecisionSampling(true))
+        fail(kCommandLine, "--half-weights", "expected a CPU and build with F16C and FMA");
     if (only == "all" || only == "chains") {
         for (const int chains : chainCounts) {
             const Rate r = chainRate(chains);
@@ -390,7 +394,8 @@ int bench(const Args& args)
             emitFigures({{"bench", "chains"}, {"chains", chains}, {"threads", threads}, {"chain_steps_per_s" + c, r.perSecond},
                          {"chain_steps_per_cpu_s" + c, r.perCpuSecond},
                          {"gflops", r.perSecond * model.chainMacsPerStep() * 2.0 / 1e9}, {"chain_input", chainInput},
-                         {"x_active_fraction", activeFraction}},
+                         {"x_active_fraction", activeFraction},
+                         {"weights", model.halfPrecisionSampling() && chains <= GsnK::kHalfChains ? "half" : "float32"}},
                         {("chain_steps_per_s" + c).c_str(), ("chain_steps_per_cpu_s" + c).c_str()});
             if (chains == 1)
                 c1 = r;

@@ -1,10 +1,13 @@
 // Markov chains with clamping (SPEC 1, 3), clamp-mask presets, and the chain worker thread.
 
 #include "chains.h"
+#include "checkpoint.h"
 #include "clampmask.h"
+#include "datasets.h"
 #include "error.h"
 #include "gsnk.h"
 #include "parallel.h"
+#include "parzen.h"
 #include "random.h"
 #include "randomstreams.h"
 #include "rbm.h"
@@ -140,6 +143,8 @@ private slots:
     void gsnSparseInputMatchesDense();
     void gsnSparseInputKeepsStatistics();
     void gsnStepKeepsItsBuffers();
+    void gsnHalfWeightsStayCloseToFloat();
+    void gsnHalfWeightsKeepParzenAndClamps();
 
     // ---- runner ---------------------------------------------------------------------------
     void runnerStartPauseStepReset();
@@ -734,6 +739,99 @@ void TestChains::gsnStepKeepsItsBuffers()
         model->stepChains(s, 1);
         QVERIFY(copy.mean == s.mean);
         QVERIFY(copy.x == s.x);
+    }
+}
+
+// Half-precision sampling weights (F16C): one step from the same state and seed stays within 2e-3 of
+// float32 in the displayed means; above kHalfChains chains, and after parameters(), float32 again.
+void TestChains::gsnHalfWeightsStayCloseToFloat()
+{
+    auto [sparse, dense] = sparseAndDense();
+    GsnK f = sparse;
+    f.setChainInput(GsnK::ChainInput::Auto);
+    GsnK h = f;
+    if (!h.setHalfPrecisionSampling(true))
+        QSKIP("no F16C on this CPU or in this build");
+    QVERIFY(h.halfPrecisionSampling());
+    for (bool binary : {true, false}) {
+        for (int chains : {1, GsnK::kHalfChains, GsnK::kHalfChains + 1}) {
+            const Matrix x0 = startStates(chains, binary, 40 + static_cast<std::uint64_t>(chains));
+            ChainState a = f.startChains(x0), b = h.startChains(x0);
+            for (int t = 0; t < 2; ++t) { // the second step also reads h2 (W1 transposed)
+                f.stepChains(a, 5);
+                h.stepChains(b, 5);
+                b.x = a.x; // the same fed-back state: compare one step's arithmetic only
+                b.h = a.h;
+            }
+            f.stepChains(a, 5);
+            h.stepChains(b, 5);
+            const float dm = maxAbsDiff(a.mean, b.mean), dh = maxAbsDiff(a.h[0], b.h[0]);
+            qInfo("%s x, %d chains: max |mean half - float| = %.2g, max |h1 half - float| = %.2g", binary ? "binary" : "grey",
+                  chains, dm, dh);
+            if (chains > GsnK::kHalfChains) {
+                QVERIFY(a.mean == b.mean); // float32 above kHalfChains chains
+                continue;
+            }
+            QVERIFY2(dm < 2e-3f, qPrintable(QString::number(dm)));
+            QVERIFY2(dh < 1e-2f, qPrintable(QString::number(dh)));
+            QVERIFY(dm > 0.0f); // the half weights were used
+        }
+    }
+    h.parameters(); // the weights may change now: the copies are dropped
+    QVERIFY(!h.halfPrecisionSampling());
+}
+
+// The chain's statistics with half weights: the trained default GSN-2, one chain, 3000 displayed means
+// after 100 steps of burn-in, float32 and half from the same start and seed (the paths part after a few
+// steps); their Parzen log-likelihood (sigma 0.2) on 1000 MNIST test digits must agree within the float
+// figure's standard error. Clamped pixels stay exactly the clamped values.
+void TestChains::gsnHalfWeightsKeepParzenAndClamps()
+{
+    const Checkpoint ck = loadCheckpoint(std::string(GSN_SOURCE_DIR) + "/resources/default-gsn2.safetensors");
+    const auto* trained = dynamic_cast<const GsnK*>(ck.model.get());
+    QVERIFY(trained);
+    Matrix test;
+    try {
+        test = loadDataset("mnist-test").pixels.topRows(1000);
+    } catch (const Error& e) {
+        QSKIP(e.what());
+    }
+    GsnK f = *trained, h = *trained;
+    if (!h.setHalfPrecisionSampling(true))
+        QSKIP("no F16C on this CPU or in this build");
+    const int steps = 3000, burn = 100;
+    auto means = [&](const GsnK& m) {
+        ChainState s = m.startChains(test.topRows(1));
+        Matrix out(steps, 784);
+        for (int t = 0; t < burn + steps; ++t) {
+            m.stepChains(s, 3);
+            if (t >= burn)
+                out.row(t - burn) = s.mean.row(0);
+        }
+        return out;
+    };
+    const Matrix mf = means(f), mh = means(h);
+    QVERIFY(mf != mh);
+    const MeanAndError lf = meanAndStandardError(parzenLogDensity(mf, test, {0.2})->col(0));
+    const MeanAndError lh = meanAndStandardError(parzenLogDensity(mh, test, {0.2})->col(0));
+    qInfo("Parzen (sigma 0.2, 1000 test digits) of 3000 chain means: float32 %.2f +- %.2f, half %.2f +- %.2f", lf.mean,
+          lf.standardError, lh.mean, lh.standardError);
+    QVERIFY2(std::abs(lf.mean - lh.mean) < lf.standardError, "half weights changed the chain's Parzen figure");
+
+    // Clamping (write-back by the chain set) is exact with half weights too.
+    auto model = std::make_shared<GsnK>(*trained);
+    QVERIFY(model->setHalfPrecisionSampling(true));
+    ChainSet set(model, 28, 28);
+    set.reset(std::vector<ChainInit>(3, ChainInit::noise()), 9);
+    const ClampMask mask = makeMask(MaskPreset::LeftHalf, 28, 28);
+    std::vector<float> values(test.row(7).data(), test.row(7).data() + 784);
+    set.setClampAll(mask, values);
+    for (int t = 0; t < 30; ++t) {
+        set.step();
+        for (int c = 0; c < 3; ++c)
+            for (int i = 0; i < 784; ++i)
+                if (mask.clamped[static_cast<std::size_t>(i)])
+                    QCOMPARE(set.state().x(c, i), values[static_cast<std::size_t>(i)]);
     }
 }
 

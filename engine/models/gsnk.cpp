@@ -9,6 +9,9 @@
 #include <cmath>
 #include <cstring>
 #include <utility>
+#if defined(__F16C__)
+#include <immintrin.h>
+#endif
 
 namespace gsn {
 namespace {
@@ -30,6 +33,115 @@ constexpr Eigen::Index kPanelVectors = 8;
 constexpr Eigen::Index kPanelVectors = 4;
 #endif
 constexpr Eigen::Index kPanel = kPanelVectors * kLanes;
+
+#if defined(__F16C__) && defined(__FMA__) && defined(__AVX2__)
+constexpr bool kHaveF16 = true;
+
+std::vector<std::uint16_t> toHalf(const Matrix& w)
+{
+    const Eigen::Index n = w.size();
+    std::vector<std::uint16_t> out(static_cast<std::size_t>(n));
+    Eigen::Index i = 0;
+    for (; i + 8 <= n; i += 8)
+        _mm_storeu_si128(reinterpret_cast<__m128i*>(out.data() + i),
+                         _mm256_cvtps_ph(_mm256_loadu_ps(w.data() + i), _MM_FROUND_TO_NEAREST_INT));
+    for (; i < n; ++i)
+        out[static_cast<std::size_t>(i)] = _cvtss_sh(w.data()[i], _MM_FROUND_TO_NEAREST_INT);
+    return out;
+}
+
+inline __m256 load8(const std::uint16_t* p)
+{
+    return _mm256_cvtph_ps(_mm_loadu_si128(reinterpret_cast<const __m128i*>(p)));
+}
+
+inline float hsum(__m256 v)
+{
+    const __m128 s = _mm_add_ps(_mm256_castps256_ps128(v), _mm256_extractf128_ps(v, 1));
+    const __m128 t = _mm_add_ps(s, _mm_movehl_ps(s, s));
+    return _mm_cvtss_f32(_mm_add_ss(t, _mm_movehdup_ps(t)));
+}
+
+// out(r, j) (+)= sum_k a(r, k) W(j, k), W = half [nOut, depth] row-major: a W^T by dot products, rows j
+// in parallel blocks.
+void halfTimesTransposed(const Matrix& a, const std::uint16_t* W, Eigen::Index nOut, Matrix& out, bool accumulate)
+{
+    const Eigen::Index R = a.rows(), depth = a.cols();
+    if (!accumulate)
+        out.resize(R, nOut);
+    parallelFor(static_cast<std::size_t>(nOut), 128, [&](std::size_t begin, std::size_t end) {
+        for (auto j = static_cast<Eigen::Index>(begin); j < static_cast<Eigen::Index>(end); ++j) {
+            const std::uint16_t* w = W + j * depth;
+            for (Eigen::Index r = 0; r < R; ++r) {
+                const float* x = a.data() + r * depth;
+                __m256 acc0 = _mm256_setzero_ps(), acc1 = acc0, acc2 = acc0, acc3 = acc0;
+                Eigen::Index k = 0;
+                for (; k + 32 <= depth; k += 32) {
+                    acc0 = _mm256_fmadd_ps(_mm256_loadu_ps(x + k), load8(w + k), acc0);
+                    acc1 = _mm256_fmadd_ps(_mm256_loadu_ps(x + k + 8), load8(w + k + 8), acc1);
+                    acc2 = _mm256_fmadd_ps(_mm256_loadu_ps(x + k + 16), load8(w + k + 16), acc2);
+                    acc3 = _mm256_fmadd_ps(_mm256_loadu_ps(x + k + 24), load8(w + k + 24), acc3);
+                }
+                for (; k + 8 <= depth; k += 8)
+                    acc0 = _mm256_fmadd_ps(_mm256_loadu_ps(x + k), load8(w + k), acc0);
+                float sum = hsum(_mm256_add_ps(_mm256_add_ps(acc0, acc1), _mm256_add_ps(acc2, acc3)));
+                for (; k < depth; ++k)
+                    sum += x[k] * _cvtsh_ss(w[k]);
+                float& o = out(r, j);
+                o = accumulate ? o + sum : sum;
+            }
+        }
+    });
+}
+
+// out(r, j) = sum_k a(r, k) W(k, j), W = half [depth, nOut] row-major: the rows of W scaled by a(r, k) and
+// summed per panel of 64 columns (8 ymm accumulators); rows where a(r, k) = 0 are skipped, so a binary
+// x reads only its active rows. Panels in parallel.
+void halfTimes(const Matrix& a, const std::uint16_t* W, Eigen::Index nOut, Matrix& out)
+{
+    constexpr Eigen::Index kHalfPanel = 64;
+    const Eigen::Index R = a.rows(), depth = a.cols();
+    out.resize(R, nOut);
+    const auto panels = static_cast<std::size_t>((nOut + kHalfPanel - 1) / kHalfPanel);
+    parallelFor(panels, 1, [&](std::size_t begin, std::size_t end) {
+        for (auto p = static_cast<Eigen::Index>(begin); p < static_cast<Eigen::Index>(end); ++p) {
+            const Eigen::Index j0 = p * kHalfPanel;
+            const Eigen::Index width = std::min(kHalfPanel, nOut - j0);
+            for (Eigen::Index r = 0; r < R; ++r) {
+                const float* x = a.data() + r * depth;
+                float* o = out.data() + r * nOut + j0;
+                if (width == kHalfPanel) {
+                    __m256 acc[8];
+                    for (auto& v : acc)
+                        v = _mm256_setzero_ps();
+                    for (Eigen::Index k = 0; k < depth; ++k) {
+                        if (x[k] == 0.0f)
+                            continue;
+                        const __m256 v = _mm256_set1_ps(x[k]);
+                        const std::uint16_t* w = W + k * nOut + j0;
+#pragma GCC unroll 8
+                        for (int q = 0; q < 8; ++q)
+                            acc[q] = _mm256_fmadd_ps(v, load8(w + 8 * q), acc[q]);
+                    }
+                    for (int q = 0; q < 8; ++q)
+                        _mm256_storeu_ps(o + 8 * q, acc[q]);
+                } else {
+                    std::fill(o, o + width, 0.0f);
+                    for (Eigen::Index k = 0; k < depth; ++k) {
+                        if (x[k] == 0.0f)
+                            continue;
+                        const std::uint16_t* w = W + k * nOut + j0;
+                        for (Eigen::Index j = 0; j < width; ++j)
+                            o[j] += x[k] * _cvtsh_ss(w[j]);
+                    }
+                }
+            }
+        }
+    });
+}
+#else
+constexpr bool kHaveF16 = false;
+#endif
 
 // CSR lists of the entries equal to 1 in each row of x: row r's are indices[offsets[r] .. offsets[r + 1]),
 // ascending. False (lists unusable) as soon as an entry is neither 0 nor 1.
@@ -199,8 +311,26 @@ nlohmann::json GsnK::config() const
     };
 }
 
+bool GsnK::setHalfPrecisionSampling(bool on)
+{
+    m_half.reset();
+    if (!on || !kHaveF16)
+        return false;
+#if defined(__F16C__) && defined(__FMA__) && defined(__AVX2__)
+    __builtin_cpu_init();
+    if (!__builtin_cpu_supports("f16c") || !__builtin_cpu_supports("fma"))
+        return false;
+    auto half = std::make_shared<std::vector<std::vector<std::uint16_t>>>();
+    for (const Matrix& w : m_W)
+        half->push_back(toHalf(w));
+    m_half = std::move(half);
+#endif
+    return true;
+}
+
 std::vector<ParamRef> GsnK::parameters()
 {
+    m_half.reset(); // the caller may change the weights: the half copies would be stale
     std::vector<ParamRef> out;
     for (int i = 0; i < m_K; ++i)
         out.push_back({"W" + std::to_string(i), &m_W[i]});
@@ -215,7 +345,21 @@ void GsnK::hiddenLayer(int i, const Matrix* below, const Matrix* above, std::vec
     const auto R = static_cast<Eigen::Index>(rng.size());
     const Eigen::Index n = m_sizes[i];
     const bool rowSums = m_chainInput == ChainInput::Sparse || (m_chainInput == ChainInput::Auto && R <= kSparseChains);
-    if (below && i == 1 && scratch && rowSums && binaryActive(*below, scratch->indices, scratch->offsets)) {
+#if defined(__F16C__) && defined(__FMA__) && defined(__AVX2__)
+    const bool half = scratch && useHalf(R);
+#else
+    const bool half = false;
+#endif
+    if (half) {
+#if defined(__F16C__) && defined(__FMA__) && defined(__AVX2__)
+        if (below)
+            halfTimes(*below, (*m_half)[static_cast<std::size_t>(i - 1)].data(), n, L);
+        else
+            L.setZero(R, n);
+        if (above)
+            halfTimesTransposed(*above, (*m_half)[static_cast<std::size_t>(i)].data(), n, L, true);
+#endif
+    } else if (below && i == 1 && scratch && rowSums && binaryActive(*below, scratch->indices, scratch->offsets)) {
         sparseBinaryProduct(m_W[0], scratch->indices, scratch->offsets, L);
     } else if (below && i == 1 && R <= kSparseRows) {
         // A few chains: x is mostly 0 (salt-and-pepper of a Bernoulli sample), so x W0 is a sum of
@@ -230,7 +374,7 @@ void GsnK::hiddenLayer(int i, const Matrix* below, const Matrix* above, std::vec
     } else {
         L.setZero(R, n);
     }
-    if (above)
+    if (above && !half)
         modelmath::product(L, *above, false, m_W[i], true, true);
     T.resize(R, n);
     const bool withNoise = noisy(i);
@@ -261,8 +405,15 @@ void GsnK::hiddenLayer(int i, const Matrix* below, const Matrix* above, std::vec
     });
 }
 
-void GsnK::visibleLogits(const Matrix& h1, Matrix& logits) const
+void GsnK::visibleLogits(const Matrix& h1, Matrix& logits, bool sampling) const
 {
+#if defined(__F16C__) && defined(__FMA__) && defined(__AVX2__)
+    if (sampling && useHalf(h1.rows())) {
+        halfTimesTransposed(h1, m_half->front().data(), m_sizes[0], logits, false);
+        return;
+    }
+#endif
+    (void)sampling;
     modelmath::product(logits, h1, false, m_W[0], true, false);
 }
 
@@ -469,7 +620,7 @@ void GsnK::stepChains(ChainState& state, std::uint64_t seed) const
         hiddenLayer(i, i == 1 ? &state.x : &state.h[i - 2], i < m_K ? &state.h[i] : nullptr, rng, T(i), next(i), &scratch);
         state.h[i - 1].swap(next(i));
     }
-    visibleLogits(state.h[0], logits);
+    visibleLogits(state.h[0], logits, true);
     parallelFor(rows, modelmath::kRowBlock, [&](std::size_t begin, std::size_t end) {
         const auto b = static_cast<Eigen::Index>(begin);
         const auto n = static_cast<Eigen::Index>(end - begin);

@@ -21,6 +21,7 @@
 #include "model.h"
 
 #include <deque>
+#include <memory>
 
 namespace gsn {
 
@@ -58,6 +59,16 @@ public:
     static constexpr int kSparseChains = 32;
     void setChainInput(ChainInput mode) { m_chainInput = mode; }
 
+    // Half precision for sampling (issue 16 item 2): with `on`, chains of up to kHalfChains chains read
+    // IEEE half (F16C) copies of the weights made now, half the bytes per step of the float32 weights
+    // (one chain is memory-bound); training and more chains keep float32. The copies are a snapshot:
+    // parameters() (the only way to change the weights) drops them, and sampling is float32 again
+    // until this is called again. Returns false (and stays float32) on CPUs or builds without F16C.
+    // Displayed means stay within 2e-3 of float32 for one step from the same state (tst_chains).
+    static constexpr int kHalfChains = 4;
+    bool setHalfPrecisionSampling(bool on);
+    bool halfPrecisionSampling() const { return m_half != nullptr; }
+
     int depth() const { return m_K; }
     int walkback() const { return m_walkback; }
     // Multiply-adds per example of one lossAndGradient and per chain of one stepChains (for GFLOP/s).
@@ -74,7 +85,7 @@ private:
     void hiddenLayer(int i, const Matrix* below, const Matrix* above, std::vector<Philox>& rng, Matrix& T,
                      Matrix& L, ChainScratch* scratch = nullptr) const;
     // Visible layer without its bias: logits = h1 W0^T (shape = [R, n_visible]); callers add b0 per row block.
-    void visibleLogits(const Matrix& h1, Matrix& logits) const;
+    void visibleLogits(const Matrix& h1, Matrix& logits, bool sampling = false) const;
     // Rows [begin, end): x row r <- C(Bernoulli(p row r)) (or C(p) without input sampling), noise from
     // rng[r]. x (and keep) already have p's shape; keep (optional) receives d x / d C's input.
     void resampleRows(const Matrix& p, Matrix& x, std::vector<Philox>& rng, Matrix* keep, std::size_t begin,
@@ -91,6 +102,9 @@ private:
     std::vector<Matrix> m_W; // m_W[i] shape = [size_i, size_{i+1}]
     std::vector<Matrix> m_b; // m_b[i] shape = [1, size_i]
     ChainInput m_chainInput = ChainInput::Auto;
+    // Half copies of m_W (same shapes, row-major), shared by clones; null: float32 sampling.
+    std::shared_ptr<const std::vector<std::vector<std::uint16_t>>> m_half;
+    bool useHalf(Eigen::Index rows) const { return m_half && rows <= kHalfChains; }
 };
 
 } // namespace gsn
