@@ -89,6 +89,10 @@ private slots:
                                          << 1 << "/nonexistent/t.npy";
         QTest::newRow("eval bad samples first")
             << QStringList{"eval", "--samples", "/nonexistent/s.npy", "--valid", "/nonexistent/v.npy"} << 1 << "/nonexistent/s.npy";
+        QTest::newRow("bench bad --chain-input") << QStringList{"bench", "--only", "chains", "--chain-input", "fast"} << 2
+                                                 << "--chain-input: expected auto, sparse";
+        QTest::newRow("bench bad --chains") << QStringList{"bench", "--only", "chains", "--chains", "1,x"} << 2
+                                            << "--chains: expected a comma-separated list of chain counts";
         QTest::newRow("help of unknown") << QStringList{"help", "nosuch"} << 2 << "gsn help: unknown command 'nosuch'";
     }
     void exitCodes()
@@ -182,6 +186,32 @@ private slots:
         r = runGsn({"bench", "--only", "sgemm", "--seconds", "0.05", "--threads", "1", "--compare", partialPath});
         QVERIFY2(r.code == 0, qPrintable(r.err));
         QVERIFY2(r.out.contains("\"not_in_saved_run\":[\"sgemm_gflops_per_cpu_s\"]"), qPrintable(r.out));
+    }
+
+    // --model (a trained GSN's chains), --chains, --half-weights: what each chains line says it measured.
+    void benchChainOptions()
+    {
+        const QString gsn = m_dir + "/gsn2.safetensors";
+        saveCheckpoint(gsn.toStdString(), *createModel({{"kind", "gsn2"}, {"sizes", {784, 40, 30}}}, 3), nullptr, {});
+        Run r = runGsn({"bench", "--only", "chains", "--seconds", "0.05", "--model", gsn, "--chains", "2,7", "--half-weights"});
+        if (r.code == 2 && r.err.contains("--half-weights: expected a CPU and build with F16C"))
+            QSKIP("no F16C on this CPU or in this build");
+        QVERIFY2(r.code == 0, qPrintable(r.err));
+        std::vector<nlohmann::json> lines;
+        for (const QString& line : r.out.split('\n', Qt::SkipEmptyParts))
+            lines.push_back(nlohmann::json::parse(line.toStdString()));
+        QCOMPARE(lines.size(), std::size_t{2});
+        QCOMPARE(lines[0].at("chains").get<int>(), 2);
+        QCOMPARE(lines[0].at("weights").get<std::string>(), std::string("half")); // up to 4 chains
+        QVERIFY(lines[0].at("chain_steps_per_s_c2").get<double>() > 0.0);
+        QCOMPARE(lines[1].at("chains").get<int>(), 7);
+        QCOMPARE(lines[1].at("weights").get<std::string>(), std::string("float32"));
+        const double active = lines[1].at("x_active_fraction").get<double>();
+        QVERIFY2(active > 0.05 && active < 0.95, qPrintable(QString::number(active)));
+        // Not a GSN: refused, naming the file.
+        r = runGsn({"bench", "--only", "chains", "--model", m_model});
+        QCOMPARE(r.code, 1);
+        QVERIFY2(r.err.contains(m_model + ": kind: expected a gsn2 or gsn3 checkpoint, got dae"), qPrintable(r.err));
     }
 
     void benchCompareBadFile_data()
