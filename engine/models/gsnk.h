@@ -50,9 +50,10 @@ public:
     void stepChains(ChainState& state, std::uint64_t seed) const override;
 
     // How chains compute x W0 when x is binary (every entry 0 or 1). Auto (the default): as a sum of W0's
-    // active rows up to kSparseChains chains, a BLAS product above (where the GEMM is faster: measured
-    // on an AVX-512 Xeon, 2 cores, about a third of the pixels on, the row sums win up to 16 chains,
-    // break even at 32 and lose 4 % at 64 and 19 % at 100 chains, per CPU second). Sparse: row sums
+    // active rows up to kSparseChains chains, a BLAS product above (where an AVX-512 GEMM is faster:
+    // measured on a 2-core Xeon with about a third of the pixels on, per CPU second, the row sums are a
+    // few per cent faster up to 16-32 chains and 1-19 % slower at 64-100; against OpenBLAS's AVX2 kernel
+    // they break even; docs/benchmarks.md, "Intel Xeon AVX-512"). Sparse: row sums
     // for any number of chains; Dense: the paths before the row sums (a BLAS product above 4 chains).
     // For tests and benchmarks; not part of the config, not saved.
     enum class ChainInput { Auto, Sparse, Dense };
