@@ -3,12 +3,14 @@
 // Gibbs, RBM tempering) step together off the GUI thread from one seed and one start, the timelines grow
 // and then scroll with hover text naming step, class and confidence, the metrics and timelines are the
 // engine's (ClassMixingChains with a full ClassTimeline and classMixingReport on the same chains), and
-// the JSON and CSV exports parse and carry the schema of `gsn mixing --out`.
+// the PCA views project the chains with the engine's PCA and draw them, and the JSON and CSV exports
+// parse and carry the schema of `gsn mixing --out`.
 
 #include "classcolours.h"
 #include "classmixingpanel.h"
 #include "classmixingrun.h"
 #include "classmixingwindow.h"
+#include "classpcaview.h"
 #include "classtimelineview.h"
 #include "defaultmodel.h"
 #include "error.h"
@@ -325,6 +327,75 @@ private slots:
             if (std::isfinite(want.mixing.totalVariation))
                 QVERIFY2(shown.contains(QStringLiteral("TV vs test classes: %1").arg(want.mixing.totalVariation, 0, 'f', 3)),
                          qPrintable(shown));
+        }
+    }
+
+    // Item 3: once the PCA is fitted (on a worker), the chains' states are projected with the engine's
+    // PCA of the test digits (pixels) and of their codes (top layer), and the view draws them.
+    void pcaViewsDraw()
+    {
+        ClassMixingWindow w;
+        w.resize(1366, 768);
+        w.show();
+        w.setChains(3);
+        QVERIFY(waitIdle(w));
+        QElapsedTimer timer;
+        timer.start();
+        while (timer.elapsed() < 120000 && !(w.snapshot() && w.snapshot()->panels[0].pca && w.snapshot()->panels[4].pca)) {
+            w.step(1);
+            QVERIFY(waitIdle(w));
+            QTest::qWait(50);
+        }
+        w.step(5);
+        QVERIFY(waitIdle(w));
+        const ClassMixingSnapshotPtr s = w.snapshot();
+        const Dataset& test = test::cachedDataset("mnist-test");
+        const Pca pixels = fitPca(test.pixels.topRows(mixing::kTravelDigits), 2);
+        for (int i = 0; i < 5; ++i) {
+            const ClassPanelSnapshot& p = s->panels[static_cast<std::size_t>(i)];
+            QVERIFY2(p.pca, p.name.c_str());
+            QVERIFY(p.trailSteps >= 6 && p.trailSteps <= ClassMixingRun::kTrailSteps);
+            QCOMPARE(p.pixelTrail.size(), std::size_t(p.trailSteps) * 3);
+            // The newest trail point is the engine's projection of the current frame.
+            const Eigen::MatrixXd now = pixels.project(p.frame->cells);
+            for (int c = 0; c < 3; ++c) {
+                const auto& got = p.pixelTrail[static_cast<std::size_t>(p.trailSteps - 1) * 3 + c];
+                QVERIFY2(std::abs(got[0] - now(c, 0)) < 1e-3 && std::abs(got[1] - now(c, 1)) < 1e-3,
+                         qPrintable(QString("%1: %2 vs %3").arg(p.name.c_str()).arg(got[0]).arg(now(c, 0))));
+            }
+            // A hidden view exactly where the chain carries a hidden state (GSN-2, RBM Gibbs).
+            const bool hidden = i == 0 || i == 3;
+            QCOMPARE(static_cast<bool>(p.pca->hidden), hidden);
+            QCOMPARE(p.hiddenTrail.size(), hidden ? p.pixelTrail.size() : std::size_t(0));
+            if (hidden) {
+                const Eigen::MatrixXd top = p.pca->hidden->project(p.frame->top);
+                const auto& got = p.hiddenTrail.back();
+                QVERIFY(std::abs(got[0] - top(2, 0)) < 1e-3 && std::abs(got[1] - top(2, 1)) < 1e-3);
+                QCOMPARE(p.pca->hidden->dimension(), p.frame->top.cols());
+                QCOMPARE(p.pca->hiddenCloud.rows(), Eigen::Index(mixing::kTravelDigits));
+            }
+            // The view draws each chain's dot in its class colour where the point maps.
+            ClassPcaView* view = w.panel(i)->pca();
+            QVERIFY(view->hasPca());
+            const QImage drawn = view->grab().toImage();
+            const qreal dpr = drawn.devicePixelRatio();
+            for (int c = 0; c < 3; ++c) {
+                const auto& pt = p.pixelTrail[static_cast<std::size_t>(p.trailSteps - 1) * 3 + c];
+                const QPointF at = view->mapPoint(0, pt[0], pt[1]);
+                if (!view->plotArea(0).adjusted(3, 3, -3, -3).contains(at))
+                    continue; // outside the cloud's box: clipped
+                bool found = false; // the dot (radius 3) or a later chain's dot over it: some class colour near the point
+                for (int dx = -1; dx <= 1 && !found; ++dx)
+                    for (int dy = -1; dy <= 1 && !found; ++dy) {
+                        const QColor got = drawn.pixelColor(QPoint(static_cast<int>((at.x() + dx) * dpr), static_cast<int>((at.y() + dy) * dpr)));
+                        for (int k = 0; k < 10 && !found; ++k) {
+                            const QColor want = classColour(k);
+                            found = std::abs(got.red() - want.red()) <= 8 && std::abs(got.green() - want.green()) <= 8 &&
+                                    std::abs(got.blue() - want.blue()) <= 8;
+                        }
+                    }
+                QVERIFY2(found, qPrintable(QString("%1 chain %2").arg(p.name.c_str()).arg(c)));
+            }
         }
     }
 

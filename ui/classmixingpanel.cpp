@@ -1,6 +1,7 @@
 #include "classmixingpanel.h"
 
 #include "classcolours.h"
+#include "classpcaview.h"
 #include "classtimelineview.h"
 #include "greyimage.h"
 
@@ -151,16 +152,19 @@ ClassMixingPanel::ClassMixingPanel(int index, QWidget* parent) : QFrame(parent),
     m_metrics->setTextFormat(Qt::RichText);
     m_metrics->setWordWrap(true);
     m_metrics->setAlignment(Qt::AlignLeft | Qt::AlignTop);
+    // Five lines in every panel (tempering's swap rates are the fifth), so the plots below line up.
+    m_metrics->setMinimumHeight(5 * m_metrics->fontMetrics().lineSpacing() + 2);
     m_metrics->setToolTip(tr("<p>From the engine's class-mixing metrics over the whole run (docs/mixing.md):</p>"
                              "<p><b>switches</b>: changes of the classifier's confident class per 100 steps (mean over chains; "
                              "unsure frames in between do not count)<br><b>all 10 classes</b>: the median over chains of the "
                              "steps until a chain has shown every digit, and how many of the chains have (\u201cnot reached\u201d until more than half did)<br>"
                              "<b>TV</b>: total variation between the visited classes' frequencies and the test set's (0 = the "
                              "same mix of digits, 1 = nothing in common)<br><b>unsure</b>: frames whose class probability is "
-                             "below 0.5 (between digits)<br><b>travel</b>: the mean move per step over the root mean square "
-                             "distance between two test digits, in pixels and in the top hidden layer</p>"));
+                             "below 0.5 (between digits)</p>"));
     layout->addWidget(m_metrics);
-    layout->addStretch(0);
+    m_pca = new ClassPcaView;
+    m_pca->setObjectName(QStringLiteral("classPca%1").arg(index + 1));
+    layout->addWidget(m_pca, 1);
     setPlaceholder(tr("Building the chains..."));
 }
 
@@ -170,6 +174,7 @@ void ClassMixingPanel::setPlaceholder(const QString& text)
     m_placeholder->show();
     m_digits->hide();
     m_timeline->hide();
+    m_pca->hide();
     m_metrics->clear();
 }
 
@@ -185,7 +190,6 @@ QStringList ClassMixingPanel::metricLines(const ClassPanelSnapshot& p, int chain
                                       : tr("all 10 classes: <b>not reached</b> (%1/%2)").arg(r.firstVisit.completed).arg(chains));
     lines << tr("TV vs test classes: <b>%1</b>").arg(figure(r.totalVariation, 3));
     lines << tr("unsure frames: <b>%1 %</b>").arg(figure(100.0 * p.report.unsureFraction, 1));
-    lines << tr("travel/step: pixels %1, top layer %2").arg(figure(p.pixelTravel, 3), figure(p.hiddenTravel, 3));
     if (!r.swapRates.empty()) {
         QStringList rates;
         for (double v : r.swapRates)
@@ -206,8 +210,10 @@ void ClassMixingPanel::setSnapshot(ClassMixingSnapshotPtr snapshot)
     m_placeholder->hide();
     m_digits->show();
     m_timeline->show();
+    m_pca->show();
     m_digits->setSnapshot(snapshot, m_index);
     m_timeline->setSnapshot(snapshot, m_index);
+    m_pca->setSnapshot(snapshot, m_index);
     m_metrics->setText(metricLines(*p, snapshot->config.chains).join(QStringLiteral("<br>")));
 }
 

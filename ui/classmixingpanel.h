@@ -4,7 +4,8 @@
 // bright as it is sure), the class timeline under it (classtimelineview.h), and the live metrics of the
 // whole run from the engine (ClassMixingMonitor): class switches per 100 steps, the median steps until a
 // chain has seen all ten classes, the total variation between the visited classes' frequencies and the
-// test set's, the fraction of unsure frames, the travel per step, and tempering's swap rates.
+// test set's, the fraction of unsure frames and tempering's swap rates; under them where the chains go
+// in a PCA of pixel space and of the top hidden layer, with the travel per step (classpcaview.h).
 
 #include "classmixingrun.h"
 
@@ -15,6 +16,7 @@ class QLabel;
 
 namespace gsn {
 
+class ClassPcaView;
 class ClassTimelineView;
 
 // The chains' current digits in a grid, a class bar under each; hover names chain, class and confidence.
@@ -52,6 +54,7 @@ public:
 
     ClassTimelineView* timeline() const { return m_timeline; }
     ClassDigitGrid* digits() const { return m_digits; }
+    ClassPcaView* pca() const { return m_pca; }
     // The metrics as shown (plain text, one figure per line).
     QString metricsText() const;
 
@@ -65,6 +68,7 @@ private:
     ClassDigitGrid* m_digits = nullptr;
     ClassTimelineView* m_timeline = nullptr;
     QLabel* m_metrics = nullptr;
+    ClassPcaView* m_pca = nullptr;
 };
 
 } // namespace gsn

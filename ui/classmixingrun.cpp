@@ -75,9 +75,52 @@ std::string ClassMixingConfig::initWord() const
 struct ClassMixingRun::Panel {
     ClassMixingModelChoice choice;
     std::unique_ptr<mixing::ClassMixingChains> chains;
+    std::shared_ptr<const Matrix> codes;
     std::deque<std::vector<std::uint8_t>> recentClass;
     std::deque<std::vector<float>> recentConfidence;
+    ClassPanelPcaPtr pca;
+    std::deque<std::vector<std::array<float, 2>>> pixelTrail, hiddenTrail;
+
+    // Projects the current state onto the PCA (when fitted) and keeps the last kTrailSteps.
+    void project()
+    {
+        if (!pca)
+            return;
+        const FramePtr f = chains->frame();
+        auto rows = [](const Eigen::MatrixXd& y) {
+            std::vector<std::array<float, 2>> out(static_cast<std::size_t>(y.rows()));
+            for (Eigen::Index i = 0; i < y.rows(); ++i)
+                out[static_cast<std::size_t>(i)] = {static_cast<float>(y(i, 0)), static_cast<float>(y(i, 1))};
+            return out;
+        };
+        pixelTrail.push_back(rows(pca->pixels->project(f->cells)));
+        if (pca->hidden && f->top.rows() == f->cells.rows() && f->top.cols() == pca->hidden->dimension())
+            hiddenTrail.push_back(rows(pca->hidden->project(f->top)));
+        while (static_cast<int>(pixelTrail.size()) > kTrailSteps)
+            pixelTrail.pop_front();
+        while (static_cast<int>(hiddenTrail.size()) > kTrailSteps)
+            hiddenTrail.pop_front();
+    }
 };
+
+ClassPanelPcaPtr fitClassPanelPca(const Matrix& digits, const std::vector<int>& labels, const Matrix* codes,
+                                  const ClassPanelPca* pixels)
+{
+    auto pca = std::make_shared<ClassPanelPca>();
+    if (pixels && pixels->pixels && pixels->pixelCloud.rows() == digits.rows()) {
+        pca->pixels = pixels->pixels;
+        pca->pixelCloud = pixels->pixelCloud;
+    } else {
+        pca->pixels = std::make_shared<const Pca>(fitPca(digits, 2));
+        pca->pixelCloud = pca->pixels->project(digits);
+    }
+    if (codes && codes->rows() >= 2) {
+        pca->hidden = std::make_shared<const Pca>(fitPca(*codes, 2));
+        pca->hiddenCloud = pca->hidden->project(*codes);
+    }
+    pca->cloudLabels = labels;
+    return pca;
+}
 
 ClassMixingRun::ClassMixingRun(const ClassMixingConfig& config, std::uint64_t generation, const std::atomic<bool>* cancel,
                                const Progress& progress)
@@ -102,6 +145,8 @@ ClassMixingRun::ClassMixingRun(const ClassMixingConfig& config, std::uint64_t ge
                                     " digits (the classifier's), got " + std::to_string(test.width) + "x" + std::to_string(test.height));
     const std::vector<double> weights = mixing::labelFrequencies(test.labels, m_classifier->classes());
     const Matrix travelDigits = test.pixels.topRows(std::min(mixing::kTravelDigits, test.count()));
+    m_travelDigits = std::make_shared<const Matrix>(travelDigits);
+    m_travelLabels.assign(test.labels.begin(), test.labels.begin() + travelDigits.rows());
     std::vector<ChainInit> inits;
     if (config.noiseStart)
         inits.assign(static_cast<std::size_t>(config.chains), ChainInit::noise());
@@ -123,6 +168,9 @@ ClassMixingRun::ClassMixingRun(const ClassMixingConfig& config, std::uint64_t ge
         panel->chains = std::make_unique<mixing::ClassMixingChains>(std::shared_ptr<const Model>(std::move(ck.model)), choice.tempering,
                                                                     *m_classifier, inits, config.seed, travelDigits, weights,
                                                                     choice.key, options);
+        if (panel->chains->travelCodes().rows() >= 2 && !choice.tempering &&
+            panel->chains->frame()->top.cols() == panel->chains->travelCodes().cols())
+            panel->codes = std::make_shared<const Matrix>(panel->chains->travelCodes());
         m_panels.push_back(std::move(panel));
     }
 }
@@ -153,9 +201,19 @@ int ClassMixingRun::advance(int steps, const std::atomic<bool>* cancel, double m
                 panel->recentClass.pop_front();
                 panel->recentConfidence.pop_front();
             }
+            panel->project();
         }
     }
     return done;
+}
+
+void ClassMixingRun::setPca(int panel, ClassPanelPcaPtr pca)
+{
+    Panel& p = *m_panels.at(static_cast<std::size_t>(panel));
+    p.pca = std::move(pca);
+    p.pixelTrail.clear();
+    p.hiddenTrail.clear();
+    p.project();
 }
 
 ClassMixingSnapshotPtr ClassMixingRun::snapshot() const
@@ -164,6 +222,8 @@ ClassMixingSnapshotPtr ClassMixingRun::snapshot() const
     s->generation = m_generation;
     s->config = m_config;
     s->header = m_header;
+    s->travelDigits = m_travelDigits;
+    s->travelLabels = m_travelLabels;
     for (const auto& panel : m_panels) {
         const mixing::ClassMixingChains& chains = *panel->chains;
         ClassPanelSnapshot p;
@@ -185,6 +245,13 @@ ClassMixingSnapshotPtr ClassMixingRun::snapshot() const
         p.pixelTravel = chains.pixelTravel().meanStep() / chains.pixelSpread();
         p.hiddenTravel = chains.hiddenTravel().meanStep() / chains.hiddenSpread();
         p.json = chains.json(panel->choice.key, p.report);
+        p.codes = panel->codes;
+        p.pca = panel->pca;
+        p.trailSteps = static_cast<int>(panel->pixelTrail.size());
+        for (const auto& step : panel->pixelTrail)
+            p.pixelTrail.insert(p.pixelTrail.end(), step.begin(), step.end());
+        for (const auto& step : panel->hiddenTrail)
+            p.hiddenTrail.insert(p.hiddenTrail.end(), step.begin(), step.end());
         s->seconds += chains.seconds();
         s->panels.push_back(std::move(p));
     }

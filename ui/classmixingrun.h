@@ -10,9 +10,11 @@
 // the GUI thread to draw; the GUI thread never touches the run itself.
 
 #include "classmixingchains.h"
+#include "pca.h"
 
 #include <nlohmann/json.hpp>
 
+#include <array>
 #include <atomic>
 #include <cstdint>
 #include <deque>
@@ -44,6 +46,16 @@ struct ClassMixingConfig {
     std::string initWord() const;
 };
 
+// The 2D PCA views of one panel (issue 15 item 3): pixel space fitted on the travel test digits, the top
+// hidden layer fitted on their codes under the panel's model (null where the chain has no hidden state),
+// with the digits (or codes) projected as the background cloud. Immutable once fitted.
+struct ClassPanelPca {
+    std::shared_ptr<const Pca> pixels, hidden;
+    Eigen::MatrixXd pixelCloud, hiddenCloud; // shape = [N, 2]
+    std::vector<int> cloudLabels;            // shape = [N]: the test digits' classes
+};
+using ClassPanelPcaPtr = std::shared_ptr<const ClassPanelPca>;
+
 struct ClassPanelSnapshot {
     std::string name, key, sampler;
     std::int64_t steps = 0;
@@ -57,6 +69,13 @@ struct ClassPanelSnapshot {
     double pixelTravel = 0;           // mean step / the data's spread in pixel space (NaN before 2 steps)
     double hiddenTravel = 0;          // the same in the top hidden layer's space (NaN where not defined)
     nlohmann::json json;              // models.<key> of mixing.json
+    // What the PCA of issue 15 item 3 needs: the codes of the travel digits in the top layer (null: none),
+    // once fitted the PCA, and the chains' projected states of the last kTrailSteps steps since then,
+    // oldest first: index (t * C + c), {pc1, pc2} (hidden: empty without a hidden PCA).
+    std::shared_ptr<const Matrix> codes;
+    ClassPanelPcaPtr pca;
+    int trailSteps = 0;
+    std::vector<std::array<float, 2>> pixelTrail, hiddenTrail;
 };
 
 struct ClassMixingSnapshot {
@@ -65,8 +84,16 @@ struct ClassMixingSnapshot {
     nlohmann::json header;            // mixing.json's top-level fields (classMixingHeader) without steps
     std::vector<ClassPanelSnapshot> panels;
     double seconds = 0;               // wall time of the steps (all panels, sampler steps only)
+    std::shared_ptr<const Matrix> travelDigits; // shape = [N, 784]: the test digits of the travel (and PCA)
+    std::vector<int> travelLabels;              // shape = [N]
 };
 using ClassMixingSnapshotPtr = std::shared_ptr<const ClassMixingSnapshot>;
+
+// Fits the PCA views of a panel from a snapshot's travel digits and the panel's codes (null: no hidden
+// view); `pixels` (may be null) is a fit of the same digits to reuse. Seconds for a 1500-unit layer: run
+// it on a worker.
+ClassPanelPcaPtr fitClassPanelPca(const Matrix& digits, const std::vector<int>& labels, const Matrix* codes,
+                                  const ClassPanelPca* pixels = nullptr);
 
 // What the window exports: exactly the schema of `gsn mixing --out` (docs/mixing.md).
 nlohmann::json classMixingJson(const ClassMixingSnapshot& snapshot);
@@ -90,6 +117,11 @@ public:
     // *cancel is true or (maxSeconds > 0) the wall time passes maxSeconds. Returns the steps taken.
     int advance(int steps, const std::atomic<bool>* cancel = nullptr, double maxSeconds = 0.0);
     ClassMixingSnapshotPtr snapshot() const;
+    // Installs panel `panel`'s fitted PCA: from now on every step's states are projected (and the current
+    // one at once) for the trajectories.
+    void setPca(int panel, ClassPanelPcaPtr pca);
+    // Steps of projected states each panel keeps.
+    static constexpr int kTrailSteps = 60;
 
     const ClassMixingConfig& config() const { return m_config; }
     int panelCount() const { return static_cast<int>(m_panels.size()); }
@@ -104,6 +136,8 @@ private:
     bool m_cancelled = false;
     std::shared_ptr<const Classifier> m_classifier;
     nlohmann::json m_header;
+    std::shared_ptr<const Matrix> m_travelDigits;
+    std::vector<int> m_travelLabels;
     std::vector<std::unique_ptr<Panel>> m_panels;
 };
 

@@ -63,9 +63,11 @@ ClassMixingWindow::ClassMixingWindow(QWidget* parent) : QMainWindow(parent)
     m_tickTimer = new QTimer(this);
     m_tickTimer->setInterval(kTickMs);
     connect(m_tickTimer, &QTimer::timeout, this, &ClassMixingWindow::tick);
+    // Most of the screen, centred: five panels side by side want the width.
     const QScreen* screen = QGuiApplication::primaryScreen();
-    const QSize available = screen ? screen->availableGeometry().size() : QSize(1366, 768);
-    resize(std::min(available.width(), 1500), std::min(available.height(), 860));
+    const QRect available = screen ? screen->availableGeometry() : QRect(0, 0, 1366, 768);
+    resize(std::min(available.width(), 1860), std::min(available.height(), 1020));
+    move(available.center() - rect().center());
     scheduleRebuild();
 }
 
@@ -287,6 +289,8 @@ void ClassMixingWindow::rebuild()
     const std::uint64_t generation = ++m_generation;
     m_run.reset();
     m_pendingSteps = 0;
+    m_pendingPca.clear();
+    m_pcaJob.cancel();
     m_busy = true;
     for (ClassMixingPanel* p : m_panels)
         p->setPlaceholder(tr("Building the chains..."));
@@ -318,6 +322,7 @@ void ClassMixingWindow::rebuild()
                 return;
             m_run = std::move(built.run);
             m_rateSteps = -1;
+            fitPca(built.snapshot);
             applySnapshot(std::move(built.snapshot));
             schedule();
         },
@@ -330,6 +335,39 @@ void ClassMixingWindow::rebuild()
             for (ClassMixingPanel* p : m_panels)
                 p->setPlaceholder(error);
             showError(error);
+        });
+}
+
+void ClassMixingWindow::fitPca(const ClassMixingSnapshotPtr& built)
+{
+    if (!built || !built->travelDigits)
+        return;
+    const std::uint64_t generation = m_generation;
+    std::vector<std::shared_ptr<const Matrix>> codes;
+    for (const ClassPanelSnapshot& p : built->panels)
+        codes.push_back(p.codes);
+    const std::shared_ptr<const Matrix> digits = built->travelDigits;
+    const std::vector<int> labels = built->travelLabels;
+    m_pcaJob.start(
+        [digits, labels, codes](const JobControl& job) {
+            std::vector<ClassPanelPcaPtr> out;
+            const ClassPanelPcaPtr pixels = fitClassPanelPca(*digits, labels, nullptr);
+            for (const auto& c : codes) {
+                if (job.cancelled())
+                    return std::vector<ClassPanelPcaPtr>{};
+                out.push_back(c ? fitClassPanelPca(*digits, labels, c.get(), pixels.get()) : pixels);
+            }
+            return out;
+        },
+        [this, generation](std::vector<ClassPanelPcaPtr> pcas) {
+            if (generation != m_generation || pcas.empty())
+                return;
+            m_pendingPca = std::move(pcas);
+            schedule();
+        },
+        [this, generation](const QString& error) {
+            if (generation == m_generation)
+                showError(tr("The PCA views could not be fitted: %1").arg(error));
         });
 }
 
@@ -358,17 +396,22 @@ void ClassMixingWindow::schedule()
         steps = rate > 0 ? static_cast<int>(std::floor(m_credit)) : 1000000000;
         m_credit -= rate > 0 ? steps : 0;
     }
-    if (steps == 0)
+    if (steps == 0 && m_pendingPca.empty())
         return;
     m_busy = true;
     std::shared_ptr<ClassMixingRun> run = m_run;
+    const std::vector<ClassPanelPcaPtr> pcas = std::move(m_pendingPca);
+    m_pendingPca.clear();
     struct Advanced {
         ClassMixingSnapshotPtr snapshot;
         int done = 0;
     };
     const std::uint64_t generation = m_generation;
     m_job.start(
-        [run, steps](const JobControl& job) {
+        [run, steps, pcas](const JobControl& job) {
+            for (int i = 0; i < static_cast<int>(pcas.size()) && i < run->panelCount(); ++i)
+                if (pcas[static_cast<std::size_t>(i)])
+                    run->setPca(i, pcas[static_cast<std::size_t>(i)]);
             Advanced out;
             out.done = run->advance(steps, job.cancelFlag(), kBatchSeconds);
             out.snapshot = run->snapshot();

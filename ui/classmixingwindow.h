@@ -82,6 +82,7 @@ private:
     void applySnapshot(ClassMixingSnapshotPtr snapshot);
     void showError(const QString& message);
     void exportWithDialog(bool json);
+    void fitPca(const ClassMixingSnapshotPtr& built);
 
     QPushButton* m_runButton = nullptr;
     QPushButton* m_pauseButton = nullptr;
@@ -99,6 +100,8 @@ private:
     std::shared_ptr<ClassMixingRun> m_run; // touched only by the job that holds it
     ClassMixingSnapshotPtr m_snapshot;
     BackgroundJob m_job{this};
+    BackgroundJob m_pcaJob{this};                  // fits the PCA views after a build (never touches the run)
+    std::vector<ClassPanelPcaPtr> m_pendingPca;    // fitted, for the next job to install
     std::uint64_t m_generation = 0;
     bool m_busy = false;
     bool m_rebuildPending = false;
