@@ -158,11 +158,13 @@ private slots:
         for (int t = 0; t < steps; ++t) {
             Matrix p = Matrix::Zero(chains, classes);
             for (int c = 0; c < chains; ++c) {
-                // a sticky class per chain that jumps now and then; sure (0.9) or unsure (0.4 + rest spread)
+                // a sticky class per chain that jumps now and then, its probability sure (in [0.5, 0.95)) or
+                // unsure (in [0.40, 0.499)): close to the 0.5 threshold on both sides; the rest spread evenly
                 const int k = (c + t / (5 + c)) % classes;
                 const bool unsure = rng.uniform() < 0.33;
-                p.row(c).setConstant(unsure ? 0.6f / (classes - 1) : 0.1f / (classes - 1));
-                p(c, k) = unsure ? 0.4f : 0.9f;
+                const float top = unsure ? 0.40f + 0.099f * rng.uniform() : 0.5f + 0.45f * rng.uniform();
+                p.row(c).setConstant((1.0f - top) / (classes - 1));
+                p(c, k) = top;
             }
             timeline.addProbabilities(p);
             monitor.addProbabilities(p);

@@ -60,6 +60,37 @@ std::array<double, 4> ClassPcaView::box(int space) const
     return {x0 - mx, x1 + mx, y0 - my, y1 + my};
 }
 
+void ClassPcaView::drawClouds(QPainter& painter)
+{
+    const ClassPanelSnapshot* p = panel();
+    if (!p || !p->pca)
+        return;
+    const qreal dpr = devicePixelRatioF();
+    const QSize pixels = (QSizeF(size()) * dpr).toSize();
+    if (m_cloud.isNull() || m_cloud.size() != pixels || m_cloudPca != p->pca) {
+        m_cloud = QImage(pixels, QImage::Format_ARGB32_Premultiplied);
+        m_cloud.setDevicePixelRatio(dpr);
+        m_cloud.fill(Qt::transparent);
+        QPainter cp(&m_cloud);
+        cp.setRenderHint(QPainter::Antialiasing, true);
+        cp.setPen(Qt::NoPen);
+        for (int space = 0; space < 2; ++space) {
+            const Eigen::MatrixXd& cloud = space == 0 ? p->pca->pixelCloud : p->pca->hiddenCloud;
+            cp.setClipRect(plotArea(space));
+            for (Eigen::Index i = 0; i < cloud.rows(); ++i) {
+                QColor c = classColour(i < static_cast<Eigen::Index>(p->pca->cloudLabels.size())
+                                           ? p->pca->cloudLabels[static_cast<std::size_t>(i)]
+                                           : 7);
+                c.setAlphaF(0.22f);
+                cp.setBrush(c);
+                cp.drawEllipse(mapPoint(space, cloud(i, 0), cloud(i, 1)), 1.3, 1.3);
+            }
+        }
+        m_cloudPca = p->pca;
+    }
+    painter.drawImage(QPointF(0, 0), m_cloud);
+}
+
 QRectF ClassPcaView::plotArea(int space) const
 {
     const double label = fontMetrics().height() + 2;
@@ -82,12 +113,15 @@ void ClassPcaView::paintEvent(QPaintEvent*)
     const ClassPanelSnapshot* p = panel();
     const QFontMetrics fm = fontMetrics();
     const int chains = p && p->frame ? p->frame->chainCount() : 0;
+    // The clouds first (cached), under the frames, titles and trails.
+    for (int space = 0; space < 2; ++space)
+        painter.fillRect(plotArea(space), palette().base());
+    drawClouds(painter);
     for (int space = 0; space < 2; ++space) {
         const QRectF area = plotArea(space);
         painter.setPen(palette().text().color());
         painter.drawText(QRectF(area.left() - 20, 0, area.width() + 40, fm.height()), Qt::AlignHCenter | Qt::AlignVCenter,
                          space == 0 ? tr("pixels, PCA") : tr("top layer, PCA"));
-        painter.fillRect(area, palette().base());
         painter.setPen(palette().mid().color());
         painter.drawRect(area);
         const double travel = p ? (space == 0 ? p->pixelTravel : p->hiddenTravel) : std::nan("");
@@ -106,14 +140,6 @@ void ClassPcaView::paintEvent(QPaintEvent*)
         }
         painter.save();
         painter.setClipRect(area);
-        const Eigen::MatrixXd& cloud = space == 0 ? p->pca->pixelCloud : p->pca->hiddenCloud;
-        painter.setPen(Qt::NoPen);
-        for (Eigen::Index i = 0; i < cloud.rows(); ++i) {
-            QColor c = classColour(i < static_cast<Eigen::Index>(p->pca->cloudLabels.size()) ? p->pca->cloudLabels[static_cast<std::size_t>(i)] : 7);
-            c.setAlphaF(0.22f);
-            painter.setBrush(c);
-            painter.drawEllipse(mapPoint(space, cloud(i, 0), cloud(i, 1)), 1.3, 1.3);
-        }
         const std::vector<std::array<float, 2>>& trail = space == 0 ? p->pixelTrail : p->hiddenTrail;
         const int steps = chains > 0 ? static_cast<int>(trail.size()) / chains : 0;
         // Trails: segments in the colour of the class at their end step, fading with age.

@@ -8,6 +8,7 @@
 
 #include "classmixingrun.h"
 
+#include <QImage>
 #include <QWidget>
 
 namespace gsn {
@@ -34,10 +35,15 @@ private:
     const ClassPanelSnapshot* panel() const;
     // The cloud's box {xmin, xmax, ymin, ymax} of a space (a margin of 5 %).
     std::array<double, 4> box(int space) const;
+    void drawClouds(QPainter& painter);
 
     ClassMixingSnapshotPtr m_snapshot;
     int m_index = 0;
     std::array<std::array<double, 4>, 2> m_boxes{};
+    // The two clouds drawn once per PCA and widget size (a thousand translucent dots each: too many to
+    // redraw at every snapshot).
+    QImage m_cloud;
+    ClassPanelPcaPtr m_cloudPca; // the PCA m_cloud was drawn for
 };
 
 } // namespace gsn
