@@ -280,6 +280,30 @@ private slots:
         QVERIFY(timeline->describeAt(QPoint(timeline->stripArea().right() + 5, 1)).isEmpty());
     }
 
+    // 100 chains per panel on a 1366 x 768 screen: nothing is pushed off it, every view keeps room.
+    void hundredChainsFitTheScreen()
+    {
+        ClassMixingWindow w;
+        w.show();
+        w.setChains(100);
+        QVERIFY2(waitIdle(w), qPrintable(w.lastError()));
+        w.step(3);
+        QVERIFY2(waitIdle(w), qPrintable(w.lastError()));
+        QCoreApplication::processEvents();
+        const QRect screen = w.screen()->availableGeometry();
+        QVERIFY2(w.frameGeometry().height() <= screen.height() && w.frameGeometry().width() <= screen.width(),
+                 qPrintable(QString("%1x%2 on %3x%4").arg(w.frameGeometry().width()).arg(w.frameGeometry().height())
+                                .arg(screen.width()).arg(screen.height())));
+        for (int i = 0; i < w.panelCount(); ++i) {
+            ClassMixingPanel* p = w.panel(i);
+            QCOMPARE(w.snapshot()->panels[static_cast<std::size_t>(i)].frame->chainCount(), 100);
+            QVERIFY2(p->digits()->height() >= 60 && p->digits()->height() <= 180, qPrintable(QString::number(p->digits()->height())));
+            QVERIFY2(p->timeline()->stripArea().height() >= 200, qPrintable(QString::number(p->timeline()->stripArea().height())));
+            QVERIFY2(p->pca()->height() >= 60, qPrintable(QString::number(p->pca()->height())));
+            QVERIFY(p->pca()->geometry().bottom() <= p->height());
+        }
+    }
+
     void metricsAreTheEngines()
     {
         constexpr int kChains = 5;

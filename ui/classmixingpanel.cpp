@@ -58,7 +58,9 @@ int ClassDigitGrid::heightForWidth(int width) const
     const int cols = std::max(1, columnsFor(chains));
     const int rows = (chains + cols - 1) / cols;
     const int cell = width / cols;
-    return std::min(rows * (cell + kBar + 1), 360);
+    // At most 180 pixels: with 100 chains the digits get smaller rather than push the plots off a
+    // 768-pixel screen.
+    return std::min(rows * (cell + kBar + 1), 180);
 }
 
 void ClassDigitGrid::setSnapshot(ClassMixingSnapshotPtr snapshot, int index)
