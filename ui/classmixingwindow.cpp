@@ -513,6 +513,7 @@ void ClassMixingWindow::closeEvent(QCloseEvent* event)
 {
     pause();
     m_job.cancel();
+    m_pcaJob.cancel();
     event->accept();
 }
 
