@@ -5,29 +5,25 @@
 // digits' spread there (classmixing.h "Travel"). Progress on stderr, the metrics as JSON (atomic), the
 // class timelines as an image (--timeline).
 
-#include "chains.h"
-#include "checkpoint.h"
 #include "chainoptions.h"
+#include "checkpoint.h"
+#include "classcolours.h"
 #include "classifier.h"
-#include "classmixing.h"
+#include "classmixingchains.h"
 #include "cliargs.h"
-#include "clampmask.h"
 #include "commands.h"
 #include "commandsupport.h"
 #include "error.h"
-#include "samplerregistry.h"
 #include "sheetwriter.h"
 
 #include <nlohmann/json.hpp>
 
-#include <QColor>
 #include <QFile>
 #include <QFileInfo>
 #include <QImage>
 #include <QPainter>
 #include <QTemporaryFile>
 
-#include <chrono>
 #include <cmath>
 #include <cstdio>
 #include <limits>
@@ -56,13 +52,6 @@ constexpr const char* kUsage =
     "                unsure; one block per model\n"
     "  A frame whose class probability is below 0.5 is 'unsure' (between modes): it is no visit and no switch.";
 
-constexpr int kSpreadDigits = 1000; // test digits whose spread (and codes) normalise the travel
-
-// The ten class colours (matplotlib's tab10), as the studio's hover labels use.
-const QColor kClassColours[10] = {QColor(31, 119, 180), QColor(255, 127, 14), QColor(44, 160, 44), QColor(214, 39, 40),
-                                  QColor(148, 103, 189), QColor(140, 86, 75),  QColor(227, 119, 194), QColor(127, 127, 127),
-                                  QColor(188, 189, 34),  QColor(23, 190, 207)};
-
 Classifier embeddedClassifier()
 {
     initCliResources();
@@ -71,57 +60,6 @@ Classifier embeddedClassifier()
     if (!resource.open(QIODevice::ReadOnly) || !temp.open() || temp.write(resource.readAll()) != resource.size() || !temp.flush())
         fail("embedded classifier", "resource", "expected the MNIST classifier compiled into gsn (pass --classifier FILE)");
     return loadClassifier(temp.fileName().toStdString());
-}
-
-struct Run {
-    std::string spec;  // as given
-    std::string path;  // the checkpoint
-    bool tempering = false;
-};
-
-std::vector<Run> parseModels(const std::string& list)
-{
-    std::vector<Run> runs;
-    std::size_t start = 0;
-    while (start <= list.size()) {
-        const std::size_t comma = list.find(',', start);
-        std::string item = list.substr(start, comma == std::string::npos ? std::string::npos : comma - start);
-        if (item.empty())
-            fail(kWhere, "--model", "expected a comma-separated list of checkpoints, got an empty entry in '" + list + "'");
-        Run r{item, item, false};
-        if (item.size() > 3 && item.compare(item.size() - 3, 3, "@pt") == 0) {
-            r.path = item.substr(0, item.size() - 3);
-            r.tempering = true;
-        }
-        runs.push_back(r);
-        if (comma == std::string::npos)
-            break;
-        start = comma + 1;
-    }
-    return runs;
-}
-
-// The top hidden layer's codes of the first kSpreadDigits test digits under the model's own chain:
-// every pixel clamped to the digit for (layers + 1) steps, so every layer has heard from the data.
-Matrix dataCodes(const std::shared_ptr<const Model>& model, const Dataset& test, int width, int height, std::uint64_t seed)
-{
-    const int count = std::min(kSpreadDigits, test.count());
-    ChainSet set(model, width, height);
-    std::vector<ChainInit> inits;
-    for (int i = 0; i < count; ++i)
-        inits.push_back(ChainInit::fromRow(test.pixels, i));
-    set.reset(inits, seed);
-    ClampMask all(width, height);
-    all.clamped.assign(all.clamped.size(), 1);
-    for (int i = 0; i < count; ++i) {
-        const auto row = test.pixels.row(i);
-        set.setClamp(i, all, std::vector<float>(row.data(), row.data() + test.pixels.cols()));
-    }
-    set.setRecordTop(true);
-    const int layers = static_cast<int>(model->layerSizes().size()) - 1;
-    for (int s = 0; s <= layers; ++s)
-        set.step();
-    return set.frame()->top;
 }
 
 QImage renderTimelines(const std::vector<std::string>& names, const std::vector<mixing::ClassTimeline>& timelines)
@@ -152,18 +90,15 @@ QImage renderTimelines(const std::vector<std::string>& names, const std::vector<
         for (int c = 0; c < t.chains(); ++c)
             for (std::int64_t col = 0; col * stride < t.steps(); ++col) {
                 const std::int64_t s = std::min(t.steps() - 1, col * stride + stride - 1);
-                const QColor base = kClassColours[t.classAt(c, s) % 10];
                 // Brightness = confidence: full colour when sure, towards black when unsure.
-                const double v = std::clamp(static_cast<double>(t.confidenceAt(c, s)), 0.0, 1.0);
-                const QColor shade = QColor::fromRgbF(float(base.redF() * v), float(base.greenF() * v), float(base.blueF() * v));
-                painter.fillRect(static_cast<int>(col), y + c * kRow, 1, kRow - 1, shade);
+                painter.fillRect(static_cast<int>(col), y + c * kRow, 1, kRow - 1, classShade(t.classAt(c, s), t.confidenceAt(c, s)));
             }
         y += t.chains() * kRow + kGap;
     }
     // Legend: the ten classes.
     int x = 2;
     for (int k = 0; k < 10; ++k) {
-        painter.fillRect(x, y + 5, 12, 12, kClassColours[k]);
+        painter.fillRect(x, y + 5, 12, 12, classColour(k));
         painter.setPen(Qt::black);
         painter.drawText(QRect(x + 14, y, 20, kLegend), Qt::AlignLeft | Qt::AlignVCenter, QString::number(k));
         x += 34;
@@ -182,7 +117,8 @@ int mixing(const Args& args)
         std::printf("%s\n", kUsage);
         return 0;
     }
-    const std::vector<Run> runs = parseModels(cli.require("model", "checkpoints A.safetensors[,B.safetensors...]"));
+    const std::vector<mixing::ClassMixingEntry> runs =
+        mixing::parseClassMixingEntries(cli.require("model", "checkpoints A.safetensors[,B.safetensors...]"), kWhere, "--model");
     const int chains = static_cast<int>(cli.getInt("chains", 100, 1, 10000));
     const long long steps = cli.getInt("steps", 1000, 1, 10000000);
     const std::uint64_t seed = seedOption(cli);
@@ -206,108 +142,41 @@ int mixing(const Args& args)
     if (test.labels.empty())
         fail(test.name, "labels", "expected a labelled test set (the visited classes are compared with its class frequencies)");
     const std::vector<double> weights = mixing::labelFrequencies(test.labels, classifier.classes());
-    const Matrix spreadDigits = test.pixels.topRows(std::min(kSpreadDigits, test.count()));
+    const Matrix spreadDigits = test.pixels.topRows(std::min(mixing::kTravelDigits, test.count()));
     const double pixelSpread = mixing::dataSpread(spreadDigits);
 
     std::vector<ChainInit> inits;
     if (init.kind == ChainStart::Kind::TestImage) {
-        const long long index = testImageIndex(init.word, test.count(), "--init");
-        for (int c = 0; c < chains; ++c)
-            inits.push_back(ChainInit::fromRow(test.pixels, static_cast<Eigen::Index>((index + c) % test.count())));
+        inits = mixing::testDigitStarts(test.pixels, chains, testImageIndex(init.word, test.count(), "--init"));
     } else {
         inits.assign(static_cast<std::size_t>(chains), init.kind == ChainStart::Kind::Noise ? ChainInit::noise() : ChainInit::zeros());
     }
 
-    nlohmann::json out;
-    out["chains"] = chains;
-    out["steps"] = steps;
-    out["seed"] = seed;
-    out["init"] = init.word;
-    out["classifier"] = cli.has("classifier") ? cli.get("classifier") : "embedded MNIST classifier";
-    out["data"] = test.name;
-    out["true_weights"] = weights;
-    out["unsure_below"] = mixing::kUnsureBelow;
-    out["pixel_spread"] = pixelSpread;
-    out["order"] = nlohmann::json::array();
+    nlohmann::json out = mixing::classMixingHeader(chains, steps, seed, init.word,
+                                                   cli.has("classifier") ? cli.get("classifier") : "embedded MNIST classifier",
+                                                   test.name, weights, pixelSpread);
     std::vector<std::string> names;
     std::vector<mixing::ClassTimeline> timelines;
 
-    for (const Run& run : runs) {
+    for (const mixing::ClassMixingEntry& run : runs) {
         Checkpoint ck = loadCheckpoint(run.path);
-        std::shared_ptr<const Model> model(std::move(ck.model));
-        if (model->visibleSize() != classifier.inputs())
-            fail(run.path, "sizes", "expected a model of " + std::to_string(classifier.inputs()) + " visible units (the classifier's " +
-                                        std::to_string(classifier.width()) + "x" + std::to_string(classifier.height()) +
-                                        " images), got " + std::to_string(model->visibleSize()));
-        const int width = classifier.width(), height = classifier.height();
-        std::shared_ptr<const Sampler> sampler;
-        if (run.tempering) {
-            if (model->kind() != "rbm")
-                fail(run.spec, "@pt", "expected an RBM checkpoint for parallel tempering, got a " + model->kind());
-            sampler = createSampler(samplerKind("rbm-pt").defaultConfig());
-        } else {
-            sampler = createSampler(samplerKind(ModelChainsSampler::kKind).defaultConfig());
-        }
-        ChainSet set(model, sampler, FrameLayout::image(width, height));
-        set.setRecordTop(true);
-        set.reset(inits, seed);
-
-        // Codes of test digits in the top hidden layer (models whose chains carry one).
-        Matrix codes;
-        if (!run.tempering && model->layerSizes().size() > 1)
-            codes = dataCodes(model, test, width, height, seed);
-        const double codeSpread = codes.rows() >= 2 ? mixing::dataSpread(codes) : std::numeric_limits<double>::quiet_NaN();
-
-        mixing::ClassTimeline timeline(chains, classifier.classes());
-        mixing::TravelMeter pixels, hidden;
-        auto observe = [&](const FramePtr& frame) {
-            timeline.add(classifier, frame->cells);
-            pixels.add(frame->cells);
-            if (codes.rows() >= 2 && frame->top.rows() == chains && frame->top.cols() == codes.cols())
-                hidden.add(frame->top);
-        };
-        double seconds = 0.0;
+        mixing::ClassMixingChains set(std::shared_ptr<const Model>(std::move(ck.model)), run.tempering, classifier, inits, seed,
+                                      spreadDigits, weights, run.tempering ? run.spec : run.path);
         StepProgress progress("mixing " + run.spec, steps, quiet);
         for (long long s = 1; s <= steps; ++s) {
-            const auto t0 = std::chrono::steady_clock::now();
-            set.step();
-            seconds += std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
-            observe(set.frame()); // the start state is not a sample of the chain: steps 1..T are labelled
+            set.step(classifier); // the start state is not a sample of the chain: steps 1..T are labelled
             progress.update(s);
         }
-        const SamplerDiagnostics diag = set.diagnostics();
-        const mixing::AcceptanceCounts counts{diag.proposals, diag.accepts, diag.swapAttempts, diag.swapAccepts};
-        const mixing::ClassMixingReport r = mixing::classMixingReport(timeline, weights, counts, seconds);
-
-        nlohmann::json j;
-        j["model"] = run.path;
-        j["kind"] = model->kind();
-        j["sizes"] = model->layerSizes();
-        j["sampler"] = set.sampler()->config();
-        j["seconds"] = seconds;
-        j["switch_rate_per_100"] = r.mixing.meanSwitchRatePer100;
-        j["switch_rate_per_100_per_chain"] = r.mixing.switchRatePer100;
-        j["all_classes_visited"] = {{"median_steps", number(r.mixing.firstVisit.median)},
-                                    {"completed", r.mixing.firstVisit.completed},
-                                    {"chains", r.mixing.firstVisit.chains},
-                                    {"per_chain", r.mixing.firstFullVisit}};
-        j["visits"] = {{"counts", r.mixing.visits},
-                       {"frequencies", r.mixing.visitFrequencies},
-                       {"total_variation", number(r.mixing.totalVariation)}};
-        j["unsure_fraction"] = number(r.unsureFraction);
-        j["class_rhat_max"] = number(r.mixing.modeRhatMax);
-        j["swap_rates"] = r.mixing.swapRates;
-        j["travel"] = {{"pixel", {{"mean_step", number(pixels.meanStep())}, {"spread", pixelSpread},
-                                  {"relative", number(pixels.meanStep() / pixelSpread)}}},
-                       {"hidden", {{"layer", static_cast<int>(model->layerSizes().size()) - 1},
-                                   {"mean_step", number(hidden.meanStep())}, {"spread", number(codeSpread)},
-                                   {"relative", number(hidden.meanStep() / codeSpread)}}}};
+        const mixing::ClassMixingReport r = set.report();
+        const nlohmann::json j = set.json(run.path, r);
+        const double pixelTravel = set.pixelTravel().meanStep() / set.pixelSpread();
+        const double hiddenTravel = set.hiddenTravel().meanStep() / set.hiddenSpread();
         std::fprintf(stderr,
                      "%s: %.2f class switches per 100 steps, all ten classes seen by %d of %d chains (median %s steps), "
                      "TV %.3f, unsure %.1f %%, travel per step %.3f (pixels) %.3f (top layer) of the data's spread\n",
                      run.spec.c_str(), r.mixing.meanSwitchRatePer100, r.mixing.firstVisit.completed, chains,
                      r.mixing.firstVisit.reached() ? std::to_string(static_cast<long long>(r.mixing.firstVisit.median)).c_str() : "not reached",
-                     r.mixing.totalVariation, 100.0 * r.unsureFraction, pixels.meanStep() / pixelSpread, hidden.meanStep() / codeSpread);
+                     r.mixing.totalVariation, 100.0 * r.unsureFraction, pixelTravel, hiddenTravel);
         std::string name = run.spec;
         for (int k = 2; out.contains("models") && out["models"].contains(name); ++k)
             name = run.spec + " (" + std::to_string(k) + ")";
@@ -315,7 +184,7 @@ int mixing(const Args& args)
         out["order"].push_back(name);
         names.push_back(name + (run.tempering ? "  parallel tempering" : "") +
                         QString("  %1 switches/100 steps").arg(r.mixing.meanSwitchRatePer100, 0, 'f', 2).toStdString());
-        timelines.push_back(std::move(timeline));
+        timelines.push_back(*set.timeline());
     }
 
     writeTextAtomically(outPath, out.dump(1) + "\n", "--out");

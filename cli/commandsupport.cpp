@@ -2,6 +2,7 @@
 
 #include "datasets.h"
 #include "error.h"
+#include "jsonnumber.h"
 
 #include <QDir>
 #include <QSaveFile>
@@ -63,15 +64,12 @@ std::unique_ptr<QGuiApplication> ensureGuiApp()
 
 nlohmann::json number(double value)
 {
-    return std::isfinite(value) ? nlohmann::json(value) : nlohmann::json(nullptr);
+    return jsonNumber(value);
 }
 
 nlohmann::json numbers(const std::vector<double>& values)
 {
-    nlohmann::json a = nlohmann::json::array();
-    for (double x : values)
-        a.push_back(number(x));
-    return a;
+    return jsonNumbers(values);
 }
 
 void writeTextAtomically(const std::string& path, const std::string& text, const char* option)

@@ -145,6 +145,50 @@ private slots:
         QVERIFY_THROWS_EXCEPTION(Error, pca.project(Matrix::Zero(1, 3)));
     }
 
+    // The streaming monitor (the studio's Class mixing window) gives classMixingReport's figures on the
+    // same probabilities: random frames, about a third of them unsure, 7 chains x 300 steps (the class
+    // R-hat too: the history is not thinned before 1024 steps).
+    void monitorEqualsTheTimelineReport()
+    {
+        const int chains = 7, classes = 10, steps = 300;
+        Philox rng(11, 0, 0);
+        ClassTimeline timeline(chains, classes);
+        ClassMixingMonitor monitor(chains, std::vector<double>(classes, 0.1));
+        QVERIFY(std::isnan(monitor.unsureFraction()));
+        for (int t = 0; t < steps; ++t) {
+            Matrix p = Matrix::Zero(chains, classes);
+            for (int c = 0; c < chains; ++c) {
+                // a sticky class per chain that jumps now and then, its probability sure (in [0.5, 0.95)) or
+                // unsure (in [0.40, 0.499)): close to the 0.5 threshold on both sides; the rest spread evenly
+                const int k = (c + t / (5 + c)) % classes;
+                const bool unsure = rng.uniform() < 0.33;
+                const float top = unsure ? 0.40f + 0.099f * rng.uniform() : 0.5f + 0.45f * rng.uniform();
+                p.row(c).setConstant((1.0f - top) / (classes - 1));
+                p(c, k) = top;
+            }
+            timeline.addProbabilities(p);
+            monitor.addProbabilities(p);
+            QCOMPARE(monitor.lastClasses()[3], timeline.classAt(3, t));
+            QCOMPARE(monitor.lastConfidences()[3], timeline.confidenceAt(3, t));
+        }
+        const std::vector<double> weights(classes, 0.1);
+        const ClassMixingReport want = classMixingReport(timeline, weights, {}, 1.0);
+        const ClassMixingReport got = monitor.report({}, 1.0);
+        QCOMPARE(got.mixing.steps, std::int64_t(steps));
+        QCOMPARE(got.mixing.switchRatePer100, want.mixing.switchRatePer100);
+        QVERIFY(want.mixing.meanSwitchRatePer100 > 1.0); // the chains do switch
+        QCOMPARE(got.mixing.firstFullVisit, want.mixing.firstFullVisit);
+        QCOMPARE(got.mixing.visits, want.mixing.visits);
+        QCOMPARE(got.mixing.currentModes, want.mixing.currentModes);
+        QVERIFY(std::abs(got.mixing.totalVariation - want.mixing.totalVariation) < 1e-12);
+        QVERIFY(std::abs(got.unsureFraction - want.unsureFraction) < 1e-12);
+        QVERIFY(want.unsureFraction > 0.25 && want.unsureFraction < 0.42);
+        QVERIFY2(std::abs(got.mixing.modeRhatMax - want.mixing.modeRhatMax) < 1e-9,
+                 qPrintable(QString("%1 vs %2").arg(got.mixing.modeRhatMax).arg(want.mixing.modeRhatMax)));
+        QVERIFY(got.mixing.coordinates.empty());
+        QVERIFY_THROWS_EXCEPTION(Error, monitor.addProbabilities(Matrix::Zero(chains, 3)));
+    }
+
     // The spread of iid N(0, s^2) data in d dimensions is sqrt(2 d s^2); the travel meter averages the
     // step lengths of every chain.
     void spreadAndTravel()

@@ -3,6 +3,7 @@
 #include "chaincontroller.h"
 #include "chainsdock.h"
 #include "chainview.h"
+#include "classmixingwindow.h"
 #include "datadock.h"
 #include "evaluatedock.h"
 #include "framestatslabel.h"
@@ -189,6 +190,21 @@ void MainWindow::createActions()
     });
     lab->setObjectName(QStringLiteral("actionMixingLab"));
     lab->setShortcut(QKeySequence(tr("Ctrl+L")));
+    // Class mixing (issue 15): the shipped MNIST models side by side, each chain's class over time; its
+    // own top-level window with its own models (the embedded ones), so it needs nothing of the studio.
+    // Ctrl+Shift+M: Ctrl+M is the window manager's Minimize on macOS (Cmd+M).
+    QAction* classMixing = windows->addAction(tr("&Class mixing"), this, [this] {
+        if (!m_classMixing) { // one window: the shortcut raises it when it is open
+            m_classMixing = new ClassMixingWindow;
+            m_classMixing->setAttribute(Qt::WA_DeleteOnClose);
+        }
+        ClassMixingWindow* window = m_classMixing;
+        window->show();
+        window->raise();
+        window->activateWindow();
+    });
+    classMixing->setObjectName(QStringLiteral("actionClassMixing"));
+    classMixing->setShortcut(QKeySequence(tr("Ctrl+Shift+M")));
 }
 
 void MainWindow::setColorMap(ColorMap map)

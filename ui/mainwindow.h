@@ -27,6 +27,7 @@ class DataDock;
 class EvaluateDock;
 class FrameStatsLabel;
 class MixingLab;
+class ClassMixingWindow;
 class TrainingController;
 class TrainingDock;
 
@@ -133,6 +134,7 @@ private:
     QActionGroup* m_colorMapGroup = nullptr;
     QString m_lastError;
     QPointer<MixingLab> m_lab; // the Mixing lab window while it is open (Window > Mixing lab)
+    QPointer<ClassMixingWindow> m_classMixing; // the Class mixing window while it is open (Window > Class mixing)
     ModelDock* m_modelDock = nullptr;
     QMenu* m_recentMenu = nullptr;
     ChainsDock* m_chainsDock = nullptr;

@@ -1,6 +1,7 @@
 #include "mixinglabmetrics.h"
 
 #include "error.h"
+#include "jsonnumber.h"
 #include "mixinglabpanel.h"
 #include "plotaxes.h"
 
@@ -20,11 +21,6 @@
 namespace gsn {
 
 namespace {
-
-nlohmann::json number(double v)
-{
-    return std::isfinite(v) ? nlohmann::json(v) : nlohmann::json(nullptr);
-}
 
 std::string fixed(double v, int decimals)
 {
@@ -185,39 +181,39 @@ nlohmann::json MixingLabMetrics::toJson(const MixingLabSnapshot& snapshot)
         j["label"] = p.label;
         j["step_control"] = p.step;
         j["steps"] = p.steps;
-        j["acceptance_rate"] = number(r.acceptanceRate);
+        j["acceptance_rate"] = jsonNumber(r.acceptanceRate);
         nlohmann::json swaps = nlohmann::json::array();
         for (double v : r.swapRates)
-            swaps.push_back(number(v));
+            swaps.push_back(jsonNumber(v));
         j["swap_rates"] = swaps;
         j["switch_rate_per_100"] = r.meanSwitchRatePer100;
         j["current_modes"] = r.currentModes;
         j["modes_visited"] = modesVisited(r);
-        j["first_visit"] = {{"median", number(r.firstVisit.median)},
+        j["first_visit"] = {{"median", jsonNumber(r.firstVisit.median)},
                             {"completed", r.firstVisit.completed},
                             {"chains", r.firstVisit.chains}};
-        j["visits"] = {{"counts", r.visits}, {"frequencies", r.visitFrequencies}, {"total_variation", number(r.totalVariation)}};
-        j["kl"] = number(p.kl);
+        j["visits"] = {{"counts", r.visits}, {"frequencies", r.visitFrequencies}, {"total_variation", jsonNumber(r.totalVariation)}};
+        j["kl"] = jsonNumber(p.kl);
         nlohmann::json rhat = nlohmann::json::array(), state = nlohmann::json::array(), ess = nlohmann::json::array();
         for (const mixing::CoordinateDiagnostics& c : r.coordinates) {
-            rhat.push_back(number(c.rhat.rank));
+            rhat.push_back(jsonNumber(c.rhat.rank));
             state.push_back(c.rhat.state());
-            ess.push_back(number(c.essBulk));
+            ess.push_back(jsonNumber(c.essBulk));
         }
         j["rhat"] = rhat;
         j["rhat_state"] = state;
         j["ess_bulk"] = ess;
-        j["mode_rhat"] = {{"max", number(r.modeRhatMax)},
+        j["mode_rhat"] = {{"max", jsonNumber(r.modeRhatMax)},
                           {"max_state", std::isnan(r.modeRhatMax) ? "undefined" : std::isinf(r.modeRhatMax) ? "infinite" : "ok"}};
         nlohmann::json series = {{"step", nlohmann::json::array()},        {"switch_rate_per_100", nlohmann::json::array()},
                                  {"kl", nlohmann::json::array()},          {"acceptance_rate", nlohmann::json::array()},
                                  {"rhat_max", nlohmann::json::array()}};
         for (const LabSeriesPoint& s : p.series) {
             series["step"].push_back(s.step);
-            series["switch_rate_per_100"].push_back(number(s.switchRate));
-            series["kl"].push_back(number(s.kl));
-            series["acceptance_rate"].push_back(number(s.acceptance));
-            series["rhat_max"].push_back(number(s.rhat));
+            series["switch_rate_per_100"].push_back(jsonNumber(s.switchRate));
+            series["kl"].push_back(jsonNumber(s.kl));
+            series["acceptance_rate"].push_back(jsonNumber(s.acceptance));
+            series["rhat_max"].push_back(jsonNumber(s.rhat));
         }
         j["series"] = series;
         out["panels"].push_back(j);

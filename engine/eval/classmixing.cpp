@@ -2,6 +2,7 @@
 
 #include "error.h"
 
+#include <algorithm>
 #include <cmath>
 #include <limits>
 
@@ -53,6 +54,49 @@ double ClassTimeline::unsureFraction() const
     for (float v : m_confidence)
         unsure += v < kUnsureBelow;
     return static_cast<double>(unsure) / static_cast<double>(m_confidence.size());
+}
+
+ClassMixingMonitor::ClassMixingMonitor(int chains, std::vector<double> weights)
+    : m_chains(chains)
+    , m_classes(static_cast<int>(weights.size()))
+    , m_monitor(chains, 0, std::move(weights), Grid{}, {}, MixingMonitor::Options{std::max(1, chains), 1024})
+{
+}
+
+void ClassMixingMonitor::addProbabilities(const Matrix& p)
+{
+    if (p.rows() != m_chains || p.cols() != m_classes)
+        fail("class mixing monitor", "probabilities", "expected " + std::to_string(m_chains) + " x " + std::to_string(m_classes) +
+                                                          ", got " + std::to_string(p.rows()) + " x " + std::to_string(p.cols()));
+    m_lastClass.resize(static_cast<std::size_t>(m_chains));
+    m_lastConfidence.resize(static_cast<std::size_t>(m_chains));
+    m_modes.resize(static_cast<std::size_t>(m_chains));
+    for (int c = 0; c < m_chains; ++c) {
+        Eigen::Index best = 0;
+        const float confidence = p.row(c).maxCoeff(&best);
+        const auto cc = static_cast<std::size_t>(c);
+        m_lastClass[cc] = static_cast<int>(best);
+        m_lastConfidence[cc] = confidence;
+        const bool unsure = confidence < kUnsureBelow;
+        m_modes[cc] = unsure ? kNoMode : static_cast<int>(best);
+        m_unsure += unsure;
+    }
+    m_frames += m_chains;
+    m_monitor.add(m_modes.data(), nullptr);
+}
+
+double ClassMixingMonitor::unsureFraction() const
+{
+    return m_frames == 0 ? std::numeric_limits<double>::quiet_NaN()
+                         : static_cast<double>(m_unsure) / static_cast<double>(m_frames);
+}
+
+ClassMixingReport ClassMixingMonitor::report(const AcceptanceCounts& counts, double seconds) const
+{
+    ClassMixingReport r;
+    r.mixing = m_monitor.report(counts, seconds);
+    r.unsureFraction = unsureFraction();
+    return r;
 }
 
 std::vector<double> labelFrequencies(const std::vector<int>& labels, int classes)

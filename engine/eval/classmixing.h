@@ -54,13 +54,42 @@ private:
     std::vector<float> m_confidence;   // [T, C]
 };
 
-// Class frequencies of a labelled dataset's labels (shape = [classes], summing to 1).
-std::vector<double> labelFrequencies(const std::vector<int>& labels, int classes);
-
 struct ClassMixingReport {
     MixingReport mixing;         // on confidentClasses(), weights = the test set's class frequencies
     double unsureFraction = 0.0; // frames between modes
 };
+
+// The same metrics streamed (the studio's Class mixing window): one step of C chains at a time, O(C)
+// per step, nothing kept per frame. Switches, visits, first visits, TV and the unsure fraction are
+// exact over the whole run; the class R-hat comes from MixingMonitor's thinned history (all chains,
+// up to 1024 draws), so it equals classMixingReport's exactly while the run is at most 1024 steps.
+class ClassMixingMonitor {
+public:
+    // C chains, weights shape = [classes] (the test set's class frequencies).
+    ClassMixingMonitor(int chains, std::vector<double> weights);
+    // One step: probabilities shape = [C, classes] (each row sums to 1).
+    void addProbabilities(const Matrix& probabilities);
+
+    int chains() const { return m_chains; }
+    int classes() const { return m_classes; }
+    std::int64_t steps() const { return m_monitor.steps(); }
+    // The last step's most probable class and its probability, per chain (empty before the first step).
+    const std::vector<int>& lastClasses() const { return m_lastClass; }
+    const std::vector<float>& lastConfidences() const { return m_lastConfidence; }
+    double unsureFraction() const; // NaN before the first step
+    ClassMixingReport report(const AcceptanceCounts& counts, double seconds) const;
+
+private:
+    int m_chains, m_classes;
+    MixingMonitor m_monitor;
+    std::vector<int> m_lastClass, m_modes;
+    std::vector<float> m_lastConfidence;
+    std::int64_t m_frames = 0, m_unsure = 0;
+};
+
+// Class frequencies of a labelled dataset's labels (shape = [classes], summing to 1).
+std::vector<double> labelFrequencies(const std::vector<int>& labels, int classes);
+
 ClassMixingReport classMixingReport(const ClassTimeline& timeline, const std::vector<double>& weights,
                                     const AcceptanceCounts& counts, double seconds);
 

@@ -551,8 +551,8 @@ MixingMonitor::MixingMonitor(int chains, int dimension, std::vector<double> weig
     , m_truth(std::move(cellTruth))
     , m_options(options)
 {
-    if (chains < 1 || dimension < 1)
-        fail("mixing monitor", "chains", "expected chains >= 1 and dimension >= 1");
+    if (chains < 1 || dimension < 0)
+        fail("mixing monitor", "chains", "expected chains >= 1 and dimension >= 0");
     if (m_modes < 1)
         fail("mixing monitor", "weights", "expected one weight per mode (at least one)");
     if (options.historyChains < 1 || options.historyDraws < 8 || options.historyDraws % 2)
@@ -615,8 +615,9 @@ void MixingMonitor::add(const int* modes, const float* points)
                     m_first[cc] = m_steps;
             }
         }
-        const float* p = points + cc * static_cast<std::size_t>(m_dim);
-        ++m_histogram[static_cast<std::size_t>(m_grid.cellOf(p[0], m_dim > 1 ? p[1] : 0.0))];
+        const float* p = m_dim > 0 ? points + cc * static_cast<std::size_t>(m_dim) : nullptr;
+        if (p)
+            ++m_histogram[static_cast<std::size_t>(m_grid.cellOf(p[0], m_dim > 1 ? p[1] : 0.0))];
         if (record && c < m_options.historyChains) {
             const std::size_t at = cc * hd + static_cast<std::size_t>(m_kept);
             m_modeHistory[at] = m;

@@ -200,7 +200,8 @@ public:
         int historyChains = 64;
         int historyDraws = 512; // even, >= 8
     };
-    // C chains in dimension d (the first 2 coordinates feed the grid), K modes with true weights
+    // C chains in dimension d (the first 2 coordinates feed the grid; d = 0: modes only, no points, no
+    // histogram, no coordinate diagnostics, as for MNIST classes), K modes with true weights
     // (shape = [K]), the grid and the truth's cell probabilities (shape = [grid.cellCount()]; may be
     // empty: no KL). Throws gsn::Error for inconsistent sizes.
     MixingMonitor(int chains, int dimension, std::vector<double> weights, Grid grid, std::vector<double> cellTruth,
@@ -210,7 +211,7 @@ public:
     {
     }
 
-    // One step of every chain: modes shape = [C], points shape = [C, d] row-major.
+    // One step of every chain: modes shape = [C], points shape = [C, d] row-major (may be null when d = 0).
     void add(const int* modes, const float* points);
 
     std::int64_t steps() const { return m_steps; }
