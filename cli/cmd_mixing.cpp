@@ -45,7 +45,8 @@ constexpr const char* kUsage =
     "           [--init test:INDEX|noise] --out MIXING.json [--timeline TIMELINE.png|svg|pdf] [--classifier FILE]\n"
     "           [--data mnist-test] [--quiet]\n"
     "  --model       checkpoints, compared from one seed and one start; MODEL@pt runs an RBM with parallel\n"
-    "                tempering (the rbm-pt sampler's defaults) instead of its plain Gibbs chain\n"
+    "                tempering (the rbm-pt sampler's defaults) instead of its plain Gibbs chain; MODEL@pt:R:BETA_MIN\n"
+    "                on a geometric ladder of R replicas from beta 1 down to BETA_MIN (e.g. @pt:12:0.6)\n"
     "  --init        chain c starts at test digit INDEX + c (default test:0, as the authors' code), or uniform noise\n"
     "  --classifier  the digit classifier that names each frame's class (default: the embedded MNIST classifier)\n"
     "  --timeline    one row per chain, one column per step, coloured by class, darker where the classifier is\n"
@@ -160,8 +161,11 @@ int mixing(const Args& args)
 
     for (const mixing::ClassMixingEntry& run : runs) {
         Checkpoint ck = loadCheckpoint(run.path);
+        mixing::ClassMixingChains::Options options;
+        options.replicas = run.replicas;
+        options.betaMin = run.betaMin;
         mixing::ClassMixingChains set(std::shared_ptr<const Model>(std::move(ck.model)), run.tempering, classifier, inits, seed,
-                                      spreadDigits, weights, run.tempering ? run.spec : run.path);
+                                      spreadDigits, weights, run.tempering ? run.spec : run.path, options);
         StepProgress progress("mixing " + run.spec, steps, quiet);
         for (long long s = 1; s <= steps; ++s) {
             set.step(classifier); // the start state is not a sample of the chain: steps 1..T are labelled

@@ -193,10 +193,15 @@ QStringList ClassMixingPanel::metricLines(const ClassPanelSnapshot& p, int chain
     lines << tr("TV vs test classes: <b>%1</b>").arg(figure(r.totalVariation, 3));
     lines << tr("unsure frames: <b>%1 %</b>").arg(figure(100.0 * p.report.unsureFraction, 1));
     if (!r.swapRates.empty()) {
-        QStringList rates;
-        for (double v : r.swapRates)
-            rates << figure(v, 4);
-        lines << tr("swap rates: %1").arg(rates.join(QStringLiteral(", ")));
+        if (r.swapRates.size() <= 3) {
+            QStringList rates;
+            for (double v : r.swapRates)
+                rates << figure(v, 4);
+            lines << tr("swap rates: %1").arg(rates.join(QStringLiteral(", ")));
+        } else { // a dense ladder: its range fits one line (the JSON export has every pair)
+            const auto [lo, hi] = std::minmax_element(r.swapRates.begin(), r.swapRates.end());
+            lines << tr("swap rates, %1 pairs: %2 to %3").arg(r.swapRates.size()).arg(figure(*lo, 3), figure(*hi, 3));
+        }
     }
     return lines;
 }

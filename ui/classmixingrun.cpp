@@ -61,8 +61,11 @@ const std::vector<ClassMixingModelChoice>& classMixingModels()
         {"DAE, walkback", "resources/baseline-dae-walkback.safetensors", ":/resources/baseline-dae-walkback.safetensors",
          false, "DAE chain, trained with walkback 5"},
         {"RBM, Gibbs", "resources/baseline-rbm.safetensors", ":/resources/baseline-rbm.safetensors", false, "block Gibbs"},
-        {"RBM, tempering", "resources/baseline-rbm.safetensors@pt", ":/resources/baseline-rbm.safetensors", true,
-         "parallel tempering (rbm-pt defaults)"},
+        // The rbm-pt default ladder (4 replicas down to beta 0.2) is far too wide for a 500-unit RBM: its
+        // swaps are almost never accepted (docs/mixing.md, "Tempering ladders"); 12 replicas down to 0.7 swap
+        // 57-75 % of the time.
+        {"RBM, tempering", "resources/baseline-rbm.safetensors@pt:12:0.7", ":/resources/baseline-rbm.safetensors", true,
+         "parallel tempering, 12 replicas, beta 1 to 0.7"},
     };
     return models;
 }
@@ -165,6 +168,9 @@ ClassMixingRun::ClassMixingRun(const ClassMixingConfig& config, std::uint64_t ge
         panel->choice = choice;
         mixing::ClassMixingChains::Options options;
         options.keepTimeline = false; // the monitor streams; the window keeps only kRecentSteps of labels
+        const mixing::ClassMixingEntry entry = mixing::parseClassMixingEntries(choice.key, "class mixing", "model").front();
+        options.replicas = entry.replicas; // the ladder, as `gsn mixing --model KEY` runs it
+        options.betaMin = entry.betaMin;
         panel->chains = std::make_unique<mixing::ClassMixingChains>(std::shared_ptr<const Model>(std::move(ck.model)), choice.tempering,
                                                                     *m_classifier, inits, config.seed, travelDigits, weights,
                                                                     choice.key, options);

@@ -16,7 +16,7 @@ namespace {
 constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
 
 ChainSet makeChainSet(const std::shared_ptr<const Model>& model, bool tempering, const Classifier& classifier,
-                      const std::string& where)
+                      const std::string& where, int replicas, double betaMin)
 {
     if (!model)
         fail(where, "model", "expected a model");
@@ -24,7 +24,7 @@ ChainSet makeChainSet(const std::shared_ptr<const Model>& model, bool tempering,
         fail(where, "sizes", "expected a model of " + std::to_string(classifier.inputs()) + " visible units (the classifier's " +
                                  std::to_string(classifier.width()) + "x" + std::to_string(classifier.height()) +
                                  " images), got " + std::to_string(model->visibleSize()));
-    return ChainSet(model, classMixingSampler(*model, tempering, where), FrameLayout::image(classifier.width(), classifier.height()));
+    return ChainSet(model, classMixingSampler(*model, tempering, where, replicas, betaMin), FrameLayout::image(classifier.width(), classifier.height()));
 }
 
 } // namespace
@@ -39,9 +39,34 @@ std::vector<ClassMixingEntry> parseClassMixingEntries(const std::string& list, c
         if (item.empty())
             fail(where, field, "expected a comma-separated list of checkpoints, got an empty entry in '" + list + "'");
         ClassMixingEntry e{item, item, false};
-        if (item.size() > 3 && item.compare(item.size() - 3, 3, "@pt") == 0) {
-            e.path = item.substr(0, item.size() - 3);
+        const std::size_t at = item.rfind("@pt");
+        if (at != std::string::npos && at > 0 && (at + 3 == item.size() || item[at + 3] == ':')) {
+            e.path = item.substr(0, at);
             e.tempering = true;
+            if (at + 3 < item.size()) {
+                const std::string ladder = item.substr(at + 4);
+                const std::size_t colon = ladder.find(':');
+                const auto bad = [&] {
+                    fail(where, field, "expected MODEL@pt:R:BETA_MIN with R in [2, 64] replicas and BETA_MIN in (0, 1), got " +
+                                           quoteValue(item.substr(at)) + " after " + quoteValue(e.path));
+                };
+                if (colon == std::string::npos)
+                    bad();
+                try {
+                    std::size_t used = 0;
+                    const std::string r = ladder.substr(0, colon), b = ladder.substr(colon + 1);
+                    e.replicas = std::stoi(r, &used);
+                    if (used != r.size())
+                        bad();
+                    e.betaMin = std::stod(b, &used);
+                    if (used != b.size())
+                        bad();
+                } catch (const std::logic_error&) {
+                    bad();
+                }
+                if (e.replicas < 2 || e.replicas > 64 || !(e.betaMin > 0.0 && e.betaMin < 1.0))
+                    bad();
+            }
         }
         entries.push_back(e);
         if (comma == std::string::npos)
@@ -64,12 +89,18 @@ std::vector<ChainInit> testDigitStarts(const Matrix& testPixels, int chains, lon
     return inits;
 }
 
-std::shared_ptr<const Sampler> classMixingSampler(const Model& model, bool tempering, const std::string& where)
+std::shared_ptr<const Sampler> classMixingSampler(const Model& model, bool tempering, const std::string& where,
+                                                  int replicas, double betaMin)
 {
     if (tempering) {
         if (model.kind() != "rbm")
             fail(where, "@pt", "expected an RBM checkpoint for parallel tempering, got a " + model.kind());
-        return createSampler(samplerKind("rbm-pt").defaultConfig());
+        nlohmann::json config = samplerKind("rbm-pt").defaultConfig();
+        if (replicas > 0)
+            config["replicas"] = replicas;
+        if (betaMin > 0.0)
+            config["beta_min"] = betaMin;
+        return createSampler(config);
     }
     return createSampler(samplerKind(ModelChainsSampler::kKind).defaultConfig());
 }
@@ -100,7 +131,7 @@ ClassMixingChains::ClassMixingChains(std::shared_ptr<const Model> model, bool te
                                      std::vector<double> weights, const std::string& where, Options options)
     : m_model(model)
     , m_tempering(tempering)
-    , m_set(makeChainSet(model, tempering, classifier, where))
+    , m_set(makeChainSet(model, tempering, classifier, where, options.replicas, options.betaMin))
     , m_options(options)
     , m_monitor(static_cast<int>(std::max<std::size_t>(1, inits.size())), weights)
     , m_weights(std::move(weights))

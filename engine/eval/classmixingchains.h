@@ -29,14 +29,18 @@ namespace gsn::mixing {
 // Test digits whose spread (and codes) normalise the travel.
 inline constexpr int kTravelDigits = 1000;
 
-// One entry of `gsn mixing --model A[,B@pt...]`: a checkpoint, and whether an RBM runs with parallel
-// tempering instead of its plain Gibbs chain.
+// One entry of `gsn mixing --model A[,B@pt[:R:BETA_MIN]...]`: a checkpoint, and whether an RBM runs with
+// parallel tempering instead of its plain Gibbs chain, on the rbm-pt defaults or on a geometric ladder of
+// R replicas from beta 1 down to BETA_MIN.
 struct ClassMixingEntry {
-    std::string spec; // as given ("rbm.safetensors@pt")
+    std::string spec; // as given ("rbm.safetensors@pt:8:0.5")
     std::string path; // the checkpoint ("rbm.safetensors")
     bool tempering = false;
+    int replicas = 0;     // 0: the rbm-pt sampler's default
+    double betaMin = 0.0; // 0: the rbm-pt sampler's default
 };
-// Parses a comma-separated list; gsn::Error(where, field, ...) for an empty entry.
+// Parses a comma-separated list; gsn::Error(where, field, ...) for an empty entry or a ladder that is not
+// "@pt:R:BETA_MIN" with R in [2, 64] and BETA_MIN in (0, 1).
 std::vector<ClassMixingEntry> parseClassMixingEntries(const std::string& list, const std::string& where,
                                                       const std::string& field);
 
@@ -44,9 +48,11 @@ std::vector<ClassMixingEntry> parseClassMixingEntries(const std::string& list, c
 std::vector<ChainInit> testDigitStarts(const Matrix& testPixels, int chains, long long index);
 
 // The sampler a comparison runs `model` with: the model's own chain (model-chain), or with `tempering`
-// the rbm-pt sampler with its defaults (4 replicas, geometric ladder down to beta 0.2). gsn::Error
-// naming `where` when tempering is asked of a model that is not an RBM.
-std::shared_ptr<const Sampler> classMixingSampler(const Model& model, bool tempering, const std::string& where);
+// the rbm-pt sampler with its defaults (4 replicas, geometric ladder down to beta 0.2) or with `replicas`
+// and `betaMin` where they are not 0. gsn::Error naming `where` when tempering is asked of a model that is
+// not an RBM.
+std::shared_ptr<const Sampler> classMixingSampler(const Model& model, bool tempering, const std::string& where,
+                                                  int replicas = 0, double betaMin = 0.0);
 
 // The top hidden layer's codes of `digits` (shape = [N, n_visible]) under the model's own chain: every
 // pixel clamped to the digit for (layers + 1) steps, so every layer has heard from the data.
@@ -62,6 +68,9 @@ public:
         bool keepTimeline = true;
         // Record the chains' top hidden layer in the frames (needed for the hidden-space travel).
         bool recordTop = true;
+        // The tempering ladder (0: the rbm-pt defaults); see ClassMixingEntry.
+        int replicas = 0;
+        double betaMin = 0.0;
     };
 
     // C = inits.size() chains of `model` (visible size = the classifier's inputs, else gsn::Error naming

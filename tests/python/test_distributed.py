@@ -15,7 +15,9 @@ import io
 import json
 import os
 import re
+import signal
 import socket
+import subprocess
 import sys
 
 from common import need_torch, run, tmpdir
@@ -38,6 +40,28 @@ def free_port():
         return s.getsockname()[1]
 
 
+def torchrun(args, attempts=2, timeout=150):
+    """torchrun --nproc_per_node 2 on a free loopback port, in its own process group. A run that has not
+    ended after `timeout` seconds is killed with its workers, its output so far printed, and tried once
+    more on another port: free_port() closes the port it found, so another job on the machine can take it
+    before torchrun binds it, and two rendezvous on one port wait for each other for ever (seen once when
+    two checkouts ran this test at the same time). A run that fails (exit code) is not retried."""
+    for attempt in range(1, attempts + 1):
+        cmd = ["torchrun", "--redirects", "9:1", "--tee", "9:1", "--nproc_per_node", "2", "--master_addr",
+               "127.0.0.1", "--master_port", str(free_port()), TRAIN, *args]
+        p = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, start_new_session=True,
+                             env=dict(os.environ, OMP_NUM_THREADS="1"))
+        try:
+            out, err = p.communicate(timeout=timeout)
+            return subprocess.CompletedProcess(cmd, p.returncode, out, err)
+        except subprocess.TimeoutExpired:
+            os.killpg(p.pid, signal.SIGKILL)
+            out, err = p.communicate()
+            print(f"attempt {attempt}: torchrun did not finish in {timeout} s (killed); its stderr so far:")
+            print(err[-3000:])
+    return subprocess.CompletedProcess(cmd, 124, "", f"torchrun timed out {attempts} times")
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--gsn", required=True)
@@ -48,9 +72,7 @@ def main():
             "--epochs", "2", "--config", NOISE_OFF, "--threads", "1"]
     # --redirects/--tee with a mapping for a local rank that does not exist: Debian's torchrun (torch 1.13
     # on Python 3.11) cannot parse their default "0" (docs/beyond-one-machine.md).
-    r = run(["torchrun", "--redirects", "9:1", "--tee", "9:1", "--nproc_per_node", "2", "--master_addr", "127.0.0.1",
-             "--master_port", str(free_port()), TRAIN, *opts,
-             "--out", ddp_file], check=False, env=dict(os.environ, OMP_NUM_THREADS="1"))
+    r = torchrun(opts + ["--out", ddp_file])
     if r.returncode != 0:
         print(r.stderr[-3000:])
         print("FAIL torchrun exited", r.returncode)
