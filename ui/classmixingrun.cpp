@@ -65,7 +65,7 @@ const std::vector<ClassMixingModelChoice>& classMixingModels()
         // swaps are almost never accepted (docs/mixing.md, "Tempering ladders"); 12 replicas down to 0.7 swap
         // 57-75 % of the time.
         {"RBM, tempering", "resources/baseline-rbm.safetensors@pt:12:0.7", ":/resources/baseline-rbm.safetensors", true,
-         "parallel tempering, 12 replicas, beta 1 to 0.7"},
+         "tempering, 12 replicas, beta 1 to 0.7"},
     };
     return models;
 }
