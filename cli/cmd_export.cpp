@@ -11,17 +11,8 @@
 
 namespace gsn::commands {
 
-int exportModel(const Args& args)
+void writeModelOnly(const Checkpoint& ck, const std::string& out)
 {
-    const CliArgs cli(args, {"out"});
-    if (cli.positionals().size() != 1)
-        fail("command line", "FILE", "expected exactly one checkpoint to export");
-    const std::string in = cli.positionals().front();
-    const std::string out = cli.require("out", "the model-only .safetensors file to write");
-    if (out == in)
-        fail("command line", "--out", "expected a file other than the input");
-
-    const Checkpoint ck = loadCheckpoint(in);
     const nlohmann::json& m = ck.metadata;
     CheckpointInfo info;
     if (m.contains("dataset") && m["dataset"].is_object()) {
@@ -49,6 +40,20 @@ int exportModel(const Args& args)
         info.imageHeight = ck.image.height;
     }
     saveCheckpoint(out, *ck.model, nullptr, info);
+}
+
+int exportModel(const Args& args)
+{
+    const CliArgs cli(args, {"out"});
+    if (cli.positionals().size() != 1)
+        fail("command line", "FILE", "expected exactly one checkpoint to export");
+    const std::string in = cli.positionals().front();
+    const std::string out = cli.require("out", "the model-only .safetensors file to write");
+    if (out == in)
+        fail("command line", "--out", "expected a file other than the input");
+
+    const Checkpoint ck = loadCheckpoint(in);
+    writeModelOnly(ck, out);
     std::printf("%s: model-only copy of %s (%s)\n", out.c_str(), in.c_str(), ck.model->kind().c_str());
     return 0;
 }

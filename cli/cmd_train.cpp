@@ -29,7 +29,9 @@ std::string usage()
            " --data mnist|fashion|faces|PATH --out FILE.safetensors\n"
            "          [--hidden 1500,1500] [--epochs N] [--examples N] [--batch 100] [--lr 0.25] [--momentum 0.5]\n"
            "          [--decay 0.995] [--noise 0.4] [--walkback K] [--cd-k K] [--pcd] [--seed S]\n"
-           "          [--trainset train|trainfull] [--checkpoint-every BATCHES] [--resume FILE]";
+           "          [--trainset train|trainfull] [--checkpoint-every BATCHES] [--snapshot-every EPOCHS] [--resume FILE]\n"
+           "  --snapshot-every E  also keep a model-only copy after every E-th epoch, FILE.epoch-NNN.safetensors\n"
+           "                      next to FILE (what gsn export writes for that epoch), e.g. for gsn mixing over a run";
 }
 
 // Set by SIGINT; the trainer checks it before every batch. A lock-free atomic store is async-signal-safe.
@@ -182,13 +184,21 @@ nlohmann::json modelConfig(const CliArgs& cli, int visible)
     return config;
 }
 
+// FILE.safetensors -> FILE.epoch-007.safetensors
+std::string snapshotPath(const std::string& out, int epoch)
+{
+    char suffix[32];
+    std::snprintf(suffix, sizeof suffix, ".epoch-%03d.safetensors", epoch);
+    return out.substr(0, out.size() - std::string(".safetensors").size()) + suffix;
+}
+
 } // namespace
 
 int train(const Args& args)
 {
     const CliArgs cli(args,
                       {"model", "data", "hidden", "epochs", "examples", "batch", "lr", "momentum", "decay", "noise",
-                       "walkback", "cd-k", "seed", "trainset", "resume", "out", "checkpoint-every"},
+                       "walkback", "cd-k", "seed", "trainset", "resume", "out", "checkpoint-every", "snapshot-every"},
                       {"pcd"});
     if (!cli.positionals().empty())
         fail("command line", cli.positionals().front(), std::string("unexpected argument; usage:\n") + usage());
@@ -272,6 +282,8 @@ int train(const Args& args)
     const int batches = trainer.batchesPerEpoch();
     // 0 = only at epoch ends (the default). Counted in global batches, so a resumed run keeps the grid.
     const long long every = cli.getInt("checkpoint-every", 0, 1, 1LL << 40);
+    // 0 = no snapshots. Counted in epochs completed, so a resumed run keeps the grid.
+    const int snapshotEvery = static_cast<int>(cli.getInt("snapshot-every", 0, 1, 1000000));
     std::fprintf(stderr, "%s %s on %s (%d examples, hash %s), batch %d, %d batches/epoch, %d epochs -> %s\n",
                  model->kind().c_str(), model->config().dump().c_str(), data.name.c_str(), data.count(),
                  data.hash.c_str(), trainer.state().batchSize, batches, epochs, out.c_str());
@@ -323,6 +335,13 @@ int train(const Args& args)
     });
     trainer.setEpochCallback([&](const EpochSummary& s) {
         save();
+        const int completed = trainer.state().epoch;
+        if (snapshotEvery > 0 && completed % snapshotEvery == 0) {
+            // From the checkpoint just written, as `gsn export` would: byte-identical to it by construction.
+            const std::string snapshot = snapshotPath(out, completed);
+            writeModelOnly(loadCheckpoint(out), snapshot);
+            std::fprintf(stderr, "snapshot after epoch %d: %s\n", completed, snapshot.c_str());
+        }
         std::fprintf(stderr, "epoch %d/%d: mean loss %.5g, %s, learning rate now %.5g, saved %s\n", s.epoch + 1,
                      epochs, s.meanLoss, duration(s.seconds).c_str(), trainer.state().learningRate, out.c_str());
     });

@@ -5,6 +5,10 @@
 #include <string>
 #include <vector>
 
+namespace gsn {
+struct Checkpoint; // checkpoint.h
+}
+
 namespace gsn::commands {
 
 using Args = std::vector<std::string>;
@@ -18,6 +22,10 @@ int mix(const Args& args);    // gsn mix ...            (cmd_mix.cpp)
 int mixing(const Args& args); // gsn mixing ...         (cmd_mixing.cpp)
 
 int exportModel(const Args& args); // gsn export FILE --out MODEL.safetensors (cmd_export.cpp)
+// What `gsn export` writes for `ck`: a model-only copy at `out` (atomic), the training state folded into
+// __metadata__.trained. gsn train --snapshot-every writes its snapshots with it, so they are byte-identical
+// to `gsn export` of the epoch's checkpoint.
+void writeModelOnly(const Checkpoint& ck, const std::string& out);
 int grad(const Args& args);   // gsn grad --model M --batch B.npy --out G.safetensors (cmd_grad.cpp)
 
 // Full usage texts (options and defaults) of the commands that keep theirs next to their parsing.

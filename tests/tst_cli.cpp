@@ -8,6 +8,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include <QDir>
 #include <QFile>
 #include <QProcess>
 #include <QProcessEnvironment>
@@ -148,6 +149,43 @@ private slots:
         QVERIFY2(r.code == 0, qPrintable(r.err));
         QVERIFY2(r.err.isEmpty(), qPrintable(r.err));
         QVERIFY(QFile::exists(out));
+    }
+
+    // gsn train --snapshot-every E keeps FILE.epoch-NNN.safetensors after every E-th epoch (issue 15 item 4):
+    // each byte-identical to `gsn export` of that epoch's checkpoint, and a resumed run continues the grid.
+    void trainSnapshots()
+    {
+        const QString out = m_dir + "/snap.safetensors";
+        for (const QString& f : QDir(m_dir).entryList({"snap*"}))
+            QFile::remove(m_dir + "/" + f);
+        Run r = runGsn({"train", "--model", "dae", "--hidden", "16", "--data", "mnist", "--examples", "200", "--epochs", "2",
+                        "--snapshot-every", "1", "--out", out});
+        QVERIFY2(r.code == 0, qPrintable(r.err));
+        const QString first = m_dir + "/snap.epoch-001.safetensors", second = m_dir + "/snap.epoch-002.safetensors";
+        QVERIFY2(QFile::exists(first) && QFile::exists(second), qPrintable(r.err));
+        QVERIFY2(r.err.contains("snapshot after epoch 1: " + first), qPrintable(r.err));
+        const QString exported = m_dir + "/snap-export.safetensors";
+        r = runGsn({"export", out, "--out", exported});
+        QVERIFY2(r.code == 0, qPrintable(r.err));
+        auto bytes = [](const QString& path) {
+            QFile f(path);
+            return f.open(QIODevice::ReadOnly) ? f.readAll() : QByteArray();
+        };
+        QVERIFY(!bytes(second).isEmpty());
+        QCOMPARE(bytes(second), bytes(exported));          // the last snapshot is the export of the final checkpoint
+        QVERIFY(bytes(first) != bytes(second));            // an epoch later the weights differ
+        const Checkpoint one = loadCheckpoint(first.toStdString());
+        QVERIFY(!one.hasState);                             // model-only, like gsn export
+        QCOMPARE(one.metadata["trained"]["epochs_completed"].get<int>(), 1);
+
+        // Resumed to 4 epochs with snapshots every 2: only epoch 4 is new (3 is off the grid).
+        r = runGsn({"train", "--resume", out, "--epochs", "4", "--snapshot-every", "2"});
+        QVERIFY2(r.code == 0, qPrintable(r.err));
+        QVERIFY(!QFile::exists(m_dir + "/snap.epoch-003.safetensors"));
+        QVERIFY(QFile::exists(m_dir + "/snap.epoch-004.safetensors"));
+        r = runGsn({"train", "--resume", out, "--epochs", "5", "--snapshot-every", "0"});
+        QCOMPARE(r.code, 2);
+        QVERIFY2(r.err.contains("--snapshot-every"), qPrintable(r.err));
     }
 
     // gsn bench --out saves a run; --compare prints every figure's ratio to it (issue 16 item 6).
