@@ -275,7 +275,9 @@ void ChainSet::setClamp(int chain, const ClampMask& mask, const std::vector<floa
     }
     m_clamps[static_cast<std::size_t>(chain)] = std::move(clamp);
     m_denseDirty = true;
-    applyClamps();
+    // Only this chain: every other chain's clamp is in its state already (reset and step apply them
+    // all), and clamping N chains one by one must not cost N^2 (topLayerCodes clamps 1000 of them).
+    applyClamp(static_cast<std::size_t>(chain));
 }
 
 void ChainSet::setClampAll(const ClampMask& mask, const std::vector<float>& values)
@@ -322,16 +324,22 @@ void ChainSet::applyClamps()
 {
     // SPEC 3: after sampling, clamped values go back in both the state that is fed back and the mean
     // that is shown. Doing it here, outside the sampler, works for every sampler kind.
+    for (std::size_t c = 0; c < m_clamps.size(); ++c)
+        applyClamp(c);
+}
+
+void ChainSet::applyClamp(std::size_t c)
+{
     Matrix& x = m_state->x;
     Matrix& mean = m_state->mean;
-    for (std::size_t c = 0; c < m_clamps.size() && c < static_cast<std::size_t>(x.rows()); ++c) {
-        const Clamp& clamp = m_clamps[c];
-        const auto r = static_cast<Eigen::Index>(c);
-        for (std::size_t k = 0; k < clamp.indices.size(); ++k) {
-            const auto i = static_cast<Eigen::Index>(clamp.indices[k]);
-            x(r, i) = clamp.values[k];
-            mean(r, i) = clamp.values[k];
-        }
+    if (c >= m_clamps.size() || c >= static_cast<std::size_t>(x.rows()))
+        return;
+    const Clamp& clamp = m_clamps[c];
+    const auto r = static_cast<Eigen::Index>(c);
+    for (std::size_t k = 0; k < clamp.indices.size(); ++k) {
+        const auto i = static_cast<Eigen::Index>(clamp.indices[k]);
+        x(r, i) = clamp.values[k];
+        mean(r, i) = clamp.values[k];
     }
 }
 

@@ -156,6 +156,7 @@ private:
     };
     void install(std::shared_ptr<const Model> model, std::shared_ptr<const Sampler> sampler, FrameLayout layout);
     void applyClamps();
+    void applyClamp(std::size_t chain); // one chain's clamp into x and mean
     const ChainClamp* denseClamp();
     void checkChain(int chain, const char* what) const;
     [[noreturn]] void throwWrongStateType() const;
