@@ -116,6 +116,15 @@ bool sameFrames(const std::vector<FramePtr>& a, const std::vector<FramePtr>& b)
 
 } // namespace
 
+// The chain paths' numerics on 1500-unit GSNs (row sums against the GEMM, half-precision weights, a
+// Parzen figure): no thread of ours, seconds in Release, many minutes under ThreadSanitizer, whose CI
+// stage runs tst_chains for the chain runner's threads. The Release and ASan+UBSan stages run them.
+#if defined(__SANITIZE_THREAD__)
+#define SKIP_NUMERICS_UNDER_TSAN() QSKIP("numerics of 1500-unit chains, no thread of ours: too slow under ThreadSanitizer")
+#else
+#define SKIP_NUMERICS_UNDER_TSAN() static_cast<void>(0)
+#endif
+
 class TestChains : public QObject {
     Q_OBJECT
 
@@ -618,6 +627,7 @@ float maxAbsDiff(const Matrix& a, const Matrix& b)
 // (the two sum in a different order). Non-binary states fall back: bit-identical to the dense path.
 void TestChains::gsnSparseInputMatchesDense()
 {
+    SKIP_NUMERICS_UNDER_TSAN();
     auto [sparse, dense] = sparseAndDense();
     for (int chains : {1, 3, 5, 100}) {
         const Matrix x0 = startStates(chains, true, static_cast<std::uint64_t>(chains));
@@ -669,6 +679,7 @@ void TestChains::gsnSparseInputMatchesDense()
 // must agree within 4 standard errors (over chains) plus 1e-4, and the overall mean within 1e-3.
 void TestChains::gsnSparseInputKeepsStatistics()
 {
+    SKIP_NUMERICS_UNDER_TSAN();
     auto [sparse, dense] = sparseAndDense();
     const int chains = 100, steps = 40, burn = 10;
     const Matrix x0 = startStates(chains, true, 8);
@@ -709,6 +720,7 @@ void TestChains::gsnSparseInputKeepsStatistics()
 // (layers, means, scratch) are the same buffers, trading places, step after step.
 void TestChains::gsnStepKeepsItsBuffers()
 {
+    SKIP_NUMERICS_UNDER_TSAN();
     auto [sparse, dense] = sparseAndDense();
     for (const GsnK* model : {&sparse, &dense}) {
         ChainState s = model->startChains(startStates(60, true, 2));
@@ -746,6 +758,7 @@ void TestChains::gsnStepKeepsItsBuffers()
 // float32 in the displayed means; above kHalfChains chains, and after parameters(), float32 again.
 void TestChains::gsnHalfWeightsStayCloseToFloat()
 {
+    SKIP_NUMERICS_UNDER_TSAN();
     auto [sparse, dense] = sparseAndDense();
     GsnK f = sparse;
     f.setChainInput(GsnK::ChainInput::Auto);
@@ -787,11 +800,7 @@ void TestChains::gsnHalfWeightsStayCloseToFloat()
 // figure's standard error. Clamped pixels stay exactly the clamped values.
 void TestChains::gsnHalfWeightsKeepParzenAndClamps()
 {
-#if defined(__SANITIZE_THREAD__)
-    // Numerics only (a Parzen evaluation of 1500-unit chains), no thread of ours: 5 s in Release, minutes
-    // under ThreadSanitizer. The Release and ASan+UBSan stages run it.
-    QSKIP("numeric test, no threads of ours: too slow under ThreadSanitizer");
-#endif
+    SKIP_NUMERICS_UNDER_TSAN();
     const Checkpoint ck = loadCheckpoint(std::string(GSN_SOURCE_DIR) + "/resources/default-gsn2.safetensors");
     const auto* trained = dynamic_cast<const GsnK*>(ck.model.get());
     QVERIFY(trained);
