@@ -11,6 +11,9 @@
 #include <utility>
 #if defined(__F16C__)
 #include <immintrin.h>
+#if defined(__x86_64__) || defined(__i386__)
+#include <cpuid.h>
+#endif
 #endif
 
 namespace gsn {
@@ -317,8 +320,9 @@ bool GsnK::setHalfPrecisionSampling(bool on)
     if (!on || !kHaveF16)
         return false;
 #if defined(__F16C__) && defined(__FMA__) && defined(__AVX2__)
-    __builtin_cpu_init();
-    if (!__builtin_cpu_supports("f16c") || !__builtin_cpu_supports("fma"))
+    // CPUID leaf 1, ECX: bit 12 FMA, bit 29 F16C (clang 14's __builtin_cpu_supports knows no "f16c").
+    unsigned eax = 0, ebx = 0, ecx = 0, edx = 0;
+    if (!__get_cpuid(1, &eax, &ebx, &ecx, &edx) || !(ecx & (1u << 12)) || !(ecx & (1u << 29)))
         return false;
     auto half = std::make_shared<std::vector<std::vector<std::uint16_t>>>();
     for (const Matrix& w : m_W)
