@@ -740,6 +740,10 @@ void TestDatasets::badInput_data()
         writeBytes(tmpFile("namelen.mat"), b);
         row("mat name length beyond the variable", tmpFile("namelen.mat"), "variable 0", "it claims 1073741829 (corrupt file)");
     }
+    // A deflate stream damaged after the dimensions' tag: libmatio inflated the part before the damage and
+    // allocated the 5.3 GB of dimensions that tag claims (found by fuzz_mat, the 308-byte reproducer).
+    QTest::newRow("mat compressed stream broken") << QString(GSN_SOURCE_DIR "/tests/fuzz/regressions/mat/broken-stream-5gb-dims.mat")
+                                                  << "variable 0" << "expected a zlib stream, zlib says: 'invalid";
     writeBytes(tmpFile("garbage.mat"), std::vector<uint8_t>(300, 'x'));
     row("mat not a MAT-file", tmpFile("garbage.mat"), "header", "expected a MATLAB .mat file");
     {

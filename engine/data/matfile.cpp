@@ -123,17 +123,24 @@ void checkV5CompressedElement(const std::string& path, FILE* f, int index, int64
     z.avail_out = static_cast<uInt>(out.size());
     const int rc = inflate(&z, Z_SYNC_FLUSH);
     const std::size_t have = out.size() - z.avail_out;
+    const std::string zlibMessage = z.msg ? z.msg : "error " + std::to_string(rc);
     inflateEnd(&z);
-    if ((rc != Z_OK && rc != Z_STREAM_END && rc != Z_BUF_ERROR) || have < 8)
-        return; // a broken stream: libmatio says so
-    const uint32_t type = readU32(out.data(), swap);
-    if (type != kMiMatrix)
-        return;
-    const int64_t matrixBytes = readU32(out.data() + 4, swap);
     auto refuse = [&](const std::string& what) {
         std::fclose(f);
         fail(path, "variable " + std::to_string(index), what + " (corrupt compressed variable)");
     };
+    // A stream that is broken inside the bytes read is refused here: libmatio inflates the part before the
+    // break and allocates from the tags it finds there (found by fuzz_mat: tests/fuzz/regressions/mat/
+    // broken-stream-5gb-dims.mat, a 308-byte file whose damaged stream made it allocate 5.3 GB of dimensions).
+    if (rc != Z_OK && rc != Z_STREAM_END && rc != Z_BUF_ERROR)
+        refuse("expected a zlib stream, zlib says: " + quoteValue(zlibMessage) + " within its first " +
+               std::to_string(in.size()) + " bytes");
+    if (have < 8)
+        return; // too short to hold a tag: libmatio says what is missing
+    const uint32_t type = readU32(out.data(), swap);
+    if (type != kMiMatrix)
+        return;
+    const int64_t matrixBytes = readU32(out.data() + 4, swap);
     if (matrixBytes > bytes * kMaxDeflateRatio)
         refuse("expected at most " + std::to_string(bytes * kMaxDeflateRatio) + " bytes inflated from " +
                std::to_string(bytes) + " compressed, it claims " + std::to_string(matrixBytes));
