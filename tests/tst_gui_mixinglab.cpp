@@ -8,9 +8,14 @@
 #include "mixinglabmetrics.h"
 #include "mixinglabpanel.h"
 #include "mixinglabrun.h"
+#include "painttargetdialog.h"
+#include "targets2d.h"
 #include "testsupport.h"
 
 #include <QAction>
+#include <QComboBox>
+#include <QPointer>
+#include <QPushButton>
 #include <QImage>
 #include <QPainter>
 #include <QSvgRenderer>
@@ -615,6 +620,87 @@ private slots:
         QVERIFY(panned[0] < zoomed[0]); // dragged right: the view moves left
         QTest::mouseDClick(panel, Qt::LeftButton, {}, QPoint(100, 100));
         QCOMPARE(panel->viewBox(), lab.snapshot()->target->viewBox());
+    }
+
+    // File > Paint a target (issue 13 item 1): the painter starts from the current target, Clear empties it,
+    // nothing painted is refused in the dialog, two brushed blobs of different levels become a painted
+    // target of two modes weighted by their mass that every panel samples, erasing removes a blob, the
+    // painting reopens as it was (undo included) and saves as a target file that loads to the same target.
+    void paintedTarget()
+    {
+        MixingLab lab;
+        lab.resize(1200, 700);
+        lab.show();
+        lab.setPanelCount(2);
+        lab.setChains(50);
+        QVERIFY(waitIdle(lab));
+        QAction* action = lab.findChild<QAction*>(QStringLiteral("labPaintTarget"));
+        QVERIFY(action);
+        QCOMPARE(action->shortcut(), QKeySequence(QStringLiteral("Ctrl+P")));
+        action->trigger();
+        QPointer<PaintTargetDialog> dialog = lab.findChild<PaintTargetDialog*>();
+        QVERIFY(dialog);
+        QVERIFY(QTest::qWaitForWindowExposed(dialog));
+        TargetCanvas* canvas = dialog->canvas();
+        QVERIFY2(canvas->paintedCells() > 0, "the painter starts from the current target");
+        dialog->findChild<QPushButton*>(QStringLiteral("paintClear"))->click();
+        QCOMPARE(canvas->paintedCells(), 0);
+        dialog->findChild<QPushButton*>(QStringLiteral("paintUse"))->click();
+        QVERIFY(dialog->isVisible());
+        QVERIFY2(dialog->lastError().contains(QStringLiteral("values")), qPrintable(dialog->lastError()));
+
+        // Two strokes: a full-level one low on the left, a half-level one high on the right; a third blob erased.
+        canvas->setBrush(2.0, 1.0);
+        QTest::mousePress(canvas, Qt::LeftButton, {}, canvas->cellCentre(8, 10).toPoint());
+        QTest::mouseMove(canvas, canvas->cellCentre(14, 10).toPoint());
+        QTest::mouseRelease(canvas, Qt::LeftButton, {}, canvas->cellCentre(14, 10).toPoint());
+        canvas->setBrush(2.0, 0.5);
+        QTest::mousePress(canvas, Qt::LeftButton, {}, canvas->cellCentre(36, 36).toPoint());
+        QTest::mouseRelease(canvas, Qt::LeftButton, {}, canvas->cellCentre(36, 36).toPoint());
+        QTest::mousePress(canvas, Qt::LeftButton, {}, canvas->cellCentre(10, 38).toPoint());
+        QTest::mouseRelease(canvas, Qt::LeftButton, {}, canvas->cellCentre(10, 38).toPoint());
+        const int threeBlobs = canvas->paintedCells();
+        canvas->setBrush(4.0, 1.0);
+        QTest::mousePress(canvas, Qt::RightButton, {}, canvas->cellCentre(10, 38).toPoint());
+        QTest::mouseRelease(canvas, Qt::RightButton, {}, canvas->cellCentre(10, 38).toPoint());
+        const int twoBlobs = canvas->paintedCells();
+        QVERIFY2(twoBlobs < threeBlobs && twoBlobs > 20, qPrintable(QStringLiteral("%1 -> %2 cells").arg(threeBlobs).arg(twoBlobs)));
+        QCOMPARE(canvas->values()[static_cast<std::size_t>(38 * canvas->columns() + 10)], 0.0);
+        QVERIFY(canvas->values()[static_cast<std::size_t>(10 * canvas->columns() + 11)] > 0.9); // under the stroke
+        dialog->findChild<QPushButton*>(QStringLiteral("paintUse"))->click();
+        QTRY_VERIFY(!dialog);
+
+        QVERIFY(waitIdle(lab));
+        QTRY_VERIFY_WITH_TIMEOUT(lab.snapshot()->targetConfig.value("kind", "") == "painted", 10000);
+        const MixingLabSnapshot& s = *lab.snapshot();
+        QCOMPARE(s.target->modeCount(), 2);
+        QCOMPARE(s.weights.size(), std::size_t(2));
+        QVERIFY2(s.weights[0] > 1.5 * s.weights[1], qPrintable(QStringLiteral("%1 vs %2").arg(s.weights[0]).arg(s.weights[1])));
+        QCOMPARE(lab.findChild<QComboBox*>(QStringLiteral("labTarget"))->currentText(), QStringLiteral("your painting"));
+        lab.step(30);
+        QVERIFY(waitIdle(lab));
+        QCOMPARE(lab.snapshot()->panels[0].steps, std::int64_t(30));
+        for (const LabPanelSnapshot& p : lab.snapshot()->panels)
+            for (float v : p.points)
+                QVERIFY(std::isfinite(v));
+
+        // Reopened: the same cells; Clear and Undo; saved as a file that loads as the same target.
+        const std::string config = lab.snapshot()->targetConfig.dump();
+        dialog = lab.openPainter();
+        QVERIFY(QTest::qWaitForWindowExposed(dialog));
+        QCOMPARE(dialog->canvas()->paintedCells(), twoBlobs);
+        dialog->canvas()->clear();
+        QVERIFY(dialog->canvas()->undo());
+        QCOMPARE(dialog->canvas()->paintedCells(), twoBlobs);
+        const QString path = scratchDir() + "/painted.json";
+        dialog->saveTo(path);
+        QCOMPARE(loadTargetFile(path.toStdString())->config().dump(), config);
+        dialog->close();
+        // Choosing a built-in target again leaves the painting.
+        QVERIFY(lab.setTarget(QStringLiteral("ring8")));
+        QVERIFY(waitIdle(lab));
+        QTRY_VERIFY_WITH_TIMEOUT(lab.snapshot()->targetConfig.value("kind", "") != "painted", 10000);
+        QCOMPARE(lab.findChild<QComboBox*>(QStringLiteral("labTarget"))->findText(QStringLiteral("your painting")), -1);
     }
 };
 

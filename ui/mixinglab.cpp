@@ -3,6 +3,7 @@
 #include "error.h"
 #include "mixinglabmetrics.h"
 #include "mixinglabpanel.h"
+#include "painttargetdialog.h"
 
 #include <QAbstractSpinBox>
 #include <QApplication>
@@ -12,6 +13,7 @@
 #include <QDateTime>
 #include <QDoubleSpinBox>
 #include <QFileDialog>
+#include <QFileInfo>
 #include <QGridLayout>
 #include <QHBoxLayout>
 #include <QLabel>
@@ -51,6 +53,7 @@ const std::vector<std::pair<QString, double>>& speeds()
 }
 
 const char* const kDefaultSamplers[kMaxPanels] = {"rwmh", "pt", "npdae", "mala"};
+const QString kOwnTarget = QStringLiteral("__own__"); // the chooser's entry for a file or a painting in use
 
 } // namespace
 
@@ -239,8 +242,10 @@ void MixingLab::buildUi()
     statusBar()->addWidget(m_status, 1);
 
     connect(m_target, &QComboBox::currentIndexChanged, this, [this] {
-        if (!m_updatingControls) {
+        if (!m_updatingControls && m_target->currentData().toString() != kOwnTarget) {
             m_targetFile.clear();
+            m_paintedTarget = nullptr;
+            showOwnTarget({});
             scheduleRebuild();
         }
     });
@@ -359,6 +364,9 @@ void MixingLab::buildMenus()
             setTargetFile(path);
     });
     open->setObjectName(QStringLiteral("labOpenTarget"));
+    QAction* paint = file->addAction(tr("&Paint a target..."), this, [this] { openPainter(); });
+    paint->setObjectName(QStringLiteral("labPaintTarget"));
+    paint->setShortcut(QKeySequence(tr("Ctrl+P")));
     QMenu* exports = file->addMenu(tr("&Export panel"));
     for (int i = 0; i < kMaxPanels; ++i) {
         exports->addAction(tr("Panel %1 as PNG...").arg(i + 1), this, [this, i] { exportPanel(i, QStringLiteral("png")); });
@@ -406,6 +414,8 @@ bool MixingLab::applyPreset(int index)
     const Preset& preset = presets()[static_cast<std::size_t>(index)];
     m_updatingControls = true;
     m_targetFile.clear();
+    m_paintedTarget = nullptr;
+    showOwnTarget({});
     m_target->setCurrentIndex(std::max(0, m_target->findData(preset.target)));
     m_beta->setValue(preset.beta);
     m_start->setCurrentIndex(preset.startAtPoint ? 1 : 0);
@@ -447,6 +457,7 @@ bool MixingLab::setTarget(const QString& key)
     if (index < 0)
         return false;
     m_targetFile.clear();
+    m_paintedTarget = nullptr;
     if (index == m_target->currentIndex())
         scheduleRebuild();
     m_target->setCurrentIndex(index);
@@ -456,7 +467,71 @@ bool MixingLab::setTarget(const QString& key)
 void MixingLab::setTargetFile(const QString& path)
 {
     m_targetFile = path;
+    m_paintedTarget = nullptr;
+    showOwnTarget(tr("file: %1").arg(QFileInfo(path).fileName()));
     scheduleRebuild();
+}
+
+void MixingLab::setPaintedTarget(const nlohmann::json& config)
+{
+    m_targetFile.clear();
+    m_paintedTarget = config;
+    showOwnTarget(tr("your painting"));
+    scheduleRebuild();
+}
+
+void MixingLab::showOwnTarget(const QString& label)
+{
+    const bool was = m_updatingControls;
+    m_updatingControls = true;
+    const int own = m_target->findData(kOwnTarget);
+    if (label.isEmpty()) {
+        if (own >= 0)
+            m_target->removeItem(own);
+    } else if (own >= 0) {
+        m_target->setItemText(own, label);
+        m_target->setCurrentIndex(own);
+    } else {
+        m_target->addItem(label, kOwnTarget);
+        m_target->setCurrentIndex(m_target->count() - 1);
+    }
+    m_updatingControls = was;
+}
+
+PaintTargetDialog* MixingLab::openPainter()
+{
+    // The current target's view box (a square around it), and the current painting to edit.
+    std::array<double, 4> box{-4, 4, -4, 4};
+    std::shared_ptr<const Target> start;
+    if (m_snapshot && m_snapshot->target) {
+        const auto [x0, x1, y0, y1] = m_snapshot->target->viewBox();
+        const double half = std::max(x1 - x0, y1 - y0) / 2, cx = (x0 + x1) / 2, cy = (y0 + y1) / 2;
+        if (std::isfinite(half) && half > 0)
+            box = {cx - half, cx + half, cy - half, cy + half};
+        if (m_paintedTarget.is_null())
+            start = m_snapshot->target; // the painter starts from the current target, rasterised
+    }
+    if (!m_paintedTarget.is_null() && m_paintedTarget.contains("box") && m_paintedTarget["box"].size() == 4) {
+        const nlohmann::json& b = m_paintedTarget["box"];
+        box = {b[0].get<double>(), b[1].get<double>(), b[2].get<double>(), b[3].get<double>()};
+    }
+    auto* dialog = new PaintTargetDialog(box, start, this);
+    dialog->setAttribute(Qt::WA_DeleteOnClose);
+    if (!m_paintedTarget.is_null()) {
+        // Edit the painting in use exactly (its own cells), not a rasterisation of it.
+        std::vector<double> values;
+        for (const nlohmann::json& row : m_paintedTarget["values"])
+            for (const nlohmann::json& v : row)
+                values.push_back(v.get<double>());
+        if (values.size() == dialog->canvas()->values().size())
+            dialog->canvas()->setValues(std::move(values));
+        if (m_paintedTarget.contains("blur"))
+            dialog->setBlur(m_paintedTarget["blur"].get<double>());
+    }
+    connect(dialog, &QDialog::accepted, this, [this, dialog] { setPaintedTarget(dialog->targetConfig()); });
+    dialog->show();
+    dialog->raise();
+    return dialog;
 }
 
 void MixingLab::setBeta(double beta)
@@ -508,7 +583,8 @@ LabConfig MixingLab::config() const
     LabConfig c;
     c.daeEpochs = m_daeEpochs;
     const int index = std::max(0, m_target->currentIndex());
-    c.target = targetChoices()[static_cast<std::size_t>(index)].config;
+    c.target = !m_paintedTarget.is_null() ? m_paintedTarget
+               : targetChoices()[std::min(static_cast<std::size_t>(index), targetChoices().size() - 1)].config;
     c.targetFile = m_targetFile.toStdString();
     c.beta = m_beta->value();
     c.startAtPoint = m_start->currentData().toString() == QLatin1String("point");

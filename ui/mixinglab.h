@@ -34,6 +34,7 @@ namespace gsn {
 
 class MixingLabPanel;
 class MixingLabMetrics;
+class PaintTargetDialog;
 
 class MixingLab : public QMainWindow {
     Q_OBJECT
@@ -68,6 +69,12 @@ public:
     bool setTarget(const QString& key);   // false for an unknown key
     // Reads a target file (targets2d.h: loadTargetFile) when the chains are next built; errors are shown.
     void setTargetFile(const QString& path);
+    // A target config built elsewhere (the painter's {"kind": "painted", ...}); the target chooser then shows
+    // "your painting". Errors of the config are shown when the chains are built.
+    void setPaintedTarget(const nlohmann::json& config);
+    // File > Paint a target: opens the painter (non-modal, deleted on close) on the current target's view
+    // box, started from the current painting or empty; "Use in the lab" calls setPaintedTarget.
+    PaintTargetDialog* openPainter();
     void setBeta(double beta);
     void setChains(int chains);
     void setSeed(std::uint64_t seed);
@@ -129,6 +136,8 @@ private:
     void showError(const QString& message);
     void exportPanel(int index, const QString& format);
     void exportMetrics(const QString& what);
+    // Shows `label` as the chooser's last entry (a file or a painting in use) or removes it (empty label).
+    void showOwnTarget(const QString& label);
 
     // controller widgets
     QComboBox* m_target = nullptr;
@@ -154,6 +163,7 @@ private:
     QTimer* m_tickTimer = nullptr;
 
     QString m_targetFile;
+    nlohmann::json m_paintedTarget;         // set (not null): the target is this painting
     int m_daeEpochs = 200;                  // set: the target comes from this file
     std::shared_ptr<MixingLabRun> m_run;   // touched only by the job that holds it
     MixingLabSnapshotPtr m_snapshot;
