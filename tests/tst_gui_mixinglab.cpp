@@ -622,6 +622,51 @@ private slots:
         QCOMPARE(panel->viewBox(), lab.snapshot()->target->viewBox());
     }
 
+    // A pt panel's ladder (issue 13 item 2, "ladder editable"): only pt panels show it; another lowest beta
+    // while the chains run keeps them (the same run, the steps go on) and the label says the new ladder;
+    // another number of replicas builds a new run; the swap-rate cell lists every neighbouring pair.
+    void ladderEditKeepsChains()
+    {
+        MixingLab lab;
+        lab.resize(1000, 650);
+        lab.show();
+        QVERIFY(lab.setTarget(QStringLiteral("isolated-modes")));
+        lab.setPanelCount(2);
+        QVERIFY(lab.setPanelSampler(0, QStringLiteral("pt")));
+        QVERIFY(lab.setPanelSampler(1, QStringLiteral("rwmh")));
+        lab.setChains(20);
+        QVERIFY(waitIdle(lab));
+        QVERIFY(lab.findChild<QWidget*>(QStringLiteral("labLadder1"))->isVisible());
+        QVERIFY(!lab.findChild<QWidget*>(QStringLiteral("labLadder2"))->isVisible());
+        lab.step(40);
+        QVERIFY(waitIdle(lab));
+        const MixingLabSnapshotPtr before = lab.snapshot();
+        QVERIFY2(QString::fromStdString(before->panels[0].label).contains(QStringLiteral("5 replicas to \u03b2 0.05")),
+                 before->panels[0].label.c_str());
+        QCOMPARE(before->panels[0].report.swapRates.size(), std::size_t(4));
+        lab.setPanelBetaMin(0, 0.3);
+        lab.step(5);
+        QVERIFY(waitIdle(lab));
+        const MixingLabSnapshotPtr after = lab.snapshot();
+        QCOMPARE(after->generation, before->generation);
+        QCOMPARE(after->panels[0].steps, std::int64_t(45));
+        QVERIFY2(QString::fromStdString(after->panels[0].label).contains(QStringLiteral("to \u03b2 0.3")), after->panels[0].label.c_str());
+        auto* table = lab.metrics()->findChild<QTableWidget*>();
+        QVERIFY(table);
+        QTRY_VERIFY(table->item(0, 8) && table->item(0, 8)->toolTip().contains(QStringLiteral("pair 4-5")));
+        QVERIFY(table->item(1, 8)->toolTip().isEmpty());
+
+        lab.setPanelReplicas(0, 8);
+        QVERIFY(waitIdle(lab));
+        QTRY_VERIFY_WITH_TIMEOUT(lab.snapshot()->generation > after->generation, 10000);
+        QCOMPARE(lab.snapshot()->panels[0].steps, std::int64_t(0));
+        lab.step(3);
+        QVERIFY(waitIdle(lab));
+        QCOMPARE(lab.snapshot()->panels[0].report.swapRates.size(), std::size_t(7));
+        QVERIFY2(QString::fromStdString(lab.snapshot()->panels[0].label).contains(QStringLiteral("8 replicas to \u03b2 0.3")),
+                 lab.snapshot()->panels[0].label.c_str());
+    }
+
     // File > Paint a target (issue 13 item 1): the painter starts from the current target, Clear empties it,
     // nothing painted is refused in the dialog, two brushed blobs of different levels become a painted
     // target of two modes weighted by their mass that every panel samples, erasing removes a blob, the

@@ -310,6 +310,37 @@ MixingLab::PanelControls MixingLab::makePanel(int index)
     exportButton->setMenu(menu);
     header->addWidget(exportButton);
     v->addLayout(header);
+    // The tempering ladder (pt panels only): R replicas on a geometric ladder from beta 1 to the lowest beta.
+    c.ladder = new QWidget;
+    c.ladder->setObjectName(QStringLiteral("labLadder%1").arg(index + 1));
+    auto* ladder = new QHBoxLayout(c.ladder);
+    ladder->setContentsMargins(0, 0, 0, 0);
+    ladder->setSpacing(3);
+    ladder->addWidget(new QLabel(tr("ladder")));
+    c.replicas = new QSpinBox;
+    c.replicas->setObjectName(QStringLiteral("labReplicas%1").arg(index + 1));
+    c.replicas->setRange(2, 32);
+    c.replicas->setValue(LabPanelConfig{}.replicas);
+    c.replicas->setSuffix(tr(" replicas"));
+    c.replicas->setToolTip(tr("Replicas of the tempering ladder; another number starts new chains"));
+    ladder->addWidget(c.replicas);
+    ladder->addWidget(new QLabel(tr("to \u03b2")));
+    c.betaMin = new QDoubleSpinBox;
+    c.betaMin->setObjectName(QStringLiteral("labBetaMin%1").arg(index + 1));
+    c.betaMin->setRange(0.001, 0.99);
+    c.betaMin->setDecimals(3);
+    c.betaMin->setSingleStep(0.05);
+    c.betaMin->setValue(LabPanelConfig{}.betaMin);
+    c.betaMin->setToolTip(tr("The hottest replica's inverse temperature (the ladder is geometric from 1 down to it). "
+                             "Changing it while the chains run keeps the chains; the table's swap-rate cell lists "
+                             "each neighbouring pair's rate"));
+    ladder->addWidget(c.betaMin);
+    ladder->addStretch(1);
+    // Hidden on other panels but keeping its height, so the plots of all panels stay aligned.
+    QSizePolicy keep = c.ladder->sizePolicy();
+    keep.setRetainSizeWhenHidden(true);
+    c.ladder->setSizePolicy(keep);
+    v->addWidget(c.ladder);
     c.view = new MixingLabPanel;
     c.view->setObjectName(QStringLiteral("labView%1").arg(index + 1));
     v->addWidget(c.view, 1);
@@ -331,6 +362,16 @@ MixingLab::PanelControls MixingLab::makePanel(int index)
         m_pendingStepChanges[index] = value;
         schedule();
     });
+    connect(c.replicas, &QSpinBox::valueChanged, this, [this] {
+        if (!m_updatingControls)
+            scheduleRebuild(); // PtSampler continues a state only with the same number of replicas
+    });
+    connect(c.betaMin, &QDoubleSpinBox::valueChanged, this, [this, index](double value) {
+        if (m_updatingControls)
+            return;
+        m_pendingLadderChanges[index] = value;
+        schedule();
+    });
     syncStepControl(c, index);
     return c;
 }
@@ -348,6 +389,8 @@ void MixingLab::syncStepControl(PanelControls& c, int index)
     const bool was = m_updatingControls;
     m_updatingControls = true;
     c.step->setEnabled(has);
+    c.ladder->setVisible(kind && kind->name == "pt");
+    m_pendingLadderChanges.erase(index);
     c.stepLabel->setText(has ? QString::fromStdString(kind->stepLabel) : tr("(no step)"));
     if (has)
         c.step->setValue(kind->defaultStep);
@@ -428,6 +471,8 @@ bool MixingLab::applyPreset(int index)
         syncStepControl(c, i);
         if (c.step->isEnabled())
             c.step->setValue(preset.panels[static_cast<std::size_t>(i)].step);
+        c.replicas->setValue(preset.panels[static_cast<std::size_t>(i)].replicas);
+        c.betaMin->setValue(preset.panels[static_cast<std::size_t>(i)].betaMin);
     }
     m_updatingControls = false;
     m_watch->setText(tr("<b>%1.</b> What to watch: %2").arg(preset.name.toHtmlEscaped(), preset.watch.toHtmlEscaped()));
@@ -572,6 +617,18 @@ void MixingLab::setPanelStep(int panel, double step)
         m_panels[static_cast<std::size_t>(panel)].step->setValue(step);
 }
 
+void MixingLab::setPanelReplicas(int panel, int replicas)
+{
+    if (panel >= 0 && panel < kMaxPanels)
+        m_panels[static_cast<std::size_t>(panel)].replicas->setValue(replicas);
+}
+
+void MixingLab::setPanelBetaMin(int panel, double betaMin)
+{
+    if (panel >= 0 && panel < kMaxPanels)
+        m_panels[static_cast<std::size_t>(panel)].betaMin->setValue(betaMin);
+}
+
 void MixingLab::setDaeEpochs(int epochs)
 {
     m_daeEpochs = epochs;
@@ -593,7 +650,12 @@ LabConfig MixingLab::config() const
     c.seed = static_cast<std::uint64_t>(m_seed->value());
     for (int i = 0; i < m_panelCount->value(); ++i) {
         const PanelControls& p = m_panels[static_cast<std::size_t>(i)];
-        c.panels.push_back({p.sampler->currentData().toString().toStdString(), p.step->value()});
+        LabPanelConfig panel;
+        panel.sampler = p.sampler->currentData().toString().toStdString();
+        panel.step = p.step->value();
+        panel.replicas = p.replicas->value();
+        panel.betaMin = p.betaMin->value();
+        c.panels.push_back(panel);
     }
     return c;
 }
@@ -646,6 +708,7 @@ void MixingLab::rebuild()
     const std::uint64_t generation = ++m_generation;
     m_run.reset();
     m_pendingStepChanges.clear();
+    m_pendingLadderChanges.clear();
     m_busy = true;
     for (int i = 0; i < static_cast<int>(cfg.panels.size()); ++i)
         m_panels[static_cast<std::size_t>(i)].view->setPlaceholder(tr("Building the chains..."));
@@ -715,22 +778,27 @@ void MixingLab::schedule()
         steps = rate > 0 ? static_cast<int>(std::floor(m_credit)) : 1000000000;
         m_credit -= rate > 0 ? steps : 0;
     }
-    if (steps == 0 && m_pendingStepChanges.empty())
+    if (steps == 0 && m_pendingStepChanges.empty() && m_pendingLadderChanges.empty())
         return;
     m_busy = true;
     std::shared_ptr<MixingLabRun> run = m_run;
     const std::map<int, double> changes = std::move(m_pendingStepChanges);
     m_pendingStepChanges.clear();
+    const std::map<int, double> ladders = std::move(m_pendingLadderChanges);
+    m_pendingLadderChanges.clear();
     struct Advanced {
         MixingLabSnapshotPtr snapshot;
         int done = 0;
     };
     const std::uint64_t generation = m_generation;
     m_job.start(
-        [run, steps, changes](const JobControl& job) {
+        [run, steps, changes, ladders](const JobControl& job) {
             for (const auto& [panel, value] : changes)
                 if (panel < static_cast<int>(run->config().panels.size()))
                     run->setStep(panel, value);
+            for (const auto& [panel, value] : ladders)
+                if (panel < static_cast<int>(run->config().panels.size()) && run->config().panels[static_cast<std::size_t>(panel)].sampler == "pt")
+                    run->setLadder(panel, value);
             Advanced out;
             out.done = run->advance(steps, job.cancelFlag(), kBatchSeconds);
             out.snapshot = run->snapshot();

@@ -81,6 +81,9 @@ public:
     void setPanelCount(int panels);       // 2..4
     bool setPanelSampler(int panel, const QString& sampler); // a labSamplerKinds() name
     void setPanelStep(int panel, double step);
+    // A pt panel's ladder: R replicas (a new run) and the lowest beta (kept chains, as a step change).
+    void setPanelReplicas(int panel, int replicas);
+    void setPanelBetaMin(int panel, double betaMin);
     // Epochs the DAE samplers' dae-gauss trains for at the next build (default 200, as gsn mix).
     void setDaeEpochs(int epochs);
     int panelCount() const;
@@ -121,6 +124,9 @@ private:
         QComboBox* sampler = nullptr;
         QDoubleSpinBox* step = nullptr;
         QLabel* stepLabel = nullptr;
+        QWidget* ladder = nullptr;          // pt panels: the tempering ladder
+        QSpinBox* replicas = nullptr;
+        QDoubleSpinBox* betaMin = nullptr;
         MixingLabPanel* view = nullptr;
     };
     void buildUi();
@@ -177,6 +183,7 @@ private:
     double m_credit = 0;                   // steps owed to the speed setting while running
     qint64 m_lastTick = 0;
     std::map<int, double> m_pendingStepChanges; // panel -> new step, for the next job
+    std::map<int, double> m_pendingLadderChanges; // pt panel -> new lowest beta, for the next job
     QString m_lastError;
     std::int64_t m_rateSteps = -1;         // the status bar's measured rate: steps and time at its last update
     qint64 m_rateTime = 0;

@@ -49,6 +49,8 @@ int modesVisited(const mixing::MixingReport& r)
     return static_cast<int>(std::count_if(r.visits.begin(), r.visits.end(), [](std::int64_t v) { return v > 0; }));
 }
 
+constexpr int kSwapColumn = 8; // "Swap rate (pt)" in the table
+
 double meanSwapRate(const mixing::MixingReport& r)
 {
     if (r.swapRates.empty())
@@ -316,6 +318,13 @@ void MixingLabMetrics::setSnapshot(MixingLabSnapshotPtr snapshot)
             if (c == 0)
                 item->setForeground(MixingLabPanel::panelColor(i));
         }
+        // The swap-rate cell's tooltip: every neighbouring pair's rate (beta_r <-> beta_r+1).
+        const std::vector<double>& rates = m_snapshot->panels[static_cast<std::size_t>(i)].report.swapRates;
+        QStringList pairs;
+        for (std::size_t r = 0; r < rates.size(); ++r)
+            pairs << tr("pair %1-%2: %3").arg(r + 1).arg(r + 2).arg(rates[r], 0, 'f', 3);
+        if (QTableWidgetItem* swap = m_table->item(i, kSwapColumn))
+            swap->setToolTip(pairs.isEmpty() ? QString() : tr("Swap rate per neighbouring replica pair (1 = beta 1):\n") + pairs.join('\n'));
     }
 }
 

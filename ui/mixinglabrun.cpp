@@ -17,6 +17,7 @@ namespace gsn {
 
 namespace {
 
+constexpr int kMaxLabReplicas = 32; // a pt panel's replicas at most
 constexpr int kDataDraws = 5000;  // training points of estimators (npdae), as gsn mix
 constexpr std::size_t kMaxSeries = 400;
 constexpr int kFieldPoints = 21; // the DAE field's grid per axis
@@ -248,6 +249,13 @@ std::shared_ptr<const Sampler> MixingLabRun::buildSampler(const LabPanelConfig& 
         // the corruption belongs to the DAE the chain runs under, not to the sampler's config
     } else if (kind->name == "pt") {
         config["base"][kind->stepField] = panel.step;
+        if (panel.replicas < 2 || panel.replicas > kMaxLabReplicas)
+            fail(where, "replicas", "expected 2 to " + std::to_string(kMaxLabReplicas) + " replicas, got " +
+                                        std::to_string(panel.replicas));
+        if (!(panel.betaMin > 0.0 && panel.betaMin < 1.0))
+            fail(where, "lowest beta", "expected a value in (0, 1), got " + formatValue(panel.betaMin));
+        config["replicas"] = panel.replicas;
+        config["beta_min"] = panel.betaMin;
     } else if (!kind->stepField.empty()) {
         config[kind->stepField] = panel.step;
     }
@@ -279,6 +287,21 @@ void MixingLabRun::setStep(int panel, double step)
     LabPanelConfig next = p.config;
     next.step = step;
     p.sampler = buildSampler(next, panel); // the state is kept: the samplers of one kind continue each other's states
+    p.config = next;
+}
+
+void MixingLabRun::setLadder(int panel, double betaMin)
+{
+    if (panel < 0 || panel >= static_cast<int>(m_panels.size()))
+        fail("mixing lab", "panel", "no panel " + std::to_string(panel + 1));
+    Panel& p = *m_panels[static_cast<std::size_t>(panel)];
+    if (p.kind->name != "pt")
+        fail("mixing lab panel " + std::to_string(panel + 1), "lowest beta", "only a pt panel has a ladder");
+    if (p.config.betaMin == betaMin)
+        return;
+    LabPanelConfig next = p.config;
+    next.betaMin = betaMin;
+    p.sampler = buildSampler(next, panel); // the same R: PtSampler continues the state (ptsampler.h)
     p.config = next;
 }
 
@@ -346,6 +369,9 @@ MixingLabSnapshotPtr MixingLabRun::snapshot()
         s.label = p.kind->stepField.empty() ? p.config.sampler
                                             : p.config.sampler + " (" + p.kind->stepLabel + " " +
                                                   formatValue(p.config.step) + ")";
+        if (p.kind->name == "pt")
+            s.label.insert(s.label.size() - 1, ", " + std::to_string(p.config.replicas) + " replicas to \u03b2 " +
+                                                   formatValue(p.config.betaMin));
         s.steps = static_cast<std::int64_t>(p.state->step);
         const Matrix& x = p.state->x;
         s.points.assign(x.data(), x.data() + x.size()); // Matrix is row-major: [C, 2]

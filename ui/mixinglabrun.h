@@ -49,6 +49,10 @@ const LabSamplerKind* findLabSamplerKind(const std::string& name);
 struct LabPanelConfig {
     std::string sampler = "rwmh"; // a LabSamplerKind name
     double step = 0.5;            // its step control (step size, or the npdae's corruption)
+    // pt only: the ladder, R replicas on a geometric ladder from beta 1 down to betaMin (the registry's
+    // "replicas" and "beta_min"). Another betaMin keeps the chains (setLadder); another R needs a new run.
+    int replicas = 5;
+    double betaMin = 0.05;
 };
 
 struct LabConfig {
@@ -128,6 +132,8 @@ public:
     bool cancelled() const { return m_cancelled; }
     // Changes panel `panel`'s step control; its chains are kept (the sampler is rebuilt around the state).
     void setStep(int panel, double step);
+    // Changes a pt panel's lowest inverse temperature (the same number of replicas); its chains are kept.
+    void setLadder(int panel, double betaMin);
     // `steps` steps of every panel, stopping early when *cancel is true or (maxSeconds > 0) the wall
     // time passes maxSeconds. Returns the steps taken.
     int advance(int steps, const std::atomic<bool>* cancel = nullptr, double maxSeconds = 0.0);
