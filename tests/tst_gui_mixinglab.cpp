@@ -512,6 +512,44 @@ private slots:
         QVERIFY2(far > 50 && closer > 0.8 * far, qPrintable(QString("%1 of %2").arg(closer).arg(far)));
         lab.panel(1)->setShowField(true);
         lab.panel(1)->repaint();
+
+        // The density the DAE implies, on the DAE panels' 64 x 64 grid: higher on the ring of modes (radius 4)
+        // than at its centre; the heatmap choice draws it there and the true density on the other panels.
+        QVERIFY(s->panels[0].implied.empty());
+        const int g = s->gridCells;
+        QCOMPARE(s->panels[1].implied.size(), std::size_t(g * g));
+        double ring = 0, centre = 0;
+        int onRing = 0, inCentre = 0;
+        for (int iy = 0; iy < g; ++iy)
+            for (int ix = 0; ix < g; ++ix) {
+                const double x = s->box[0] + (ix + 0.5) * (s->box[1] - s->box[0]) / g;
+                const double y = s->box[2] + (iy + 0.5) * (s->box[3] - s->box[2]) / g;
+                const double r = std::hypot(x, y), l = s->panels[1].implied[static_cast<std::size_t>(iy * g + ix)];
+                QVERIFY(std::isfinite(l));
+                if (std::abs(r - 4.0) < 0.3) {
+                    ring += l;
+                    ++onRing;
+                } else if (r < 1.0) {
+                    centre += l;
+                    ++inCentre;
+                }
+            }
+        QVERIFY(onRing > 0 && inCentre > 0);
+        qInfo("DAE implied log-density: mean %.2f on the ring, %.2f inside radius 1", ring / onRing, centre / inCentre);
+        QVERIFY(ring / onRing > centre / inCentre + 1.0);
+        auto render = [&](int panel) {
+            QImage image(QSize(400, 400), QImage::Format_RGB32);
+            image.fill(Qt::white);
+            QPainter painter(&image);
+            lab.panel(panel)->render(painter, image.size());
+            painter.end();
+            return image;
+        };
+        const QImage densityDae = render(1), densityRwmh = render(0);
+        lab.findChild<QComboBox*>(QStringLiteral("labHeatmap"))->setCurrentIndex(2);
+        QCOMPARE(lab.panel(1)->heatmap(), MixingLabPanel::Heatmap::Implied);
+        QVERIFY(render(1) != densityDae);
+        QCOMPARE(render(0), densityRwmh);
     }
 
     void daeCorruptionIsItsOwnDae()

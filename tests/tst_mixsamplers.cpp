@@ -388,6 +388,35 @@ private slots:
         QVERIFY(after > 0.8);
         QVERIFY(before < 0.6);
 
+        // The density it implies (learnedLogDensity): its finite-difference gradient is the learned score,
+        // and it puts the two modes above the valley between them, the heavier mode higher.
+        const Matrix probeFew = target->sample(50, 17);
+        const Matrix learned = learnedScore(*dae, probeFew);
+        double worst = 0.0;
+        for (Eigen::Index i = 0; i < probeFew.rows(); ++i)
+            for (int k = 0; k < 2; ++k) {
+                Matrix plus = probeFew.row(i), minus = probeFew.row(i);
+                const float h = 1e-2f;
+                plus(0, k) += h;
+                minus(0, k) -= h;
+                const double fd = (learnedLogDensity(*dae, plus)(0) - learnedLogDensity(*dae, minus)(0)) / (2.0 * h);
+                worst = std::max(worst, std::abs(fd - learned(i, k)) / (1.0 + std::abs(learned(i, k))));
+            }
+        qInfo("implied log-density: worst |finite difference - learned score| / (1 + |score|) = %.2e", worst);
+        QVERIFY(worst < 2e-3);
+        Matrix points(3, 2);
+        points << -2, 0, 0, 0, 2, 0;
+        const Eigen::VectorXd implied = learnedLogDensity(*dae, points);
+        qInfo("implied log-density at (-2, 0), (0, 0), (2, 0): %.2f, %.2f, %.2f (exact: %.2f, %.2f, %.2f)", implied(0),
+              implied(1), implied(2), target->logDensity(points)(0), target->logDensity(points)(1), target->logDensity(points)(2));
+        // (Measured: the modes 1.4 and 0.9 nats above the valley where the exact density has 7.5 and 7.1: the
+        // DAE sees no data between the modes, so the barrier it implies is low. That is why its chain crosses.)
+        QVERIFY(implied(0) > implied(1) + 0.5 && implied(2) > implied(1) + 0.5);
+        QVERIFY(implied(0) > implied(2));
+        // A Bernoulli dae has no potential here: refused with a message.
+        const Dae bernoulli({{"kind", "dae"}, {"sizes", {4, 3}}}, 1);
+        QVERIFY_THROWS_EXCEPTION(Error, bernoulli.potential(Matrix::Zero(1, 4), 0.1));
+
         const Matrix start = target->sample(500, 5);
         const std::shared_ptr<const Model> snapshot = dae;
         for (const std::shared_ptr<const Sampler>& sampler :

@@ -178,8 +178,11 @@ void MixingLab::buildUi()
     m_heatmap->setObjectName(QStringLiteral("labHeatmap"));
     m_heatmap->addItem(tr("true density"));
     m_heatmap->addItem(tr("chains' histogram"));
-    m_heatmap->setToolTip(tr("What the panels' heatmap shows: the target's density, or the histogram of every chain's "
-                             "states so far on the 64 x 64 KL grid (the density's contours stay on top)"));
+    m_heatmap->addItem(tr("DAE's implied density"));
+    m_heatmap->setToolTip(tr("What the panels' heatmap shows: the target's density, the histogram of every chain's "
+                             "states so far on the 64 x 64 KL grid, or on DAE panels the density the DAE implies (its "
+                             "learned score integrated: exp(F(x) / s\u00b2), the true density elsewhere). The true "
+                             "density's contours stay on top"));
     startBar->addWidget(m_heatmap);
     m_field = new QCheckBox(tr("DAE field"));
     m_field->setObjectName(QStringLiteral("labField"));
@@ -198,7 +201,9 @@ void MixingLab::buildUi()
     });
     connect(m_heatmap, &QComboBox::currentIndexChanged, this, [this](int i) {
         for (PanelControls& c : m_panels)
-            c.view->setHeatmap(i == 1 ? MixingLabPanel::Heatmap::Histogram : MixingLabPanel::Heatmap::Density);
+            c.view->setHeatmap(i == 1   ? MixingLabPanel::Heatmap::Histogram
+                               : i == 2 ? MixingLabPanel::Heatmap::Implied
+                                        : MixingLabPanel::Heatmap::Density);
     });
     connect(m_field, &QCheckBox::toggled, this, [this](bool on) {
         for (PanelControls& c : m_panels)

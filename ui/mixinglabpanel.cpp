@@ -127,7 +127,7 @@ double symbolWidth(const LegendItem& item)
     return item.kind == LegendItem::Trail ? 4.0 * item.count + 4 : 12.0;
 }
 
-std::vector<LegendItem> legendItems(int trails, bool histogram = false, bool field = false, bool marginals = false,
+std::vector<LegendItem> legendItems(int trails, const QString& heatmap = {}, bool field = false, bool marginals = false,
                                     QColor panelColor = {})
 {
     std::vector<LegendItem> items = {{LegendItem::Moved, QObject::tr("moved (accepted)"), kMovedColor},
@@ -136,8 +136,8 @@ std::vector<LegendItem> legendItems(int trails, bool histogram = false, bool fie
         items.push_back({LegendItem::Trail, trails == 1 ? QObject::tr("path of chain 1") : QObject::tr("paths of chains 1-%1").arg(trails),
                          MixingLabPanel::trailColor(0), trails});
     items.push_back({LegendItem::Contour, QObject::tr("density 5/25/50/75 %"), QColor(255, 255, 255, 150)});
-    if (histogram)
-        items.push_back({LegendItem::Histogram, QObject::tr("heatmap: chains"), QColor(230, 100, 40)});
+    if (!heatmap.isEmpty())
+        items.push_back({LegendItem::Histogram, heatmap, QColor(230, 100, 40)});
     if (marginals)
         items.push_back({LegendItem::Marginal, QObject::tr("marginals: chains, truth"), panelColor});
     if (field)
@@ -309,11 +309,35 @@ void MixingLabPanel::drawMarginals(QPainter& p, const QRectF& area, const std::a
 void MixingLabPanel::updateHistogramImage()
 {
     const LabPanelSnapshot* panel = panelSnapshot();
-    if (m_heatmap != Heatmap::Histogram || !panel || !m_snapshot) {
+    if (m_heatmap == Heatmap::Density || !panel || !m_snapshot) {
         m_histogram = QImage();
         return;
     }
     const int g = m_snapshot->gridCells;
+    if (m_heatmap == Heatmap::Implied) {
+        // exp(l - max l) with the square-root Inferno scale of the true density; no DAE: no image.
+        if (g < 1 || panel->implied.size() != static_cast<std::size_t>(g) * g) {
+            m_histogram = QImage();
+            return;
+        }
+        float top = -std::numeric_limits<float>::infinity();
+        for (float l : panel->implied)
+            if (std::isfinite(l))
+                top = std::max(top, l);
+        QImage image(g, g, QImage::Format_RGB32);
+        const ColorTable& table = colorTable(ColorMap::Inferno);
+        for (int iy = 0; iy < g; ++iy) {
+            auto* line = reinterpret_cast<QRgb*>(image.scanLine(g - 1 - iy));
+            for (int ix = 0; ix < g; ++ix) {
+                const float l = panel->implied[static_cast<std::size_t>(iy) * g + ix];
+                const double v = std::isfinite(l) ? std::exp(double(l) - double(top)) : 0.0;
+                const auto& rgb = table[greyLevel(static_cast<float>(std::sqrt(v)))];
+                line[ix] = qRgb(rgb[0], rgb[1], rgb[2]);
+            }
+        }
+        m_histogram = std::move(image);
+        return;
+    }
     if (g < 1 || panel->histogram.size() != static_cast<std::size_t>(g) * g + 1) {
         m_histogram = QImage();
         return;
@@ -383,7 +407,7 @@ QRectF MixingLabPanel::plotArea(const QSize& size) const
     small.setPointSizeF(small.pointSizeF() * 0.85);
     const QFontMetrics sfm(small);
     const double width = size.width() - m.left - m.right;
-    const auto lines = legendLines(legendItems(4, true, true, true), sfm, width);
+    const auto lines = legendLines(legendItems(4, QObject::tr("heatmap: the DAE's density"), true, true), sfm, width);
     const double legend = static_cast<double>(lines.size()) * (sfm.height() + 2) + 2;
     const double strip = m_showMarginals ? kMarginalStrip : 0.0;
     return QRectF(m.left, m.top + legend + strip, std::max(10.0, width - strip),
@@ -474,9 +498,13 @@ void MixingLabPanel::render(QPainter& p, const QSize& size) const
         const QFontMetrics sfm(small);
         const int trails = panel ? static_cast<int>(panel->trails.size()) : 4;
         const std::vector<LegendItem> items =
-            legendItems(trails, m_heatmap == Heatmap::Histogram, m_showField && panel && !panel->arrows.empty(),
-                        m_showMarginals, panelColor(m_index).lighter(130));
-        const auto lines = legendLines(legendItems(4, true, true, true), sfm, area.width() + (m_showMarginals ? kMarginalStrip : 0.0));
+            legendItems(trails,
+                        m_heatmap == Heatmap::Histogram                       ? tr("heatmap: chains")
+                        : m_heatmap == Heatmap::Implied && !m_histogram.isNull() ? tr("heatmap: the DAE's density")
+                                                                                  : QString(),
+                        m_showField && panel && !panel->arrows.empty(), m_showMarginals, panelColor(m_index).lighter(130));
+        const auto lines = legendLines(legendItems(4, tr("heatmap: the DAE's density"), true, true), sfm,
+                                       area.width() + (m_showMarginals ? kMarginalStrip : 0.0));
         // lay out the actual items with the same wrapping width
         const auto actual = legendLines(items, sfm, area.width() + (m_showMarginals ? kMarginalStrip : 0.0));
         double y = area.top() - (m_showMarginals ? kMarginalStrip : 0.0) -
@@ -537,7 +565,7 @@ void MixingLabPanel::render(QPainter& p, const QSize& size) const
     p.save();
     p.setClipRect(area);
     p.fillRect(area, Qt::black);
-    if (m_heatmap == Heatmap::Histogram && !m_histogram.isNull() && m_snapshot) {
+    if (m_heatmap != Heatmap::Density && !m_histogram.isNull() && m_snapshot) {
         const std::array<double, 4>& b = m_snapshot->box;
         p.drawImage(QRectF(QPointF(sx(b[0]), sy(b[3])), QPointF(sx(b[1]), sy(b[2]))), m_histogram);
     }
@@ -545,7 +573,7 @@ void MixingLabPanel::render(QPainter& p, const QSize& size) const
         const std::array<double, 4>& b = m_density.box;
         const QRectF target(QPointF(sx(b[0]), sy(b[3])), QPointF(sx(b[1]), sy(b[2])));
         p.setRenderHint(QPainter::SmoothPixmapTransform);
-        if (m_heatmap == Heatmap::Density)
+        if (m_heatmap == Heatmap::Density || (m_heatmap == Heatmap::Implied && m_histogram.isNull()))
             p.drawImage(target, m_density.image);
         p.setPen(QPen(QColor(255, 255, 255, 120), 0.8));
         for (const QLineF& l : m_density.contours)

@@ -53,7 +53,9 @@ public:
 
     // What the heatmap shows: the true density (with its contours) or the chains' histogram so far on
     // the KL grid (the true density's contours drawn over it, so the two compare at a glance).
-    enum class Heatmap { Density, Histogram };
+    // Implied: on DAE panels, the density the panel's DAE implies (exp of learnedLogDensity, daelab.h); other
+    // panels then show the true density.
+    enum class Heatmap { Density, Histogram, Implied };
     void setHeatmap(Heatmap heatmap);
     Heatmap heatmap() const { return m_heatmap; }
     // Draws the DAE's reconstruction field (arrows x~ -> r(x~)) on panels whose sampler has one.

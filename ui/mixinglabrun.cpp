@@ -41,6 +41,23 @@ std::vector<std::array<float, 4>> reconstructionField(const Dae& dae, const std:
     return out;
 }
 
+// learnedLogDensity at the centres of the grid's cells (row-major from the bottom, as the histogram).
+std::vector<float> impliedOnGrid(const Dae& dae, const mixing::Grid& grid)
+{
+    const int g = grid.cells;
+    Matrix x(static_cast<Eigen::Index>(g) * g, 2);
+    for (int iy = 0; iy < g; ++iy)
+        for (int ix = 0; ix < g; ++ix) {
+            x(iy * g + ix, 0) = static_cast<float>(grid.xlo + (ix + 0.5) * (grid.xhi - grid.xlo) / g);
+            x(iy * g + ix, 1) = static_cast<float>(grid.ylo + (iy + 0.5) * (grid.yhi - grid.ylo) / g);
+        }
+    const Eigen::VectorXd l = learnedLogDensity(dae, x);
+    std::vector<float> out(static_cast<std::size_t>(l.size()));
+    for (Eigen::Index i = 0; i < l.size(); ++i)
+        out[static_cast<std::size_t>(i)] = static_cast<float>(l(i));
+    return out;
+}
+
 // The registry kind behind a lab sampler name (the aliases of gsn mix: npdae, dae).
 std::string registryKind(const std::string& name)
 {
@@ -122,6 +139,7 @@ struct MixingLabRun::Panel {
     std::vector<LabSeriesPoint> series;
     std::int64_t seriesStride = 1; // a series point every seriesStride steps (doubles when full)
     std::vector<std::array<float, 4>> arrows; // the DAE's reconstruction field (DAE panels)
+    std::vector<float> implied;               // the log-density the DAE implies on the KL grid (DAE panels)
     std::deque<std::array<float, 3>> trace;   // chain 1: {step, x1, x2}, the last kTraceSteps
     Matrix previous;
     double seconds = 0;
@@ -207,8 +225,10 @@ MixingLabRun::MixingLabRun(const LabConfig& config, std::uint64_t generation, co
         if (model)
             panel->sampler->checkModel(model);
         panel->state = panel->sampler->start(model, x0);
-        if (const auto* dae = dynamic_cast<const Dae*>(model))
+        if (const auto* dae = dynamic_cast<const Dae*>(model)) {
             panel->arrows = reconstructionField(*dae, box, kFieldPoints);
+            panel->implied = impliedOnGrid(*dae, m_grid);
+        }
         panel->monitor = std::make_unique<mixing::MixingMonitor>(config.chains, 2, m_weights, m_grid, *m_truth);
         panel->moved.assign(static_cast<std::size_t>(config.chains), 0);
         panel->trails.resize(static_cast<std::size_t>(std::min(config.trailChains, config.chains)));
@@ -402,6 +422,7 @@ MixingLabSnapshotPtr MixingLabRun::snapshot()
         s.series = p.series;
         s.histogram = p.monitor->histogram();
         s.arrows = p.arrows;
+        s.implied = p.implied;
         s.trace.assign(p.trace.begin(), p.trace.end());
         snap->panels.push_back(std::move(s));
     }

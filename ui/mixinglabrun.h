@@ -96,6 +96,9 @@ struct LabPanelSnapshot {
     // DAE samplers: the reconstruction field of the panel's DAE on a grid over the target's box, arrows
     // from x~ to r(x~) = x~ + s^2 * learned score (DAE paper Figure 2): each {x, y, rx, ry}. Else empty.
     std::vector<std::array<float, 4>> arrows;
+    // DAE samplers: the log-density the panel's DAE implies (learnedLogDensity, daelab.h; up to a constant)
+    // at the centres of the KL grid's G x G cells, cell iy * G + ix (iy from the bottom). Else empty.
+    std::vector<float> implied;
     // Chain 1's last 400 states, oldest first: each {step, x1, x2} (a trace plot).
     std::vector<std::array<float, 3>> trace;
 };

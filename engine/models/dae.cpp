@@ -114,6 +114,30 @@ Matrix Dae::reconstruction(const Matrix& corrupted) const
     return a;
 }
 
+Eigen::VectorXd Dae::potential(const Matrix& x, double s) const
+{
+    if (!m_gaussian)
+        fail(kind(), "implied density", "expected a dae-gauss (only its linear reconstruction has a potential here)");
+    if (!(s > 0.0) || !std::isfinite(s))
+        fail(kind(), "implied density", "expected a score scale s > 0");
+    if (x.cols() != m_visible)
+        fail(kind(), "points", "expected " + std::to_string(m_visible) + " columns, got " + std::to_string(x.cols()));
+    Matrix pre = x * m_W0;
+    pre.rowwise() += m_b1.row(0);
+    Eigen::VectorXd out(x.rows());
+    for (Eigen::Index i = 0; i < x.rows(); ++i) {
+        double f = 0.0;
+        for (Eigen::Index j = 0; j < pre.cols(); ++j) {
+            const double a = pre(i, j);
+            f += std::max(a, 0.0) + std::log1p(std::exp(-std::abs(a))); // softplus, without overflow
+        }
+        for (Eigen::Index k = 0; k < x.cols(); ++k)
+            f += double(x(i, k)) * double(m_b0(0, k)) - 0.5 * double(x(i, k)) * double(x(i, k));
+        out(i) = f / (s * s);
+    }
+    return out;
+}
+
 void Dae::sampleRow(const float* mean, float* out, Philox& rng) const
 {
     if (m_gaussian) {

@@ -53,6 +53,13 @@ public:
     // (r(x) - x) / s^2 estimates the score of the (corrupted) data density (DAE paper section 2.4).
     Matrix reconstruction(const Matrix& corrupted) const;
     bool gaussian() const { return m_gaussian; }
+    // The potential of the dae-gauss reconstruction field (tied weights, sigmoid hidden, linear output):
+    // F(x) = sum_j softplus(x W0_j + b1_j) + x . b0 - |x|^2 / 2 has gradient exactly r(x) - x, so
+    // F(x) / s^2 is the log-density (up to a constant) whose score is the learned score (r(x) - x) / s^2
+    // (Kamyshanska & Memisevic 2013; the "energy the DAE implies" is -F / s^2). One value per row of x
+    // (shape = [n, n_visible]), in double. `s` > 0 is the score's scale (the gaussian corruption level).
+    // gsn::Error for a Bernoulli dae, s <= 0 or a wrong column count.
+    Eigen::VectorXd potential(const Matrix& x, double s) const;
 
 private:
     // Reconstruction of a block of corrupted rows: fills h (shape = [R, n_hidden]) and the output

@@ -73,6 +73,14 @@ Matrix learnedScore(const Dae& dae, const Matrix& x)
     return (dae.reconstruction(x) - x) / (s * s);
 }
 
+Eigen::VectorXd learnedLogDensity(const Dae& dae, const Matrix& x)
+{
+    const float s = dae.corruption().level;
+    if (dae.corruption().kind != CorruptionKind::Gaussian || !(s > 0.0f))
+        fail("dae lab", "corruption", "expected gaussian corruption of level > 0 (the score needs s)");
+    return dae.potential(x, s);
+}
+
 DaeScoreSampler::DaeScoreSampler(double stepSize)
     : m_stepSize(stepSize)
 {

@@ -42,6 +42,9 @@ TrainResult trainDaeOnTarget(Dae& dae, const Target& target, const DaeLabOptions
 // The learned score (r(x) - x) / s^2 of every row of x (shape = [n, d]); s = the dae's corruption level
 // (gaussian corruption required, else gsn::Error).
 Matrix learnedScore(const Dae& dae, const Matrix& x);
+// The log-density the DAE implies, up to a constant: Dae::potential(x, s) with s its corruption level, whose
+// gradient is learnedScore exactly (the lab's "DAE implied density" heatmap). Same errors as learnedScore.
+Eigen::VectorXd learnedLogDensity(const Dae& dae, const Matrix& x);
 
 class DaeScoreSampler : public Sampler {
 public:
