@@ -2,6 +2,8 @@
 // distribution of its transition matrix, the consistency theorem in its exact form, the Parzen
 // conditional sampler against its analytic mixture, and the continuous chain on a 2D toy.
 
+#include "daetoyrun.h"
+#include "daetoys.h"
 #include "error.h"
 #include "npdae.h"
 #include "parallel.h"
@@ -312,6 +314,74 @@ private slots:
         QCOMPARE(engineThreads(), 2);
         QVERIFY(one.first == two.first);
         QVERIFY(one.second == two.second);
+    }
+
+    // The sliced 1-Wasserstein distance of the Figure 3 window: 0 between a set and itself, the shift for
+    // a shifted 1-D set (every direction is +-1 there), symmetric, and refusing empty or mismatched sets.
+    void slicedWassersteinKnownCases()
+    {
+        Matrix a(5, 1), b(5, 1);
+        a << 0, 1, 2, 3, 10;
+        b = a.array() + 0.75f;
+        QCOMPARE(slicedWasserstein1(a, a, 8, 1), 0.0);
+        QVERIFY(std::abs(slicedWasserstein1(a, b, 8, 1) - 0.75) < 1e-6);
+        Matrix c(4, 3), d(7, 3);
+        c.setRandom();
+        d.setRandom();
+        QVERIFY(std::abs(slicedWasserstein1(c, d, 16, 3) - slicedWasserstein1(d, c, 16, 3)) < 1e-9);
+        QVERIFY_THROWS_EXCEPTION(Error, slicedWasserstein1(Matrix(0, 3), d, 8, 1));
+        QVERIFY_THROWS_EXCEPTION(Error, slicedWasserstein1(c, Matrix::Zero(3, 2), 8, 1));
+    }
+
+    // Figure 3, discrete toy, run as the window runs it: the chains' histogram goes to the estimated
+    // chain's stationary distribution, which is close to the truth with 5000 training pairs (SPEC 2.4).
+    void discreteToyRunConverges()
+    {
+        DiscreteToyRun run(DiscreteToyOptions{});
+        QVERIFY(std::isnan(run.tvChain()));
+        run.advance(10);
+        const double early = run.tvChain();
+        for (int i = 0; i < 50; ++i)
+            run.advance(100);
+        QCOMPARE(run.steps(), std::int64_t(5010));
+        const double late = run.tvChain();
+        const double toStationary = 0.5 * (run.chainHistogram() - run.stationary()).cwiseAbs().sum();
+        qInfo("discrete toy: TV to the truth after 10 steps %.4f, after 5010 %.4f (chains vs their stationary %.4f); "
+              "empirical %.4f, stationary %.4f", early, late, toStationary, run.tvEmpirical(), run.tvStationary());
+        QVERIFY(toStationary < 0.01);
+        QVERIFY(run.tvStationary() < 0.03);
+        QVERIFY(run.series().size() == 51 && run.series().back().first == 5010);
+        QVERIFY_THROWS_EXCEPTION(Error, DiscreteToyRun(DiscreteToyOptions{.samples = 0}));
+        QVERIFY_THROWS_EXCEPTION(Error, DiscreteToyRun(DiscreteToyOptions{.keep = 1.5}));
+    }
+
+    // Figure 3, continuous 10-D toy, as the window runs it: 2000 chains started at one training point spread
+    // over the curve of the data; their sliced W1 to fresh exact draws falls from far to near the distance
+    // between two exact sample sets, faster with more corruption (the DAE paper's trade-off).
+    void continuousToyRunSpreadsOverTheData()
+    {
+        ContinuousToyRun run(ContinuousToyOptions{});
+        const double start = run.distance();
+        run.advance(20);
+        const double at20 = run.distance();
+        run.advance(80);
+        const double at100 = run.distance();
+        ContinuousToyOptions low;
+        low.corruption = 0.1;
+        ContinuousToyRun slow(low);
+        slow.advance(100);
+        qInfo("continuous toy: sliced W1 at the start %.3f, after 20 steps %.3f, after 100 %.3f (corruption 0.1: %.3f); "
+              "noise floor %.4f", start, at20, at100, slow.distance(), run.noiseFloor());
+        QCOMPARE(run.states().rows(), Eigen::Index(2000));
+        QVERIFY(start > 10.0 * run.noiseFloor());
+        QVERIFY(at100 < 2.5 * run.noiseFloor());
+        QVERIFY(at20 > at100);
+        QVERIFY(slow.distance() > 4.0 * at100);
+        QCOMPARE(run.series().front().first, std::int64_t(0));
+        QCOMPARE(run.series().back().first, std::int64_t(100));
+        // The data scaled by 1.5 (off the curve) is far by the same measure.
+        const Matrix off = run.data() * 1.5f;
+        QVERIFY(slicedWasserstein1(off, run.data(), ContinuousToyRun::kDirections, 9) > 5.0 * run.noiseFloor());
     }
 
     void parzenRejectsBadInput()
