@@ -3,6 +3,7 @@
 #include "error.h"
 #include "mixinglabmetrics.h"
 #include "mixinglabpanel.h"
+#include "daetoyswindow.h"
 #include "painttargetdialog.h"
 
 #include <QAbstractSpinBox>
@@ -453,6 +454,24 @@ void MixingLab::buildMenus()
         a->setStatusTip(presets()[static_cast<std::size_t>(i)].watch);
     }
     presetMenu->setToolTipsVisible(true);
+
+    QMenu* figures = menuBar()->addMenu(tr("F&igures"));
+    QAction* figure3 = figures->addAction(tr("DAE paper &Figure 3: non-parametric DAE chains..."), this, [this] { openFigure3(); });
+    figure3->setObjectName(QStringLiteral("labFigure3"));
+    figure3->setShortcut(QKeySequence(tr("Ctrl+3")));
+    figure3->setStatusTip(tr("The discrete 10-valued and the 10-D continuous toys of the DAE paper, their chains live"));
+}
+
+DaeToysWindow* MixingLab::openFigure3()
+{
+    if (!m_figure3) {
+        m_figure3 = new DaeToysWindow; // a top-level window of its own, deleted when closed
+        m_figure3->setAttribute(Qt::WA_DeleteOnClose);
+    }
+    m_figure3->show();
+    m_figure3->raise();
+    m_figure3->activateWindow();
+    return m_figure3;
 }
 
 bool MixingLab::applyPreset(int index)

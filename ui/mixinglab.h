@@ -15,6 +15,7 @@
 #include "mixinglabrun.h"
 
 #include <QMainWindow>
+#include <QPointer>
 
 #include <array>
 #include <map>
@@ -35,6 +36,7 @@ namespace gsn {
 class MixingLabPanel;
 class MixingLabMetrics;
 class PaintTargetDialog;
+class DaeToysWindow;
 
 class MixingLab : public QMainWindow {
     Q_OBJECT
@@ -75,6 +77,8 @@ public:
     // File > Paint a target: opens the painter (non-modal, deleted on close) on the current target's view
     // box, started from the current painting or empty; "Use in the lab" calls setPaintedTarget.
     PaintTargetDialog* openPainter();
+    // Figures > DAE paper Figure 3: the non-parametric DAE toys' window (one, raised when open).
+    DaeToysWindow* openFigure3();
     void setBeta(double beta);
     void setChains(int chains);
     void setSeed(std::uint64_t seed);
@@ -170,6 +174,7 @@ private:
 
     QString m_targetFile;
     nlohmann::json m_paintedTarget;         // set (not null): the target is this painting
+    QPointer<DaeToysWindow> m_figure3;      // the Figure 3 window while it is open
     int m_daeEpochs = 200;                  // set: the target comes from this file
     std::shared_ptr<MixingLabRun> m_run;   // touched only by the job that holds it
     MixingLabSnapshotPtr m_snapshot;
