@@ -100,7 +100,7 @@ public:
     void reset();
     bool isRunning() const { return m_running; }
     // A job (build or steps) is under way or queued.
-    bool isBusy() const { return m_busy || m_pendingSteps > 0 || m_rebuildPending; }
+    bool isBusy() const { return m_busy || m_pendingSteps > 0 || m_rebuildPending || m_wantFreshReport; }
 
     LabConfig config() const;
     MixingLabSnapshotPtr snapshot() const { return m_snapshot; }
@@ -185,6 +185,9 @@ private:
     bool m_running = false;
     bool m_updatingControls = false;
     int m_pendingSteps = 0;
+    bool m_wantFreshReport = false;        // paused: the next job (of no steps) recomputes the report
+    std::uint64_t m_metricsSerial = 0;     // the report serial and run the metrics view shows
+    std::uint64_t m_metricsGeneration = 0;
     double m_credit = 0;                   // steps owed to the speed setting while running
     qint64 m_lastTick = 0;
     std::map<int, double> m_pendingStepChanges; // panel -> new step, for the next job

@@ -26,6 +26,7 @@ constexpr int kMaxDensityPixels = 640;
 constexpr double kMarginalStrip = 34;            // pixels of the marginal histograms' strips           // per axis: the image is scaled up beyond that
 const QColor kMovedColor(80, 220, 255);           // a step that changed the state: filled circle
 const QColor kStayedColor(255, 255, 255);         // a step that kept it (a rejected proposal): cross
+constexpr std::size_t kDenseChains = 2000;         // above: the chains' states are splatted as pixels
 
 double logTopOver(const Target& target, const std::array<double, 4>& box, int n)
 {
@@ -594,19 +595,51 @@ void MixingLabPanel::render(QPainter& p, const QSize& size) const
             p.drawLine(to, to - head * u - 0.5 * head * n);
         }
     }
-    if (panel) {
+    if (panel && panel->points.size() / 2 > kDenseChains) {
+        // Many chains: every state as a few pixels written straight into an image of the plot area (one
+        // drawImage instead of thousands of antialiased paths: 10000 chains in ~1 ms instead of ~16).
+        // The shapes still differ: a moved chain is a filled 3 x 3 square, a chain that stayed a 3 x 3 x.
         const std::size_t n = panel->points.size() / 2;
-        const double r = n > 2000 ? 1.4 : 2.4;
+        const bool started = panel->steps > 0;
+        const QRect pixels = area.toAlignedRect();
+        QImage dots(pixels.size(), QImage::Format_ARGB32_Premultiplied);
+        dots.fill(Qt::transparent);
+        const QRgb moved = kMovedColor.rgba(), stayed = kStayedColor.rgba(), start = QColor(230, 230, 230).rgba();
+        const int w = dots.width(), h = dots.height();
+        auto* bits = reinterpret_cast<QRgb*>(dots.bits());
+        const qsizetype stride = dots.bytesPerLine() / static_cast<qsizetype>(sizeof(QRgb));
+        for (std::size_t i = 0; i < n; ++i) {
+            const double fx = sx(panel->points[2 * i]) - pixels.left(), fy = sy(panel->points[2 * i + 1]) - pixels.top();
+            if (!(fx >= 1 && fy >= 1 && fx < w - 1 && fy < h - 1))
+                continue; // outside (or NaN): the plot is clipped there anyway
+            const int cx = static_cast<int>(fx), cy = static_cast<int>(fy);
+            QRgb* row = bits + static_cast<qsizetype>(cy) * stride + cx;
+            const bool isMoved = started && panel->moved[i];
+            const QRgb c = !started ? start : isMoved ? moved : stayed;
+            row[0] = c;
+            if (!started || isMoved) {
+                row[-1] = row[1] = row[-stride] = row[stride] = c;
+                row[-stride - 1] = row[-stride + 1] = row[stride - 1] = row[stride + 1] = c;
+            } else {
+                row[-stride - 1] = row[-stride + 1] = row[stride - 1] = row[stride + 1] = c;
+            }
+        }
+        p.drawImage(pixels.topLeft(), dots);
+    }
+    if (panel) {
+        // (the dense case drew its points above: only the trajectories below)
+        const std::size_t n = panel->points.size() / 2 > kDenseChains ? 0 : panel->points.size() / 2;
+        const double r = 2.4;
         // before the first step nothing was proposed: plain start points
         const bool started = panel->steps > 0;
         if (!started) {
-            p.setPen(n > 2000 ? Qt::NoPen : QPen(QColor(0, 0, 0, 160), 0.6));
+            p.setPen(QPen(QColor(0, 0, 0, 160), 0.6));
             p.setBrush(QColor(230, 230, 230));
             for (std::size_t i = 0; i < n; ++i)
                 p.drawEllipse(QPointF(sx(panel->points[2 * i]), sy(panel->points[2 * i + 1])), r, r);
         }
         // moved chains: filled circles
-        p.setPen(n > 2000 ? Qt::NoPen : QPen(QColor(0, 0, 0, 160), 0.6));
+        p.setPen(QPen(QColor(0, 0, 0, 160), 0.6));
         p.setBrush(kMovedColor);
         for (std::size_t i = 0; i < n; ++i) {
             if (!started || !panel->moved[i])

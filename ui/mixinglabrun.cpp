@@ -143,6 +143,7 @@ struct MixingLabRun::Panel {
     std::deque<std::array<float, 3>> trace;   // chain 1: {step, x1, x2}, the last kTraceSteps
     Matrix previous;
     double seconds = 0;
+    mixing::MixingReport report; // the last computed (snapshot's reportAge)
 };
 
 MixingLabRun::MixingLabRun(const LabConfig& config, std::uint64_t generation, const std::atomic<bool>* cancel,
@@ -367,8 +368,15 @@ int MixingLabRun::advance(int steps, const std::atomic<bool>* cancel, double max
     return done;
 }
 
-MixingLabSnapshotPtr MixingLabRun::snapshot()
+MixingLabSnapshotPtr MixingLabRun::snapshot(double reportAge)
 {
+    const auto now = std::chrono::steady_clock::now();
+    const bool fresh = m_reportSerial == 0 || !(reportAge > 0.0) ||
+                       std::chrono::duration<double>(now - m_reportTime).count() >= reportAge;
+    if (fresh) {
+        ++m_reportSerial;
+        m_reportTime = now;
+    }
     auto snap = std::make_shared<MixingLabSnapshot>();
     snap->generation = m_generation;
     snap->target = m_target;
@@ -381,6 +389,7 @@ MixingLabSnapshotPtr MixingLabRun::snapshot()
     snap->gridCells = m_grid.cells;
     snap->cellTruth = m_truth;
     snap->seconds = m_seconds;
+    snap->reportSerial = m_reportSerial;
     for (auto& pp : m_panels) {
         Panel& p = *pp;
         LabPanelSnapshot s;
@@ -398,11 +407,14 @@ MixingLabSnapshotPtr MixingLabRun::snapshot()
         s.moved = p.moved;
         for (const auto& trail : p.trails)
             s.trails.emplace_back(trail.begin(), trail.end());
-        const SamplerDiagnostics diag = p.sampler->diagnostics(*p.state);
-        const mixing::AcceptanceCounts counts{diag.proposals, diag.accepts, diag.swapAttempts, diag.swapAccepts};
-        s.report = p.monitor->report(counts, p.seconds);
+        if (fresh) {
+            const SamplerDiagnostics diag = p.sampler->diagnostics(*p.state);
+            const mixing::AcceptanceCounts counts{diag.proposals, diag.accepts, diag.swapAttempts, diag.swapAccepts};
+            p.report = p.monitor->report(counts, p.seconds);
+        }
+        s.report = p.report;
         s.kl = p.monitor->klDivergence();
-        if (s.steps > 0 && (p.series.empty() || s.steps - p.series.back().step >= p.seriesStride)) {
+        if (fresh && s.steps > 0 && (p.series.empty() || s.steps - p.series.back().step >= p.seriesStride)) {
             double rhat = std::numeric_limits<double>::quiet_NaN();
             for (const mixing::CoordinateDiagnostics& cd : s.report.coordinates)
                 if (!std::isnan(cd.rhat.rank))

@@ -20,6 +20,7 @@
 
 #include <array>
 #include <atomic>
+#include <chrono>
 #include <cstdint>
 #include <functional>
 #include <map>
@@ -116,6 +117,7 @@ struct MixingLabSnapshot {
     std::shared_ptr<const std::vector<double>> cellTruth;
     std::vector<double> weights;             // true mode weights
     double seconds = 0;                      // wall time of the steps so far (all panels)
+    std::uint64_t reportSerial = 0;          // changes when the panels' reports were recomputed
     std::vector<LabPanelSnapshot> panels;
 };
 using MixingLabSnapshotPtr = std::shared_ptr<const MixingLabSnapshot>;
@@ -140,8 +142,11 @@ public:
     // `steps` steps of every panel, stopping early when *cancel is true or (maxSeconds > 0) the wall
     // time passes maxSeconds. Returns the steps taken.
     int advance(int steps, const std::atomic<bool>* cancel = nullptr, double maxSeconds = 0.0);
-    // The metrics and points now (computes every panel's report: a few ms per panel).
-    MixingLabSnapshotPtr snapshot();
+    // The points now, with every panel's report (a few ms per panel with 10000 chains: ranks, FFTs).
+    // reportAge > 0: a report younger than reportAge seconds is reused (the points, trails, histogram and
+    // KL are new; the report, series and R-hats are those of that time), so running chains can be drawn
+    // at the display's rate while the metrics follow a few times a second. reportSerial tells them apart.
+    MixingLabSnapshotPtr snapshot(double reportAge = 0.0);
 
     const LabConfig& config() const { return m_config; }
     const Target& target() const { return *m_target; }
@@ -163,6 +168,8 @@ private:
     std::shared_ptr<const std::vector<double>> m_truth; // cell probabilities of the grid, outside cell last
     std::vector<double> m_weights;
     double m_seconds = 0;
+    std::uint64_t m_reportSerial = 0;
+    std::chrono::steady_clock::time_point m_reportTime{};
     std::vector<std::unique_ptr<Panel>> m_panels;
 };
 
