@@ -705,6 +705,27 @@ private slots:
                  lab.snapshot()->panels[0].label.c_str());
     }
 
+    // The trace plot shows x1 or x2 of chain 1 of every panel, as its chooser says.
+    void traceCoordinateChoice()
+    {
+        MixingLab lab;
+        lab.show();
+        QVERIFY(lab.setTarget(QStringLiteral("ring8")));
+        lab.setPanelCount(2);
+        lab.setChains(10);
+        QVERIFY(waitIdle(lab));
+        lab.step(25);
+        QVERIFY(waitIdle(lab));
+        MixingLabMetricPlot* trace = lab.metrics()->plot(4);
+        const auto& t = lab.snapshot()->panels[1].trace;
+        QCOMPARE(t.size(), std::size_t(25));
+        QCOMPARE(trace->series()[1].points.back().y(), double(t.back()[1]));
+        lab.metrics()->findChild<QComboBox*>(QStringLiteral("labTraceCoordinate"))->setCurrentIndex(1);
+        QCOMPARE(lab.metrics()->traceCoordinate(), 1);
+        QCOMPARE(trace->series()[1].points.back().y(), double(t.back()[2]));
+        QVERIFY(trace->title().contains(QStringLiteral("x\u2082")));
+    }
+
     // File > Paint a target (issue 13 item 1): the painter starts from the current target, Clear empties it,
     // nothing painted is refused in the dialog, two brushed blobs of different levels become a painted
     // target of two modes weighted by their mass that every panel samples, erasing removes a blob, the

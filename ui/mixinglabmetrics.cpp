@@ -6,6 +6,7 @@
 #include "plotaxes.h"
 
 #include <QHBoxLayout>
+#include <QComboBox>
 #include <QHeaderView>
 #include <QPainter>
 #include <QSaveFile>
@@ -246,10 +247,23 @@ MixingLabMetrics::MixingLabMetrics(QWidget* parent) : QWidget(parent)
                new MixingLabMetricPlot(tr("x\u2081 of chain 1"), false, nan, nan)};
     m_plots[4]->setStepsFromData(true);
     const char* names[] = {"labPlotSwitches", "labPlotKl", "labPlotAcceptance", "labPlotRhat", "labPlotTrace"};
-    for (std::size_t i = 0; i < m_plots.size(); ++i) {
+    for (std::size_t i = 0; i + 1 < m_plots.size(); ++i) {
         m_plots[i]->setObjectName(QString::fromLatin1(names[i]));
         plots->addWidget(m_plots[i], 1);
     }
+    // The trace plot with its coordinate chooser.
+    m_plots[4]->setObjectName(QString::fromLatin1(names[4]));
+    auto* trace = new QVBoxLayout;
+    trace->setSpacing(0);
+    m_traceChoice = new QComboBox;
+    m_traceChoice->setObjectName(QStringLiteral("labTraceCoordinate"));
+    m_traceChoice->addItem(tr("trace of x\u2081"));
+    m_traceChoice->addItem(tr("trace of x\u2082"));
+    m_traceChoice->setToolTip(tr("Which coordinate the trace plot shows"));
+    connect(m_traceChoice, &QComboBox::currentIndexChanged, this, &MixingLabMetrics::setTraceCoordinate);
+    trace->addWidget(m_traceChoice, 0, Qt::AlignRight);
+    trace->addWidget(m_plots[4], 1);
+    plots->addLayout(trace, 1);
     m_plots[0]->setToolTip(tr("Mean over chains of the steps whose mode differs from the last one, per 100 steps, over the whole run"));
     m_plots[1]->setToolTip(tr("KL(chain histogram || truth) on a 64 x 64 grid over the target's box (smoothing 1e-3), all chains and steps so far"));
     m_plots[2]->setToolTip(tr("Accepted / proposed since the start (samplers without an accept step have none)"));
@@ -273,6 +287,16 @@ MixingLabMetrics::MixingLabMetrics(QWidget* parent) : QWidget(parent)
     m_table->setMaximumHeight(m_table->horizontalHeader()->sizeHint().height() + 4 * m_table->verticalHeader()->defaultSectionSize() +
                               m_table->horizontalScrollBar()->sizeHint().height() + 2 * m_table->frameWidth() + 2);
     layout->addWidget(m_table, 2);
+}
+
+void MixingLabMetrics::setTraceCoordinate(int coordinate)
+{
+    m_traceCoordinate = coordinate == 1 ? 1 : 0;
+    if (m_traceChoice->currentIndex() != m_traceCoordinate)
+        m_traceChoice->setCurrentIndex(m_traceCoordinate);
+    m_plots[4]->setTitle(m_traceCoordinate == 0 ? tr("x\u2081 of chain 1") : tr("x\u2082 of chain 1"));
+    m_plots[4]->setToolTip(tr("Trace plot: coordinate %1 of chain 1 of every panel over its last 400 steps").arg(m_traceCoordinate + 1));
+    setSnapshot(m_snapshot);
 }
 
 MixingLabMetricPlot* MixingLabMetrics::plot(int i) const
@@ -299,7 +323,7 @@ void MixingLabMetrics::setSnapshot(MixingLabSnapshotPtr snapshot)
             series[3].back().points.emplace_back(x, pt.rhat);
         }
         for (const auto& t : p.trace)
-            series[4].back().points.emplace_back(static_cast<double>(t[0]), static_cast<double>(t[1]));
+            series[4].back().points.emplace_back(static_cast<double>(t[0]), static_cast<double>(t[1 + m_traceCoordinate]));
     }
     for (std::size_t k = 0; k < m_plots.size(); ++k)
         m_plots[k]->setSeries(std::move(series[k]));
@@ -332,6 +356,12 @@ MixingLabMetricPlot::MixingLabMetricPlot(const QString& title, bool logScale, do
     : QWidget(parent), m_title(title), m_log(logScale), m_fixedLo(fixedLo), m_fixedHi(fixedHi)
 {
     setMinimumSize(160, 120);
+}
+
+void MixingLabMetricPlot::setTitle(const QString& title)
+{
+    m_title = title;
+    update();
 }
 
 void MixingLabMetricPlot::setStepsFromData(bool on)

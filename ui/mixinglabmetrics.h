@@ -18,6 +18,7 @@
 #include <string>
 #include <vector>
 
+class QComboBox;
 class QTableWidget;
 
 namespace gsn {
@@ -34,6 +35,9 @@ public:
     QTableWidget* table() const { return m_table; }
     // The plots: 0 switch rate, 1 KL, 2 acceptance, 3 R-hat, 4 the trace of chain 1's x1.
     MixingLabMetricPlot* plot(int i) const;
+    // The trace plot's coordinate: 0 = x1, 1 = x2 (its chooser above the plot).
+    void setTraceCoordinate(int coordinate);
+    int traceCoordinate() const { return m_traceCoordinate; }
 
     // The column names of the table / the CSV, in order.
     static const std::vector<std::string>& tableColumns();
@@ -52,6 +56,8 @@ private:
     MixingLabSnapshotPtr m_snapshot;
     std::vector<MixingLabMetricPlot*> m_plots;
     QTableWidget* m_table = nullptr;
+    int m_traceCoordinate = 0;
+    QComboBox* m_traceChoice = nullptr;
 };
 
 // One live line plot: a series per panel over the steps, with axes and a legend.
@@ -67,6 +73,8 @@ public:
     void setSeries(std::vector<Series> series);
     // The step axis spans the data (a trace window) instead of 0 .. the last step.
     void setStepsFromData(bool on);
+    void setTitle(const QString& title);
+    QString title() const { return m_title; }
     const std::vector<Series>& series() const { return m_series; }
     QSize sizeHint() const override { return {260, 170}; }
 
