@@ -463,6 +463,16 @@ private slots:
         QCOMPARE(tabs->currentIndex(), 0); // the chains first
         QCOMPARE(tabs->tabText(1), QStringLiteral("Interpolation"));
         QVERIFY(!view->result()); // nothing computed while the tab is hidden
+        // View > Interpolation (Ctrl+2) shows the tab; no other action of the window has its shortcut.
+        auto* show = w.findChild<QAction*>(QStringLiteral("classShowInterpolation"));
+        QVERIFY(show);
+        QCOMPARE(show->shortcut(), QKeySequence(QStringLiteral("Ctrl+2")));
+        for (QAction* other : w.findChildren<QAction*>())
+            if (other != show)
+                QVERIFY2(other->shortcut() != show->shortcut(), qPrintable(other->text()));
+        show->trigger();
+        QCOMPARE(tabs->currentWidget(), view);
+        tabs->setCurrentIndex(0);
         w.showInterpolation();
         QCOMPARE(tabs->currentWidget(), view);
         QTRY_VERIFY_WITH_TIMEOUT((view->result() && !view->isBusy()) || !view->lastError().isEmpty(), 60000);
