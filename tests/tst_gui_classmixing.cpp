@@ -515,6 +515,8 @@ private slots:
         QCOMPARE(png.size(), view->strip().size());
         QCOMPARE(png.convertToFormat(QImage::Format_RGB32), view->strip().convertToFormat(QImage::Format_RGB32));
         QVERIFY(png.text(QStringLiteral("Interpolation")).contains(QStringLiteral("noise off")));
+        QCOMPARE(png.text(QStringLiteral("Source")), QStringLiteral("test:0 to test:1"));
+        QCOMPARE(png.text(QStringLiteral("Model-File")), QStringLiteral("default-gsn2.safetensors"));
         try {
             view->exportStrip(QStringLiteral("/nonexistent-folder/strip.png"));
             QFAIL("expected an error");

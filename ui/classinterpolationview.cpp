@@ -228,7 +228,7 @@ void ClassInterpolationView::refresh()
             out.strip = renderImageStrip(rows, d.width, d.height, stripScale(steps), out.title);
             return out;
         },
-        [this, resource, modelName](Computed c) {
+        [this, resource, modelName, a, b](Computed c) {
             if (c.test)
                 m_test = c.test;
             if (c.classifier)
@@ -241,6 +241,8 @@ void ClassInterpolationView::refresh()
             m_strip = c.strip;
             m_title = c.title;
             m_modelName = modelName;
+            m_resource = QString::fromStdString(resource);
+            m_source = QStringLiteral("test:%1 to test:%2").arg(a).arg(b);
             m_lastError.clear();
             m_image->setPixmap(QPixmap::fromImage(m_strip));
             m_image->adjustSize();
@@ -265,9 +267,10 @@ void ClassInterpolationView::exportStrip(const QString& path) const
     if (m_strip.isNull() || !m_result)
         fail(path.toStdString(), "", "no strip yet: the interpolation is still being computed");
     SheetProvenance p;
-    p.modelFile = m_modelName;
-    p.source = QStringLiteral("test:%1 to test:%2").arg(m_a->value()).arg(m_b->value());
+    p.modelFile = QFileInfo(m_resource).fileName(); // the embedded checkpoint (resources/ in the source tree)
+    p.source = m_source;                             // what the strip shows, not the controls' current values
     p.steps = QString::number(m_result->steps);
+    p.extra.push_back({QStringLiteral("Model"), m_modelName});
     p.extra.push_back({QStringLiteral("Interpolation"), QStringLiteral("linear in each space, decoded top-down with noise off")});
     p.extra.push_back({QStringLiteral("Title"), m_title});
     saveSheet(m_strip, p, path);

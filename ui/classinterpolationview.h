@@ -85,7 +85,9 @@ private:
     QImage m_strip;
     std::shared_ptr<const mixing::Interpolation> m_result;
     QString m_title;
-    QString m_modelName;
+    QString m_modelName; // of the strip shown
+    QString m_resource;
+    QString m_source;
     QString m_lastError;
 };
 
