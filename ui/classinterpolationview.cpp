@@ -172,7 +172,10 @@ void ClassInterpolationView::schedule()
     if (m_pending)
         return;
     m_pending = true;
-    QTimer::singleShot(0, this, &ClassInterpolationView::refresh);
+    QTimer::singleShot(0, this, [this] {
+        if (m_pending) // not cancelled meanwhile
+            refresh();
+    });
 }
 
 void ClassInterpolationView::refresh()
@@ -255,6 +258,12 @@ void ClassInterpolationView::refresh()
             m_status->setText(error);
             emit errorShown(error);
         });
+}
+
+void ClassInterpolationView::cancel()
+{
+    m_job.cancel();
+    m_pending = false;
 }
 
 QString ClassInterpolationView::statusText() const

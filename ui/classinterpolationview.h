@@ -44,6 +44,8 @@ public:
     // Computes the strip for the current controls (also done on the first show).
     void refresh();
 
+    // Drops the job under way, if any (closing the window); the next change of the controls starts anew.
+    void cancel();
     bool isBusy() const { return m_job.isRunning() || m_pending; }
     // The last strip drawn (null before the first) and its figures.
     const QImage& strip() const { return m_strip; }

@@ -540,6 +540,7 @@ void ClassMixingWindow::closeEvent(QCloseEvent* event)
     pause();
     m_job.cancel();
     m_pcaJob.cancel();
+    m_interpolation->cancel();
     event->accept();
 }
 
