@@ -94,6 +94,8 @@ private slots:
         QTest::newRow("no model") << QStringList{"interpolate", "--out", "x.png"} << "--model";
         QTest::newRow("one step") << QStringList{"interpolate", "--model", gsn, "--steps", "1", "--out", "x.png"} << "--steps";
         QTest::newRow("too many steps") << QStringList{"interpolate", "--model", gsn, "--steps", "65", "--out", "x.png"} << "--steps";
+        QTest::newRow("graph updates") << QStringList{"interpolate", "--model", gsn, "--graph-updates", "101", "--out", "x.png"}
+                                       << "--graph-updates";
         QTest::newRow("out suffix") << QStringList{"interpolate", "--model", gsn, "--out", "x.gif"} << "x.gif";
         QTest::newRow("json suffix") << QStringList{"interpolate", "--model", gsn, "--out", "x.png", "--json", "x.txt"} << "--json";
         QTest::newRow("from past the test set") << QStringList{"interpolate", "--model", gsn, "--from", "test:10000", "--out", "x.png"}

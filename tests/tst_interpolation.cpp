@@ -196,6 +196,43 @@ private slots:
         QCOMPARE(r.rows[2].classes, std::vector<int>(4, -1));
     }
 
+    // The graph decoding (--graph-updates U): U noise-free updates with h2 clamped, h1 hearing x and h2,
+    // x fed back as the mean, from the top-down decoding; computed here from the parameters.
+    void graphDecodingOfTheGsn2()
+    {
+        const Checkpoint ck = loadCheckpoint(resource("default-gsn2.safetensors"));
+        const Model& model = *ck.model;
+        const Dataset& test = test::cachedDataset("mnist-test");
+        const Matrix x = test.pixels.topRows(3);
+        const Matrix h2 = encodeDeterministic(model, x, 2);
+        constexpr int kUpdates = 3;
+        Matrix p = referenceDecode(model, h2, 2);
+        const Matrix W0 = parameter(model, "W0"), W1 = parameter(model, "W1");
+        for (int t = 0; t < kUpdates; ++t) {
+            const Matrix h1 = withBias(p * W0 + h2 * W1.transpose(), parameter(model, "b1")).array().tanh().matrix();
+            p = sigmoid(withBias(h1 * W0.transpose(), parameter(model, "b0")));
+        }
+        const Matrix graph = decodeDeterministic(model, h2, 2, kUpdates);
+        QVERIFY(maxDiff(graph, p) < 1e-4f);
+        QVERIFY(maxDiff(graph, decodeDeterministic(model, h2, 2)) > 1e-2f); // it is another decoding
+        // In a strip only the rows of h2 and above change; their ends are the graph reconstructions.
+        const Interpolation top = interpolate(model, nullptr, x.row(0), x.row(1), 5);
+        const Interpolation r = interpolate(model, nullptr, x.row(0), x.row(1), 5, -1, -1, {}, "interpolation", kUpdates);
+        QCOMPARE(r.graphUpdates, kUpdates);
+        QVERIFY(r.rows[0].images == top.rows[0].images);
+        QVERIFY(r.rows[1].images == top.rows[1].images);
+        QVERIFY(maxDiff(r.rows[2].images.row(0), graph.row(0)) < 1e-5f);
+        QVERIFY(maxDiff(r.rows[2].images.row(4), graph.row(1)) < 1e-5f);
+        QCOMPARE(interpolationJson(r)["decode"].get<std::string>(), std::string("graph, 3 updates"));
+        QCOMPARE(interpolationJson(top)["decode"].get<std::string>(), std::string("top-down"));
+        try {
+            interpolate(model, nullptr, x.row(0), x.row(1), 5, -1, -1, {}, "interpolation", kMaxGraphUpdates + 1);
+            QFAIL("expected an error");
+        } catch (const Error& e) {
+            QVERIFY2(QString(e.what()).contains("graph updates"), e.what());
+        }
+    }
+
     void badInputIsRefused_data()
     {
         QTest::addColumn<int>("steps");

@@ -87,8 +87,11 @@ Matrix encodeDeterministic(const Model& model, const Matrix& x, int layer)
     return rbmHidden(dynamic_cast<const Rbm&>(model), x);
 }
 
-Matrix decodeDeterministic(const Model& model, const Matrix& codes, int layer)
+Matrix decodeDeterministic(const Model& model, const Matrix& codes, int layer, int graphUpdates)
 {
+    if (graphUpdates < 0 || graphUpdates > kMaxGraphUpdates)
+        fail("interpolation", "graph updates", "expected 0 to " + std::to_string(kMaxGraphUpdates) + ", got " +
+                                                   std::to_string(graphUpdates));
     checkLayer(model, layer);
     const int size = model.layerSizes()[static_cast<std::size_t>(layer)];
     if (codes.cols() != size)
@@ -97,15 +100,17 @@ Matrix decodeDeterministic(const Model& model, const Matrix& codes, int layer)
     if (layer == 0)
         return codes;
     if (const auto* g = dynamic_cast<const GsnK*>(&model))
-        return g->decodeDeterministic(codes, layer);
+        return graphUpdates > 0 ? g->decodeClamped(codes, layer, graphUpdates) : g->decodeDeterministic(codes, layer);
     if (const auto* d = dynamic_cast<const Dae*>(&model))
         return d->decodeMean(codes);
     return rbmVisible(dynamic_cast<const Rbm&>(model), codes);
 }
 
 Interpolation interpolate(const Model& model, const Classifier* classifier, const Matrix& a, const Matrix& b, int steps,
-                          int classA, int classB, const std::vector<int>& layers, const std::string& where)
+                          int classA, int classB, const std::vector<int>& layers, const std::string& where, int graphUpdates)
 {
+    if (graphUpdates < 0 || graphUpdates > kMaxGraphUpdates)
+        fail(where, "graph updates", "expected 0 to " + std::to_string(kMaxGraphUpdates) + ", got " + std::to_string(graphUpdates));
     const int spaces = interpolationSpaces(model, where);
     const int n = model.visibleSize();
     if (a.rows() != 1 || a.cols() != n)
@@ -129,6 +134,7 @@ Interpolation interpolate(const Model& model, const Classifier* classifier, cons
 
     Interpolation out;
     out.steps = steps;
+    out.graphUpdates = graphUpdates;
     Matrix ends(2, n);
     ends.row(0) = a.row(0);
     ends.row(1) = b.row(0);
@@ -154,7 +160,7 @@ Interpolation interpolate(const Model& model, const Classifier* classifier, cons
         // Exact endpoints (no rounding of (1 - 0) a + 0 b is possible, but say so: the tests rely on it).
         row.codes.row(0) = codes.row(0);
         row.codes.row(steps - 1) = codes.row(1);
-        row.images = decodeDeterministic(model, row.codes, layer);
+        row.images = decodeDeterministic(model, row.codes, layer, graphUpdates);
         out.rows.push_back(std::move(row));
     }
 
@@ -236,7 +242,11 @@ nlohmann::json interpolationJson(const Interpolation& result)
                           {"classes", row.classes},
                           {"confidence", confidence}});
     }
-    return {{"steps", result.steps}, {"class_a", result.classA}, {"class_b", result.classB}, {"spaces", spaces}};
+    return {{"steps", result.steps},
+            {"decode", result.graphUpdates > 0 ? "graph, " + std::to_string(result.graphUpdates) + " updates" : std::string("top-down")},
+            {"class_a", result.classA},
+            {"class_b", result.classB},
+            {"spaces", spaces}};
 }
 
 } // namespace gsn::mixing

@@ -11,6 +11,9 @@
 //   decode from L:      the top-down pass through the tied weights (GSN-K: h_{i-1} = tanh(h_i W_{i-1}^T +
 //                       b_{i-1}) down to h1, then p = sigmoid(h1 W0^T + b0), GsnK::decodeDeterministic;
 //                       DAE and RBM: p = sigmoid(h W0^T + b0))
+// With graphUpdates = U > 0 (GSN-K, layers >= 2 only; `gsn interpolate --graph-updates U`) the decoding is
+// instead the graph's own, with the layer clamped (GsnK::decodeClamped): U noise-free updates in which
+// h1 hears x as well as the layer above, as in the trained graph.
 // Layer 0 (x-space) is not encoded or decoded: its row is the pixel interpolation itself, so its
 // endpoints are A and B exactly. The row of layer L >= 1 ends at decode_L(encode_L(A)) and
 // decode_L(encode_L(B)), the model's deterministic reconstructions of A and B through layer L.
@@ -28,6 +31,7 @@ namespace gsn::mixing {
 
 inline constexpr int kMinInterpolationSteps = 2;
 inline constexpr int kMaxInterpolationSteps = 64;
+inline constexpr int kMaxGraphUpdates = 100;
 
 // The spaces a model can interpolate in: 0 = x, then 1..K (GSN-K: K + 1 spaces; DAE and RBM: 2).
 // gsn::Error naming `where` for a model without a deterministic encoder here.
@@ -39,8 +43,8 @@ std::string spaceName(int layer);
 // layer 0 returns x.
 Matrix encodeDeterministic(const Model& model, const Matrix& x, int layer);
 // The decoded pixel means of codes at `layer` (shape = [N, size_layer] -> [N, n_visible]); layer 0 returns
-// the codes.
-Matrix decodeDeterministic(const Model& model, const Matrix& codes, int layer);
+// the codes. graphUpdates > 0: GsnK::decodeClamped for layers >= 2 of a GSN-K (see the top of this file).
+Matrix decodeDeterministic(const Model& model, const Matrix& codes, int layer, int graphUpdates = 0);
 
 // One space's row of the strip.
 struct InterpolationRow {
@@ -63,6 +67,7 @@ struct InterpolationRow {
 
 struct Interpolation {
     int steps = 0;
+    int graphUpdates = 0;         // 0: the top-down decoding
     int classA = -1, classB = -1; // the endpoints' classes the off-fraction is counted against
     std::vector<InterpolationRow> rows; // one per space, x first
 };
@@ -74,15 +79,15 @@ struct Interpolation {
 // figures). One batched pass per space. gsn::Error naming `where` and the field for bad input.
 Interpolation interpolate(const Model& model, const Classifier* classifier, const Matrix& a, const Matrix& b, int steps,
                           int classA = -1, int classB = -1, const std::vector<int>& layers = {},
-                          const std::string& where = "interpolation");
+                          const std::string& where = "interpolation", int graphUpdates = 0);
 
 // One row's figures in a line ("step 1.23 (max 2.34), path ratio 1.05, off-class 20 %, unsure 10 %, grey
 // pixels 4.1 %"; "-" where undefined): the caption under a strip's row.
 std::string interpolationSummary(const InterpolationRow& row);
 
-// The figures as JSON (docs/mixing.md): {"steps", "class_a", "class_b", "spaces": [{"space", "layer",
-// "mean_step", "max_step", "path_ratio", "off_fraction", "unsure_fraction", "grey_fraction", "classes",
-// "confidence"}]}; NaN figures are null.
+// The figures as JSON (docs/mixing.md): {"steps", "decode" ("top-down" or "graph, U updates"), "class_a",
+// "class_b", "spaces": [{"space", "layer", "mean_step", "max_step", "path_ratio", "off_fraction",
+// "unsure_fraction", "grey_fraction", "classes", "confidence"}]}; NaN figures are null.
 nlohmann::json interpolationJson(const Interpolation& result);
 
 } // namespace gsn::mixing

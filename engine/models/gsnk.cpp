@@ -679,6 +679,43 @@ Matrix GsnK::decodeDeterministic(const Matrix& code, int layer) const
     return p;
 }
 
+Matrix GsnK::decodeClamped(const Matrix& code, int layer, int updates) const
+{
+    Matrix p = decodeDeterministic(code, layer);
+    if (layer <= 1 || updates <= 0)
+        return p;
+    const Eigen::Index R = code.rows();
+    std::vector<Philox> rng(static_cast<std::size_t>(R), Philox(0, 0, 0));
+    // h[i]: layer i (h[0] = x); the layers below `layer` from the top-down pass, those above at rest.
+    std::vector<Matrix> h(static_cast<std::size_t>(m_K + 1));
+    h[static_cast<std::size_t>(layer)] = code;
+    Matrix T;
+    for (int i = layer - 1; i >= 1; --i)
+        hiddenLayer(i, nullptr, &h[static_cast<std::size_t>(i + 1)], rng, T, h[static_cast<std::size_t>(i)], nullptr, true);
+    for (int i = layer + 1; i <= m_K; ++i)
+        h[static_cast<std::size_t>(i)] = Matrix::Zero(R, m_sizes[static_cast<std::size_t>(i)]);
+    h[0] = p;
+    Matrix next;
+    auto update = [&](int i) {
+        if (i == layer)
+            return;
+        hiddenLayer(i, &h[static_cast<std::size_t>(i - 1)], i < m_K ? &h[static_cast<std::size_t>(i + 1)] : nullptr, rng, T, next,
+                    nullptr, true);
+        h[static_cast<std::size_t>(i)].swap(next);
+    };
+    for (int t = 0; t < updates; ++t) {
+        for (int i = 1; i <= m_K; i += 2)
+            update(i);
+        visibleLogits(h[1], p);
+        p.rowwise() += m_b[0].row(0);
+        modelmath::sigmoidInPlace(p);
+        h[0] = p;
+        for (int i = 2; i <= m_K; i += 2)
+            update(i);
+    }
+    return p;
+}
+
 double GsnK::trainMacsPerExample() const
 {
     const auto s = [&](int i) { return static_cast<double>(m_sizes[i]); };

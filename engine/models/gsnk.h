@@ -81,6 +81,12 @@ public:
     // contributing nothing), then the visible mean p = sigmoid(h1 W0^T + b0).
     // code shape = [N, size_layer]; result shape = [N, n_visible], values in [0, 1] (layer 0: code itself).
     Matrix decodeDeterministic(const Matrix& code, int layer) const;
+    // The graph's own decoding with `layer` clamped to `code`: starting from decodeDeterministic (x = its
+    // p, the layers below from its top-down pass, the layers above at rest), `updates` updates of the graph
+    // (odd layers, then p and the even layers) with the noise off, x fed back as the mean p (nothing
+    // sampled, no corruption) and `layer` held at `code`; so h1 hears x as well as the layer above it, as
+    // in the trained graph. Returns the last p (shape = [N, n_visible]). Layers 0 and 1: decodeDeterministic.
+    Matrix decodeClamped(const Matrix& code, int layer, int updates) const;
 
     int depth() const { return m_K; }
     int walkback() const { return m_walkback; }
