@@ -25,6 +25,7 @@
 #include <QLabel>
 #include <QScrollArea>
 #include <QTabWidget>
+#include <QToolBar>
 #include <QMenu>
 #include <QMenuBar>
 
@@ -470,9 +471,13 @@ private slots:
         for (QAction* other : w.findChildren<QAction*>())
             if (other != show)
                 QVERIFY2(other->shortcut() != show->shortcut(), qPrintable(other->text()));
+        auto* controller = w.findChild<QToolBar*>(QStringLiteral("classController"));
+        QVERIFY(controller && controller->isVisible());
         show->trigger();
         QCOMPARE(tabs->currentWidget(), view);
+        QVERIFY(!controller->isVisible()); // the chains' controller belongs to the Chains tab
         tabs->setCurrentIndex(0);
+        QVERIFY(controller->isVisible());
         w.showInterpolation();
         QCOMPARE(tabs->currentWidget(), view);
         QTRY_VERIFY_WITH_TIMEOUT((view->result() && !view->isBusy()) || !view->lastError().isEmpty(), 60000);

@@ -50,7 +50,7 @@ const std::vector<ModelEntry>& modelEntries()
 // Image scale of the strip: large cells for a few steps, smaller for many (the strip scrolls sideways).
 int stripScale(int steps)
 {
-    return steps <= 12 ? 3 : steps <= 24 ? 2 : 1;
+    return steps <= 10 ? 4 : steps <= 14 ? 3 : steps <= 24 ? 2 : 1;
 }
 
 } // namespace

@@ -157,6 +157,8 @@ void ClassMixingWindow::buildUi()
     m_tabs->addTab(m_interpolation, tr("Interpolation"));
     m_tabs->setTabToolTip(1, tr("Linear interpolation between two test digits in x, h1 and h2, decoded back to images"));
     setCentralWidget(m_tabs);
+    // The controller steps the chains: it belongs to the Chains tab (the chains keep running behind the other).
+    connect(m_tabs, &QTabWidget::currentChanged, bar, [this, bar](int index) { bar->setVisible(m_tabs->widget(index) != m_interpolation); });
 
     m_status = new QLabel;
     m_status->setObjectName(QStringLiteral("classStatus"));
