@@ -47,6 +47,7 @@ const std::map<std::string, Command>& table()
         {"mix", {gsn::commands::mix, gsn::commands::mixUsage()}},
         {"mixing", {gsn::commands::mixing, gsn::commands::mixingUsage()}},
         {"grad", {gsn::commands::grad, gsn::commands::gradUsage()}},
+        {"interpolate", {gsn::commands::interpolate, gsn::commands::interpolateUsage()}},
         {"info", {gsn::commands::info, "gsn info FILE            what a dataset, checkpoint, classifier, recording, sheet or mask file holds"}},
         {"train", {gsn::commands::train, gsn::commands::trainUsage()}},
     };

@@ -53,16 +53,6 @@ constexpr const char* kUsage =
     "                unsure; one block per model\n"
     "  A frame whose class probability is below 0.5 is 'unsure' (between modes): it is no visit and no switch.";
 
-Classifier embeddedClassifier()
-{
-    initCliResources();
-    QFile resource(QStringLiteral(":/cli/mnist-classifier.safetensors"));
-    QTemporaryFile temp;
-    if (!resource.open(QIODevice::ReadOnly) || !temp.open() || temp.write(resource.readAll()) != resource.size() || !temp.flush())
-        fail("embedded classifier", "resource", "expected the MNIST classifier compiled into gsn (pass --classifier FILE)");
-    return loadClassifier(temp.fileName().toStdString());
-}
-
 QImage renderTimelines(const std::vector<std::string>& names, const std::vector<mixing::ClassTimeline>& timelines)
 {
     constexpr int kRow = 6, kGap = 4, kLabel = 18, kMaxWidth = 2000, kLegend = 22;
@@ -110,6 +100,16 @@ QImage renderTimelines(const std::vector<std::string>& names, const std::vector<
 }
 
 } // namespace
+
+Classifier embeddedClassifier()
+{
+    initCliResources();
+    QFile resource(QStringLiteral(":/cli/mnist-classifier.safetensors"));
+    QTemporaryFile temp;
+    if (!resource.open(QIODevice::ReadOnly) || !temp.open() || temp.write(resource.readAll()) != resource.size() || !temp.flush())
+        fail("embedded classifier", "resource", "expected the MNIST classifier compiled into gsn (pass --classifier FILE)");
+    return loadClassifier(temp.fileName().toStdString());
+}
 
 int mixing(const Args& args)
 {

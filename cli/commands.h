@@ -7,6 +7,7 @@
 
 namespace gsn {
 struct Checkpoint; // checkpoint.h
+class Classifier;  // classifier.h
 }
 
 namespace gsn::commands {
@@ -20,12 +21,15 @@ int bench(const Args& args);  // gsn bench ...          (cmd_bench.cpp)
 int classify(const Args& args); // gsn classify ...     (cmd_classify.cpp)
 int mix(const Args& args);    // gsn mix ...            (cmd_mix.cpp)
 int mixing(const Args& args); // gsn mixing ...         (cmd_mixing.cpp)
+int interpolate(const Args& args); // gsn interpolate ... (cmd_interpolate.cpp)
 
 int exportModel(const Args& args); // gsn export FILE --out MODEL.safetensors (cmd_export.cpp)
 // What `gsn export` writes for `ck`: a model-only copy at `out` (atomic), the training state folded into
 // __metadata__.trained. gsn train --snapshot-every writes its snapshots with it, so they are byte-identical
 // to `gsn export` of the epoch's checkpoint.
 void writeModelOnly(const Checkpoint& ck, const std::string& out);
+// The MNIST digit classifier compiled into gsn (cmd_mixing.cpp); gsn::Error when it is missing.
+Classifier embeddedClassifier();
 int grad(const Args& args);   // gsn grad --model M --batch B.npy --out G.safetensors (cmd_grad.cpp)
 
 // Full usage texts (options and defaults) of the commands that keep theirs next to their parsing.
@@ -33,6 +37,7 @@ std::string evalUsage();
 std::string trainUsage();
 std::string mixUsage();
 std::string mixingUsage();
+std::string interpolateUsage();
 std::string gradUsage();
 
 } // namespace gsn::commands

@@ -4,9 +4,12 @@
 // and then scroll with hover text naming step, class and confidence, the metrics and timelines are the
 // engine's (ClassMixingChains with a full ClassTimeline and classMixingReport on the same chains), and
 // the PCA views project the chains with the engine's PCA and draw them, and the JSON and CSV exports
-// parse and carry the schema of `gsn mixing --out`.
+// parse and carry the schema of `gsn mixing --out`. The Interpolation tab (issue 15 item 3) draws one
+// strip row per space of the chosen model (x, h1, h2 for the GSN-2), fits a 1366x768 screen, and
+// exports the strip as a PNG that decodes to the strip drawn.
 
 #include "classcolours.h"
+#include "classinterpolationview.h"
 #include "classmixingpanel.h"
 #include "classmixingrun.h"
 #include "classmixingwindow.h"
@@ -18,6 +21,11 @@
 #include "testsupport.h"
 
 #include <QAction>
+#include <QImageReader>
+#include <QLabel>
+#include <QScrollArea>
+#include <QTabWidget>
+#include <QToolBar>
 #include <QMenu>
 #include <QMenuBar>
 
@@ -442,6 +450,96 @@ private slots:
                 QVERIFY2(found, qPrintable(QString("%1 chain %2").arg(p.name.c_str()).arg(c)));
             }
         }
+    }
+
+    void interpolationStrip()
+    {
+        ClassMixingWindow w;
+        w.resize(1366, 740); // a 1366x768 screen less the window frame
+        w.show();
+        ClassInterpolationView* view = w.interpolationView();
+        QVERIFY(view);
+        auto* tabs = w.findChild<QTabWidget*>(QStringLiteral("classTabs"));
+        QVERIFY(tabs);
+        QCOMPARE(tabs->currentIndex(), 0); // the chains first
+        QCOMPARE(tabs->tabText(1), QStringLiteral("Interpolation"));
+        QVERIFY(!view->result()); // nothing computed while the tab is hidden
+        // View > Interpolation (Ctrl+2) shows the tab; no other action of the window has its shortcut.
+        auto* show = w.findChild<QAction*>(QStringLiteral("classShowInterpolation"));
+        QVERIFY(show);
+        QCOMPARE(show->shortcut(), QKeySequence(QStringLiteral("Ctrl+2")));
+        for (QAction* other : w.findChildren<QAction*>())
+            if (other != show)
+                QVERIFY2(other->shortcut() != show->shortcut(), qPrintable(other->text()));
+        auto* controller = w.findChild<QToolBar*>(QStringLiteral("classController"));
+        QVERIFY(controller && controller->isVisible());
+        show->trigger();
+        QCOMPARE(tabs->currentWidget(), view);
+        QVERIFY(!controller->isVisible()); // the chains' controller belongs to the Chains tab
+        tabs->setCurrentIndex(0);
+        QVERIFY(controller->isVisible());
+        w.showInterpolation();
+        QCOMPARE(tabs->currentWidget(), view);
+        QTRY_VERIFY_WITH_TIMEOUT((view->result() && !view->isBusy()) || !view->lastError().isEmpty(), 60000);
+        QVERIFY2(view->lastError().isEmpty(), qPrintable(view->lastError()));
+        // The default GSN-2 between test digits 0 (a 7) and 1 (a 2), 10 steps: rows x, h1, h2.
+        auto result = view->result();
+        QCOMPARE(result->rows.size(), std::size_t(3));
+        QCOMPARE(result->rows[0].space, std::string("x"));
+        QCOMPARE(result->rows[1].space, std::string("h1"));
+        QCOMPARE(result->rows[2].space, std::string("h2"));
+        QCOMPARE(result->steps, 10);
+        QCOMPARE(result->classA, 7);
+        QCOMPARE(result->classB, 2);
+        const Dataset& test = test::cachedDataset("mnist-test");
+        QVERIFY(result->rows[0].images.row(0) == test.pixels.row(0));
+        QVERIFY(result->rows[0].images.row(9) == test.pixels.row(1));
+        // The strip is drawn in the tab, and the default one fits the tab without scrolling.
+        auto* label = view->findChild<QLabel*>(QStringLiteral("interpStrip"));
+        QVERIFY(label);
+        QVERIFY(!label->pixmap().isNull());
+        QCOMPARE(label->pixmap().size(), view->strip().size());
+        QVERIFY(view->strip().height() >= 3 * 28);
+        auto* scroll = view->findChild<QScrollArea*>(QStringLiteral("interpScroll"));
+        QVERIFY(scroll);
+        QVERIFY2(scroll->viewport()->width() >= view->strip().width() && scroll->viewport()->height() >= view->strip().height(),
+                 qPrintable(QString("strip %1x%2 in %3x%4").arg(view->strip().width()).arg(view->strip().height())
+                                .arg(scroll->viewport()->width()).arg(scroll->viewport()->height())));
+        QVERIFY(w.minimumSizeHint().width() <= 1366 && w.minimumSizeHint().height() <= 740);
+        // Each row's figures are written under it.
+        QVERIFY2(view->statusText().contains(QStringLiteral("test digit 0 (class 7)")), qPrintable(view->statusText()));
+
+        // Export: a PNG that decodes to the strip, with its provenance.
+        const QString path = scratchDir() + "/interpolation.png";
+        QFile::remove(path);
+        view->exportStrip(path);
+        QImageReader reader(path);
+        QCOMPARE(reader.format(), QByteArray("png"));
+        const QImage png = reader.read();
+        QVERIFY2(!png.isNull(), qPrintable(reader.errorString()));
+        QCOMPARE(png.size(), view->strip().size());
+        QCOMPARE(png.convertToFormat(QImage::Format_RGB32), view->strip().convertToFormat(QImage::Format_RGB32));
+        QVERIFY(png.text(QStringLiteral("Interpolation")).contains(QStringLiteral("noise off")));
+        QCOMPARE(png.text(QStringLiteral("Source")), QStringLiteral("test:0 to test:1"));
+        QCOMPARE(png.text(QStringLiteral("Model-File")), QStringLiteral("default-gsn2.safetensors"));
+        try {
+            view->exportStrip(QStringLiteral("/nonexistent-folder/strip.png"));
+            QFAIL("expected an error");
+        } catch (const Error& e) {
+            QVERIFY2(QString(e.what()).contains(QStringLiteral("/nonexistent-folder/strip.png")), e.what());
+        }
+
+        // Another model: the DAE has x and h1; other digits and steps.
+        view->setModel(1);
+        view->setDigits(2, 3);
+        view->setSteps(5);
+        QTRY_VERIFY_WITH_TIMEOUT((view->result() && view->result()->rows.size() == 2 && !view->isBusy()) || !view->lastError().isEmpty(),
+                                 60000);
+        QVERIFY2(view->lastError().isEmpty(), qPrintable(view->lastError()));
+        QCOMPARE(view->result()->steps, 5);
+        QVERIFY(view->result()->rows[0].images.row(0) == test.pixels.row(2));
+        QVERIFY(view->result()->rows[0].images.row(4) == test.pixels.row(3));
+        w.close();
     }
 
     void exportsParse()

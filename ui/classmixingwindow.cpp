@@ -1,6 +1,7 @@
 #include "classmixingwindow.h"
 
 #include "classcolours.h"
+#include "classinterpolationview.h"
 #include "classmixingpanel.h"
 #include "error.h"
 
@@ -21,6 +22,7 @@
 #include <QScreen>
 #include <QSpinBox>
 #include <QStatusBar>
+#include <QTabWidget>
 #include <QTimer>
 #include <QToolBar>
 #include <QVBoxLayout>
@@ -147,7 +149,16 @@ void ClassMixingWindow::buildUi()
         row->addWidget(panel, 1);
     }
     layout->addLayout(row, 1);
-    setCentralWidget(central);
+    m_tabs = new QTabWidget;
+    m_tabs->setObjectName(QStringLiteral("classTabs"));
+    m_tabs->setDocumentMode(true);
+    m_tabs->addTab(central, tr("Chains"));
+    m_interpolation = new ClassInterpolationView;
+    m_tabs->addTab(m_interpolation, tr("Interpolation"));
+    m_tabs->setTabToolTip(1, tr("Linear interpolation between two test digits in x, h1 and h2, decoded back to images"));
+    setCentralWidget(m_tabs);
+    // The controller steps the chains: it belongs to the Chains tab (the chains keep running behind the other).
+    connect(m_tabs, &QTabWidget::currentChanged, bar, [this, bar](int index) { bar->setVisible(m_tabs->widget(index) != m_interpolation); });
 
     m_status = new QLabel;
     m_status->setObjectName(QStringLiteral("classStatus"));
@@ -177,6 +188,11 @@ void ClassMixingWindow::buildMenus()
     json->setObjectName(QStringLiteral("classExportJson"));
     QAction* csv = file->addAction(tr("Export metrics as &CSV..."), this, [this] { exportWithDialog(false); });
     csv->setObjectName(QStringLiteral("classExportCsv"));
+    QAction* strip = file->addAction(tr("Export interpolation &strip..."), this, [this] {
+        showInterpolation();
+        m_interpolation->exportWithDialog();
+    });
+    strip->setObjectName(QStringLiteral("classExportStrip"));
     file->addSeparator();
     QAction* close = file->addAction(tr("&Close"), this, &QWidget::close);
     close->setShortcut(QKeySequence::Close);
@@ -190,6 +206,18 @@ void ClassMixingWindow::buildMenus()
     step100->setShortcut(QKeySequence(tr("Ctrl+.")));
     QAction* resetAction = chains->addAction(tr("R&eset"), this, &ClassMixingWindow::reset);
     resetAction->setShortcut(QKeySequence(tr("Ctrl+R")));
+
+    QMenu* view = menuBar()->addMenu(tr("&View"));
+    QAction* chainsTab = view->addAction(tr("&Chains"), this, [this] { m_tabs->setCurrentIndex(0); });
+    chainsTab->setShortcut(QKeySequence(tr("Ctrl+1")));
+    QAction* interpTab = view->addAction(tr("&Interpolation"), this, &ClassMixingWindow::showInterpolation);
+    interpTab->setObjectName(QStringLiteral("classShowInterpolation"));
+    interpTab->setShortcut(QKeySequence(tr("Ctrl+2")));
+}
+
+void ClassMixingWindow::showInterpolation()
+{
+    m_tabs->setCurrentWidget(m_interpolation);
 }
 
 ClassMixingPanel* ClassMixingWindow::panel(int i) const
@@ -514,6 +542,7 @@ void ClassMixingWindow::closeEvent(QCloseEvent* event)
     pause();
     m_job.cancel();
     m_pcaJob.cancel();
+    m_interpolation->cancel();
     event->accept();
 }
 

@@ -5,7 +5,8 @@
 // walkback, the RBM with block Gibbs and with parallel tempering (the embedded resources), stepped
 // together by one controller (Run / Pause / Step / Reset, steps per second, chains per panel, seed,
 // start). Each panel shows its chains' digits, their class timelines and the live metrics; File exports
-// the metrics as JSON (the schema of `gsn mixing --out`) or CSV.
+// the metrics as JSON (the schema of `gsn mixing --out`) or CSV. A second tab, Interpolation
+// (classinterpolationview.h), interpolates between two test digits in x, h1 and h2 (issue 15 item 3).
 //
 // Threads: the chains live in a ClassMixingRun (classmixingrun.h) that exactly one BackgroundJob at a
 // time advances; each job steps every panel for at most 80 ms (or the steps asked for) and returns an
@@ -23,10 +24,12 @@ class QComboBox;
 class QLabel;
 class QPushButton;
 class QSpinBox;
+class QTabWidget;
 class QTimer;
 
 namespace gsn {
 
+class ClassInterpolationView;
 class ClassMixingPanel;
 
 class ClassMixingWindow : public QMainWindow {
@@ -59,6 +62,9 @@ public:
     ClassMixingPanel* panel(int i) const;
     QString lastError() const { return m_lastError; }
     QString statusText() const;
+    // The Interpolation tab (issue 15 item 3: x, h1 and h2 between two test digits), and showing it.
+    ClassInterpolationView* interpolationView() const { return m_interpolation; }
+    void showInterpolation();
 
     // The metrics of the current snapshot, written atomically (QSaveFile): JSON as `gsn mixing --out`,
     // CSV one row per panel. gsn::Error naming the file on failure (the menu versions ask for a path).
@@ -95,6 +101,8 @@ private:
     QSpinBox* m_testIndex = nullptr;
     QLabel* m_status = nullptr;
     std::vector<ClassMixingPanel*> m_panels;
+    QTabWidget* m_tabs = nullptr;
+    ClassInterpolationView* m_interpolation = nullptr;
     QTimer* m_tickTimer = nullptr;
 
     std::shared_ptr<ClassMixingRun> m_run; // touched only by the job that holds it

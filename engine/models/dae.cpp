@@ -94,13 +94,43 @@ std::vector<ParamRef> Dae::parameters()
     return {{"W0", &m_W0}, {"b0", &m_b0}, {"b1", &m_b1}};
 }
 
-void Dae::reconstruct(const Eigen::Ref<const Matrix>& corrupted, Matrix& h, Matrix& a) const
+void Dae::encodeInto(const Eigen::Ref<const Matrix>& x, Matrix& h) const
 {
-    h.noalias() = corrupted * m_W0;
+    h.noalias() = x * m_W0;
     h.rowwise() += m_b1.row(0);
     modelmath::sigmoidInPlace(h);
+}
+
+void Dae::decodeInto(const Matrix& h, Matrix& a) const
+{
     a.noalias() = h * m_W0.transpose();
     a.rowwise() += m_b0.row(0);
+}
+
+void Dae::reconstruct(const Eigen::Ref<const Matrix>& corrupted, Matrix& h, Matrix& a) const
+{
+    encodeInto(corrupted, h);
+    decodeInto(h, a);
+}
+
+Matrix Dae::hiddenCode(const Matrix& x) const
+{
+    if (x.cols() != m_visible)
+        fail(kind(), "images", "expected " + std::to_string(m_visible) + " columns, got " + std::to_string(x.cols()));
+    Matrix h;
+    encodeInto(x, h);
+    return h;
+}
+
+Matrix Dae::decodeMean(const Matrix& h) const
+{
+    if (h.cols() != m_hidden)
+        fail(kind(), "codes", "expected " + std::to_string(m_hidden) + " columns, got " + std::to_string(h.cols()));
+    Matrix a;
+    decodeInto(h, a);
+    if (!m_gaussian)
+        modelmath::sigmoidInPlace(a);
+    return a;
 }
 
 Matrix Dae::reconstruction(const Matrix& corrupted) const

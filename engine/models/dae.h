@@ -60,11 +60,20 @@ public:
     // (shape = [n, n_visible]), in double. `s` > 0 is the score's scale (the gaussian corruption level).
     // gsn::Error for a Bernoulli dae, s <= 0 or a wrong column count.
     Eigen::VectorXd potential(const Matrix& x, double s) const;
+    // The two halves of r (no corruption, nothing sampled): the hidden code h = sigmoid(x W0 + b1) of
+    // `x` (shape = [n, n_visible]; result shape = [n, n_hidden]), and the mean of P(X | h) decoded from
+    // codes (shape = [n, n_hidden]; result shape = [n, n_visible]): sigmoid(h W0^T + b0) for dae, the
+    // linear output for dae-gauss. reconstruction(x) = decodeMean(hiddenCode(x)).
+    Matrix hiddenCode(const Matrix& x) const;
+    Matrix decodeMean(const Matrix& h) const;
 
 private:
     // Reconstruction of a block of corrupted rows: fills h (shape = [R, n_hidden]) and the output
     // pre-activation a (shape = [R, n_visible]).
     void reconstruct(const Eigen::Ref<const Matrix>& corrupted, Matrix& h, Matrix& a) const;
+    // Its halves: h = sigmoid(x W0 + b1); a = h W0^T + b0 (the output pre-activation).
+    void encodeInto(const Eigen::Ref<const Matrix>& x, Matrix& h) const;
+    void decodeInto(const Matrix& h, Matrix& a) const;
     // Draws X ~ P(X | x~) for one row given its output pre-activation (mean for dae-gauss,
     // logits for dae, which `mean` holds as probabilities already).
     void sampleRow(const float* mean, float* out, Philox& rng) const;

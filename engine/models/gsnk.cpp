@@ -344,7 +344,7 @@ std::vector<ParamRef> GsnK::parameters()
 }
 
 void GsnK::hiddenLayer(int i, const Matrix* below, const Matrix* above, std::vector<Philox>& rng, Matrix& T,
-                       Matrix& L, ChainScratch* scratch) const
+                       Matrix& L, ChainScratch* scratch, bool noiseOff) const
 {
     const auto R = static_cast<Eigen::Index>(rng.size());
     const Eigen::Index n = m_sizes[i];
@@ -381,7 +381,7 @@ void GsnK::hiddenLayer(int i, const Matrix* below, const Matrix* above, std::vec
     if (above && !half)
         modelmath::product(L, *above, false, m_W[i], true, true);
     T.resize(R, n);
-    const bool withNoise = noisy(i);
+    const bool withNoise = noisy(i) && !noiseOff;
     // Element-wise part per fixed row block; row r's noise comes from rng[r] (pre-activation noise,
     // then post-activation noise).
     if (scratch && withNoise)
@@ -639,6 +639,81 @@ void GsnK::stepChains(ChainState& state, std::uint64_t seed) const
         state.h[i - 1].swap(next(i));
     }
     ++state.step;
+}
+
+Matrix GsnK::encodeDeterministic(const Matrix& x, int layer) const
+{
+    if (layer < 0 || layer > m_K)
+        fail(kind(), "layer", "expected a layer in [0, " + std::to_string(m_K) + "], got " + std::to_string(layer));
+    if (x.cols() != m_sizes[0])
+        fail(kind(), "images", "expected " + std::to_string(m_sizes[0]) + " columns, got " + std::to_string(x.cols()));
+    // The rows' streams are never read: no noise is drawn with noiseOff.
+    std::vector<Philox> rng(static_cast<std::size_t>(x.rows()), Philox(0, 0, 0));
+    Matrix h = x, T, next;
+    for (int i = 1; i <= layer; ++i) {
+        hiddenLayer(i, &h, nullptr, rng, T, next, nullptr, true);
+        h.swap(next);
+    }
+    return h;
+}
+
+Matrix GsnK::decodeDeterministic(const Matrix& code, int layer) const
+{
+    if (layer < 0 || layer > m_K)
+        fail(kind(), "layer", "expected a layer in [0, " + std::to_string(m_K) + "], got " + std::to_string(layer));
+    if (code.cols() != m_sizes[static_cast<std::size_t>(layer)])
+        fail(kind(), "codes", "expected " + std::to_string(m_sizes[static_cast<std::size_t>(layer)]) + " columns (layer " +
+                                  std::to_string(layer) + "), got " + std::to_string(code.cols()));
+    if (layer == 0)
+        return code;
+    std::vector<Philox> rng(static_cast<std::size_t>(code.rows()), Philox(0, 0, 0));
+    Matrix h = code, T, next;
+    for (int i = layer - 1; i >= 1; --i) {
+        hiddenLayer(i, nullptr, &h, rng, T, next, nullptr, true);
+        h.swap(next);
+    }
+    Matrix p;
+    visibleLogits(h, p);
+    p.rowwise() += m_b[0].row(0);
+    modelmath::sigmoidInPlace(p);
+    return p;
+}
+
+Matrix GsnK::decodeClamped(const Matrix& code, int layer, int updates) const
+{
+    Matrix p = decodeDeterministic(code, layer);
+    if (layer <= 1 || updates <= 0)
+        return p;
+    const Eigen::Index R = code.rows();
+    std::vector<Philox> rng(static_cast<std::size_t>(R), Philox(0, 0, 0));
+    // h[i]: layer i (h[0] = x); the layers below `layer` from the top-down pass, those above at rest.
+    std::vector<Matrix> h(static_cast<std::size_t>(m_K + 1));
+    h[static_cast<std::size_t>(layer)] = code;
+    Matrix T;
+    for (int i = layer - 1; i >= 1; --i)
+        hiddenLayer(i, nullptr, &h[static_cast<std::size_t>(i + 1)], rng, T, h[static_cast<std::size_t>(i)], nullptr, true);
+    for (int i = layer + 1; i <= m_K; ++i)
+        h[static_cast<std::size_t>(i)] = Matrix::Zero(R, m_sizes[static_cast<std::size_t>(i)]);
+    h[0] = p;
+    Matrix next;
+    auto update = [&](int i) {
+        if (i == layer)
+            return;
+        hiddenLayer(i, &h[static_cast<std::size_t>(i - 1)], i < m_K ? &h[static_cast<std::size_t>(i + 1)] : nullptr, rng, T, next,
+                    nullptr, true);
+        h[static_cast<std::size_t>(i)].swap(next);
+    };
+    for (int t = 0; t < updates; ++t) {
+        for (int i = 1; i <= m_K; i += 2)
+            update(i);
+        visibleLogits(h[1], p);
+        p.rowwise() += m_b[0].row(0);
+        modelmath::sigmoidInPlace(p);
+        h[0] = p;
+        for (int i = 2; i <= m_K; i += 2)
+            update(i);
+    }
+    return p;
 }
 
 double GsnK::trainMacsPerExample() const

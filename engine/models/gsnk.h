@@ -70,6 +70,24 @@ public:
     bool setHalfPrecisionSampling(bool on);
     bool halfPrecisionSampling() const { return m_half != nullptr; }
 
+    // The deterministic passes (noise off, nothing sampled) that the interpolation of issue 15 item 3
+    // decodes with (engine/eval/interpolation.h, docs/mixing.md "Interpolation in x, h1 and h2"). Both run
+    // this model's own hidden-layer update (hiddenLayer) with the noise off and the absent side at zero.
+    // Upward: h_i = tanh(h_{i-1} W_{i-1} + b_i) for i = 1..layer, the layers above contributing nothing;
+    // for GSN-2 h1 and h2 are those of the first update of the graph from x with the hidden layers at
+    // rest and no noise. x shape = [N, n_visible]; result shape = [N, size_layer] (layer 0: x itself).
+    Matrix encodeDeterministic(const Matrix& x, int layer) const;
+    // Downward from `layer`: h_{i-1} = tanh(h_i W_{i-1}^T + b_{i-1}) for i = layer..2 (the layer below
+    // contributing nothing), then the visible mean p = sigmoid(h1 W0^T + b0).
+    // code shape = [N, size_layer]; result shape = [N, n_visible], values in [0, 1] (layer 0: code itself).
+    Matrix decodeDeterministic(const Matrix& code, int layer) const;
+    // The graph's own decoding with `layer` clamped to `code`: starting from decodeDeterministic (x = its
+    // p, the layers below from its top-down pass, the layers above at rest), `updates` updates of the graph
+    // (odd layers, then p and the even layers) with the noise off, x fed back as the mean p (nothing
+    // sampled, no corruption) and `layer` held at `code`; so h1 hears x as well as the layer above it, as
+    // in the trained graph. Returns the last p (shape = [N, n_visible]). Layers 0 and 1: decodeDeterministic.
+    Matrix decodeClamped(const Matrix& code, int layer, int updates) const;
+
     int depth() const { return m_K; }
     int walkback() const { return m_walkback; }
     // Multiply-adds per example of one lossAndGradient and per chain of one stepChains (for GFLOP/s).
@@ -83,8 +101,9 @@ private:
     // With `scratch` (chain stepping): the noise buffers are kept there, and when h_{i-1} = x is binary
     // (0/1, as after Bernoulli sampling and salt-and-pepper) x W0 is the sum of W0's rows where x is 1,
     // for any number of rows (sparseBinaryProduct).
+    // With `noiseOff` no noise is added on any layer (the deterministic passes).
     void hiddenLayer(int i, const Matrix* below, const Matrix* above, std::vector<Philox>& rng, Matrix& T,
-                     Matrix& L, ChainScratch* scratch = nullptr) const;
+                     Matrix& L, ChainScratch* scratch = nullptr, bool noiseOff = false) const;
     // Visible layer without its bias: logits = h1 W0^T (shape = [R, n_visible]); callers add b0 per row block.
     void visibleLogits(const Matrix& h1, Matrix& logits, bool sampling = false) const;
     // Rows [begin, end): x row r <- C(Bernoulli(p row r)) (or C(p) without input sampling), noise from
