@@ -353,9 +353,15 @@ void MixingLabMetrics::setSnapshot(MixingLabSnapshotPtr snapshot)
 }
 
 MixingLabMetricPlot::MixingLabMetricPlot(const QString& title, bool logScale, double fixedLo, double fixedHi, QWidget* parent)
-    : QWidget(parent), m_title(title), m_log(logScale), m_fixedLo(fixedLo), m_fixedHi(fixedHi)
+    : QWidget(parent), m_title(title), m_log(logScale), m_fixedLo(fixedLo), m_fixedHi(fixedHi), m_xTitle(tr("step"))
 {
     setMinimumSize(160, 120);
+}
+
+void MixingLabMetricPlot::setXTitle(const QString& title)
+{
+    m_xTitle = title;
+    update();
 }
 
 void MixingLabMetricPlot::setTitle(const QString& title)
@@ -442,7 +448,7 @@ void MixingLabMetricPlot::paintEvent(QPaintEvent*)
     const QRectF area(m.left, m.top, std::max(10.0, width() - m.left - m.right), std::max(10.0, height() - m.top - m.bottom));
     if (!std::isfinite(xlo) || xlo >= xhi)
         xlo = std::isfinite(xlo) ? xhi - 1 : 0.0;
-    drawAxes(p, area, AxisSpec{xlo, xhi, tr("step"), {}, false}, ys, palette());
+    drawAxes(p, area, AxisSpec{xlo, xhi, m_xTitle, {}, false}, ys, palette());
 
     // legend along the top (panel numbers only when the names do not fit)
     double full = 0;

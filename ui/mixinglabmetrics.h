@@ -74,6 +74,7 @@ public:
     // The step axis spans the data (a trace window) instead of 0 .. the last step.
     void setStepsFromData(bool on);
     void setTitle(const QString& title);
+    void setXTitle(const QString& title); // default "step"
     QString title() const { return m_title; }
     const std::vector<Series>& series() const { return m_series; }
     QSize sizeHint() const override { return {260, 170}; }
@@ -87,6 +88,7 @@ private:
     double m_fixedLo, m_fixedHi; // NaN: from the data
     std::vector<Series> m_series;
     bool m_xFromData = false;
+    QString m_xTitle;
 };
 
 } // namespace gsn

@@ -1,6 +1,7 @@
 #include "trainingdock.h"
 
 #include "losscurve.h"
+#include "mixingtrainingdialog.h"
 
 #include <QDoubleSpinBox>
 #include <QFormLayout>
@@ -78,6 +79,23 @@ TrainingDock::TrainingDock(TrainingController* training, std::function<TrainingR
     m_seed->setRange(0, 1 << 30);
     m_seed->setValue(1);
     form->addRow(tr("Seed"), m_seed);
+    auto* snapshotRow = new QHBoxLayout;
+    m_snapshotEvery = new QSpinBox(body);
+    m_snapshotEvery->setObjectName(QStringLiteral("snapshotEvery"));
+    m_snapshotEvery->setRange(0, 1000);
+    m_snapshotEvery->setSpecialValueText(tr("off"));
+    m_snapshotEvery->setPrefix(tr("every "));
+    m_snapshotEvery->setSuffix(tr(" epochs"));
+    m_snapshotEvery->setToolTip(tr("Keep the model after every E epochs (in memory) to measure how its chains mix against "
+                                   "training: Mixing vs training"));
+    snapshotRow->addWidget(m_snapshotEvery, 1);
+    auto* mixing = new QPushButton(tr("Mixing vs training..."), body);
+    mixing->setObjectName(QStringLiteral("mixingVsTraining"));
+    mixing->setToolTip(tr("The class-switch rate and a Parzen figure of every snapshot against the epoch, and the switch rate "
+                          "against the sampling noise"));
+    connect(mixing, &QPushButton::clicked, this, [this] { openMixingDialog(); });
+    snapshotRow->addWidget(mixing);
+    form->addRow(tr("Snapshots"), snapshotRow);
     layout->addLayout(form);
 
     auto* buttons = new QHBoxLayout;
@@ -128,6 +146,16 @@ TrainingDock::TrainingDock(TrainingController* training, std::function<TrainingR
     connect(training, &TrainingController::batchDone, this, &TrainingDock::onBatch);
     connect(training, &TrainingController::epochDone, this, &TrainingDock::onEpoch);
     connect(training, &TrainingController::finished, this, &TrainingDock::onFinished);
+    connect(training, &TrainingController::modelTrained, this, [this](StudioModelPtr model) {
+        const int every = m_snapshotEvery->value();
+        if (every <= 0 || !model || model->epoch <= 0 || model->epoch % every != 0)
+            return;
+        if (!m_snapshots.empty() && m_snapshots.back()->epoch == model->epoch)
+            return; // the finish repeats the last epoch's model
+        m_snapshots.push_back(std::move(model));
+        if (static_cast<int>(m_snapshots.size()) > kMaxSnapshots)
+            m_snapshots.erase(m_snapshots.begin());
+    });
     connect(training, &TrainingController::pausedChanged, this, [this](bool paused) {
         m_eta->setText(paused ? tr("Paused") : tr("Resuming..."));
         updateButtons();
@@ -175,8 +203,25 @@ void TrainingDock::startOrResume()
     updateButtons();
 }
 
+void TrainingDock::setSnapshotEvery(int epochs)
+{
+    m_snapshotEvery->setValue(epochs);
+}
+
+MixingTrainingDialog* TrainingDock::openMixingDialog()
+{
+    if (!m_mixingDialog) {
+        m_mixingDialog = new MixingTrainingDialog([this] { return m_snapshots; }, [this] { return m_request().start; }, this);
+        m_mixingDialog->setAttribute(Qt::WA_DeleteOnClose);
+    }
+    m_mixingDialog->show();
+    m_mixingDialog->raise();
+    return m_mixingDialog;
+}
+
 void TrainingDock::clearHistory()
 {
+    m_snapshots.clear(); // another model: its snapshots are not this one's
     m_curve->clear();
     m_strips.clear();
     redrawStrips();

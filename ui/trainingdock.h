@@ -8,6 +8,7 @@
 
 #include <QDockWidget>
 #include <QImage>
+#include <QPointer>
 
 #include <functional>
 #include <vector>
@@ -21,6 +22,7 @@ class QSpinBox;
 namespace gsn {
 
 class LossCurve;
+class MixingTrainingDialog;
 
 class TrainingDock : public QDockWidget {
     Q_OBJECT
@@ -37,6 +39,13 @@ public:
     QProgressBar* progressBar() const { return m_progress; }
     // Sample strips received so far (oldest first).
     const std::vector<std::pair<int, QImage>>& strips() const { return m_strips; }
+    // "Snapshot every E epochs" (0 = off): the model after epochs E, 2E, ... of the runs since the model was
+    // installed, kept in memory (immutable, shared with nothing that changes them) for Mixing vs training.
+    void setSnapshotEvery(int epochs);
+    const std::vector<StudioModelPtr>& snapshots() const { return m_snapshots; }
+    static constexpr int kMaxSnapshots = 100;
+    // "Mixing vs training...": the dialog on the snapshots (one; raised when open).
+    MixingTrainingDialog* openMixingDialog();
 
 public slots:
     void startOrResume();
@@ -60,6 +69,9 @@ private:
     QDoubleSpinBox* m_lr = nullptr;
     QDoubleSpinBox* m_momentum = nullptr;
     QSpinBox* m_seed = nullptr;
+    QSpinBox* m_snapshotEvery = nullptr;
+    std::vector<StudioModelPtr> m_snapshots;
+    QPointer<MixingTrainingDialog> m_mixingDialog;
     QPushButton* m_start = nullptr;
     QPushButton* m_pause = nullptr;
     QPushButton* m_cancel = nullptr;
