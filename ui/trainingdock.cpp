@@ -79,24 +79,21 @@ TrainingDock::TrainingDock(TrainingController* training, std::function<TrainingR
     m_seed->setRange(0, 1 << 30);
     m_seed->setValue(1);
     form->addRow(tr("Seed"), m_seed);
-    auto* snapshotRow = new QHBoxLayout;
     m_snapshotEvery = new QSpinBox(body);
     m_snapshotEvery->setObjectName(QStringLiteral("snapshotEvery"));
     m_snapshotEvery->setRange(0, 1000);
     m_snapshotEvery->setSpecialValueText(tr("off"));
-    m_snapshotEvery->setPrefix(tr("every "));
     m_snapshotEvery->setSuffix(tr(" epochs"));
     m_snapshotEvery->setToolTip(tr("Keep the model after every E epochs (in memory) to measure how its chains mix against "
                                    "training: Mixing vs training"));
-    snapshotRow->addWidget(m_snapshotEvery, 1);
+    form->addRow(tr("Snapshot every"), m_snapshotEvery);
+    layout->addLayout(form);
     auto* mixing = new QPushButton(tr("Mixing vs training..."), body);
     mixing->setObjectName(QStringLiteral("mixingVsTraining"));
     mixing->setToolTip(tr("The class-switch rate and a Parzen figure of every snapshot against the epoch, and the switch rate "
                           "against the sampling noise"));
     connect(mixing, &QPushButton::clicked, this, [this] { openMixingDialog(); });
-    snapshotRow->addWidget(mixing);
-    form->addRow(tr("Snapshots"), snapshotRow);
-    layout->addLayout(form);
+    layout->addWidget(mixing);
 
     auto* buttons = new QHBoxLayout;
     m_start = new QPushButton(tr("Train"), body);
