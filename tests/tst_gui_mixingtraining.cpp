@@ -13,6 +13,7 @@
 #include "mixinglabmetrics.h"
 #include "mixingtraining.h"
 #include "mixingtrainingdialog.h"
+#include "backgroundjob.h"
 #include "guisupport.h"
 #include "testsupport.h"
 #include "trainingcontroller.h"
@@ -147,6 +148,8 @@ private slots:
         dialog->measureSnapshots();
         dialog->cancel();
         QVERIFY(!dialog->isBusy());
+        // The cancelled job stops at its next check (after loading the data): no worker is left running.
+        QTRY_COMPARE_WITH_TIMEOUT(BackgroundJob::pendingThreads(), 0, 60000);
 
         // Another model (its unsaved training discarded): the snapshots were of the old one.
         {

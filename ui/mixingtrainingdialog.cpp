@@ -216,6 +216,8 @@ void MixingTrainingDialog::measureSnapshots()
         [snaps, options, validation, self](const JobControl& job) {
             const MixingData data = loadMixingData(validation);
             std::vector<mixing::SnapshotMixing> out;
+            if (job.cancelled())
+                return out;
             for (std::size_t i = 0; i < snaps.size(); ++i) {
                 job.post([self, i, n = snaps.size(), epoch = snaps[i]->epoch] {
                     if (self)
@@ -270,6 +272,8 @@ void MixingTrainingDialog::measureNoise()
         [model, options, self](const JobControl& job) {
             const MixingData data = loadMixingData(1);
             std::vector<double> rates;
+            if (job.cancelled())
+                return rates;
             for (double s : noiseScales()) {
                 job.post([self, s] {
                     if (self)
