@@ -744,6 +744,10 @@ void TestDatasets::badInput_data()
     // allocated the 5.3 GB of dimensions that tag claims (found by fuzz_mat, the 308-byte reproducer).
     QTest::newRow("mat compressed stream broken") << QString(GSN_SOURCE_DIR "/tests/fuzz/regressions/mat/broken-stream-5gb-dims.mat")
                                                   << "variable 0" << "expected a zlib stream, zlib says: 'invalid";
+    // A cell array whose dimensions claim more elements than its bytes can hold: libmatio allocated a
+    // pointer per element (75 GB) before reading them (found by fuzz_mat, the 760-byte reproducer).
+    QTest::newRow("mat cell with absurd dimensions") << QString(GSN_SOURCE_DIR "/tests/fuzz/regressions/mat/cell-dims-75gb.mat")
+                                                     << "variable 0" << "expected a cell array of at most 76 elements";
     writeBytes(tmpFile("garbage.mat"), std::vector<uint8_t>(300, 'x'));
     row("mat not a MAT-file", tmpFile("garbage.mat"), "header", "expected a MATLAB .mat file");
     {

@@ -75,6 +75,46 @@ uint32_t readU32(const unsigned char* p, bool swap)
                 : (uint32_t(p[3]) << 24) | (uint32_t(p[2]) << 16) | (uint32_t(p[1]) << 8) | uint32_t(p[0]);
 }
 
+// MATLAB classes whose variables hold variables: libmatio's Mat_VarReadInfo allocates a pointer per
+// element (and per field of each element) from the dimensions before it reads them.
+constexpr uint32_t kMxCell = 1, kMxStruct = 2, kMxObject = 3;
+
+// The container check on the first sub-elements of a miMATRIX (array flags, dimensions, name, field name
+// length, field names), given as (type, data) pairs in order: a cell, struct or object variable of
+// `bytes` bytes holds at most bytes / 8 elements (each nested variable has at least an 8-byte tag), and a
+// struct at most that many elements x fields (found by fuzz_mat: a 760-byte file whose cell claimed
+// dimensions that made libmatio allocate 75 GB; tests/fuzz/regressions/mat/cell-dims-75gb.mat).
+void checkContainerCounts(const std::string& path, int index, const std::vector<std::pair<uint32_t, std::vector<unsigned char>>>& parts,
+                          int64_t bytes, bool swap, FILE* f)
+{
+    if (parts.size() < 2 || parts[0].second.size() < 4)
+        return;
+    const uint32_t cls = readU32(parts[0].second.data(), swap) & 0xFFu;
+    if (cls != kMxCell && cls != kMxStruct && cls != kMxObject)
+        return;
+    std::vector<uint64_t> dims;
+    for (std::size_t i = 0; i + 4 <= parts[1].second.size(); i += 4)
+        dims.push_back(readU32(parts[1].second.data() + i, swap));
+    const uint64_t cap = uint64_t(std::max<int64_t>(0, bytes)) / 8;
+    const std::optional<uint64_t> elements = productAtMost(dims, cap);
+    auto refuse = [&](const std::string& what) {
+        if (f)
+            std::fclose(f);
+        fail(path, "variable " + std::to_string(index), what + " (corrupt file)");
+    };
+    if (!elements)
+        refuse("expected a " + std::string(cls == kMxCell ? "cell" : "struct") + " array of at most " + std::to_string(cap) +
+               " elements in its " + std::to_string(bytes) + " bytes, its dimensions claim more");
+    // struct and object: part 3 is the field name length, part 4 the names (libmatio allocates fields x elements)
+    if (cls != kMxCell && parts.size() >= 5 && parts[3].second.size() >= 4) {
+        const uint64_t nameLength = readU32(parts[3].second.data(), swap);
+        const uint64_t fields = nameLength > 0 ? parts[4].second.size() / nameLength : 0;
+        if (fields > 0 && *elements > 0 && fields > cap / *elements)
+            refuse("expected at most " + std::to_string(cap) + " struct fields x elements in its " + std::to_string(bytes) +
+                   " bytes, it claims " + std::to_string(fields) + " fields of " + std::to_string(*elements) + " elements");
+    }
+}
+
 // The sub-elements of an uncompressed miMATRIX element (array flags, dimensions, name, data...) that
 // starts at byte `begin` of `bytes` bytes: each must fit inside the element. libmatio allocates the
 // name and the dimensions from these sizes before it checks them against the file (found by fuzz_mat:
@@ -82,12 +122,15 @@ uint32_t readU32(const unsigned char* p, bool swap)
 void checkV5MatrixElement(const std::string& path, FILE* f, int index, int64_t begin, int64_t bytes, bool swap)
 {
     int64_t pos = 0;
+    std::vector<std::pair<uint32_t, std::vector<unsigned char>>> parts; // the first few, for the container check
     while (pos + 8 <= bytes) {
         unsigned char tag[8];
         if (std::fseek(f, long(begin + pos), SEEK_SET) != 0 || std::fread(tag, 1, 8, f) != 8)
-            return; // the caller checked the element fits in the file
+            break; // the caller checked the element fits in the file
         const uint32_t type = readU32(tag, swap);
-        if ((type >> 16) != 0) {
+        if ((type >> 16) != 0) { // small data element: up to 4 bytes of data in the tag itself
+            if (parts.size() < 5)
+                parts.push_back({type & 0xFFFFu, std::vector<unsigned char>(tag + 4, tag + 4 + std::min<uint32_t>(4, type >> 16))});
             pos += 8;
             continue;
         }
@@ -98,8 +141,15 @@ void checkV5MatrixElement(const std::string& path, FILE* f, int index, int64_t b
                  "expected its part at byte " + std::to_string(begin + pos) + " to fit in the variable's " +
                      std::to_string(bytes) + " bytes, it claims " + std::to_string(size) + " (corrupt file)");
         }
+        if (parts.size() < 5) {
+            std::vector<unsigned char> data(static_cast<std::size_t>(std::min<int64_t>(size, 4096)));
+            if (!data.empty() && std::fread(data.data(), 1, data.size(), f) != data.size())
+                data.clear();
+            parts.push_back({type, std::move(data)});
+        }
         pos += 8 + ((size + 7) / 8) * 8;
     }
+    checkContainerCounts(path, index, parts, bytes, swap, f);
 }
 
 // The same check inside an miCOMPRESSED element of `bytes` compressed bytes at `begin`: the first
@@ -145,10 +195,13 @@ void checkV5CompressedElement(const std::string& path, FILE* f, int index, int64
         refuse("expected at most " + std::to_string(bytes * kMaxDeflateRatio) + " bytes inflated from " +
                std::to_string(bytes) + " compressed, it claims " + std::to_string(matrixBytes));
     int64_t pos = 0;
+    std::vector<std::pair<uint32_t, std::vector<unsigned char>>> parts;
     while (8 + pos + 8 <= int64_t(have) && pos + 8 <= matrixBytes) {
         const unsigned char* tag = out.data() + 8 + pos;
         const uint32_t sub = readU32(tag, swap);
         if ((sub >> 16) != 0) {
+            if (parts.size() < 5)
+                parts.push_back({sub & 0xFFFFu, std::vector<unsigned char>(tag + 4, tag + 4 + std::min<uint32_t>(4, sub >> 16))});
             pos += 8;
             continue;
         }
@@ -156,8 +209,14 @@ void checkV5CompressedElement(const std::string& path, FILE* f, int index, int64
         if (size > matrixBytes - pos - 8)
             refuse("expected its part at inflated byte " + std::to_string(pos) + " to fit in the variable's " +
                    std::to_string(matrixBytes) + " bytes, it claims " + std::to_string(size));
+        if (parts.size() < 5) {
+            const int64_t from = 8 + pos + 8;
+            const int64_t n = std::max<int64_t>(0, std::min<int64_t>(size, int64_t(have) - from));
+            parts.push_back({sub, std::vector<unsigned char>(out.data() + from, out.data() + from + n)});
+        }
         pos += 8 + ((size + 7) / 8) * 8;
     }
+    checkContainerCounts(path, index, parts, matrixBytes, swap, f);
 }
 
 // Walks the top-level data elements of a v5 file: each must fit inside the file. This turns a
