@@ -107,6 +107,23 @@ QString figure(double v, int decimals = 4)
     return std::isfinite(v) ? QString::number(v, 'f', decimals) : QStringLiteral("-");
 }
 
+// A tab's left column: what it shows in a sentence, its settings, and the figures' label (rich text).
+QWidget* sidePanel(const QString& help, QFormLayout* form, QLabel* figures)
+{
+    auto* text = new QLabel(help);
+    text->setWordWrap(true);
+    figures->setWordWrap(true);
+    figures->setTextFormat(Qt::RichText);
+    auto* side = new QWidget;
+    auto* layout = new QVBoxLayout(side);
+    layout->addWidget(text);
+    layout->addLayout(form);
+    layout->addWidget(figures);
+    layout->addStretch(1);
+    side->setMaximumWidth(300);
+    return side;
+}
+
 } // namespace
 
 ToyHistogramPlot::ToyHistogramPlot(QWidget* parent) : QWidget(parent)
@@ -338,21 +355,10 @@ QWidget* DaeToysWindow::buildDiscreteTab()
     form->addRow(tr("Chains"), m_dChains);
     m_dFigures = new QLabel;
     m_dFigures->setObjectName(QStringLiteral("toysDiscreteFigures"));
-    m_dFigures->setWordWrap(true);
-    m_dFigures->setTextFormat(Qt::RichText);
-    auto* help = new QLabel(tr("The DAE paper's Figure 3 (top): X takes 10 values; P(X | X\u0303) is estimated by counting the "
-                               "training pairs, and the chain X\u0303 ~ C(\u00b7 | X), X ~ P(\u00b7 | X\u0303) is run. Its histogram "
-                               "goes to its stationary \u03c0, which estimates p: the consistency the paper proves."));
-    help->setWordWrap(true);
-    auto* side = new QVBoxLayout;
-    side->addWidget(help);
-    side->addLayout(form);
-    side->addWidget(m_dFigures);
-    side->addStretch(1);
-    auto* sideWidget = new QWidget;
-    sideWidget->setLayout(side);
-    sideWidget->setMaximumWidth(300);
-    layout->addWidget(sideWidget);
+    layout->addWidget(sidePanel(tr("The DAE paper's Figure 3 (top): X takes 10 values; P(X | X\u0303) is estimated by counting "
+                                   "the training pairs, and the chain X\u0303 ~ C(\u00b7 | X), X ~ P(\u00b7 | X\u0303) is run. Its "
+                                   "histogram goes to its stationary \u03c0, which estimates p: the consistency the paper proves."),
+                                form, m_dFigures));
 
     m_dFigure = new QWidget;
     m_dFigure->setObjectName(QStringLiteral("toysDiscreteFigure"));
@@ -422,21 +428,10 @@ QWidget* DaeToysWindow::buildContinuousTab()
     form->addRow(tr("Start"), m_cStart);
     m_cFigures = new QLabel;
     m_cFigures->setObjectName(QStringLiteral("toysContinuousFigures"));
-    m_cFigures->setWordWrap(true);
-    m_cFigures->setTextFormat(Qt::RichText);
-    auto* help = new QLabel(tr("The DAE paper's Figure 3 (bottom): X in R\u00b9\u2070 near a closed curve; P(X | X\u0303) is a Parzen "
-                               "conditional over the training pairs. Dark dots: training data; blue: the chains' current "
-                               "states, in four pairs of coordinates."));
-    help->setWordWrap(true);
-    auto* side = new QVBoxLayout;
-    side->addWidget(help);
-    side->addLayout(form);
-    side->addWidget(m_cFigures);
-    side->addStretch(1);
-    auto* sideWidget = new QWidget;
-    sideWidget->setLayout(side);
-    sideWidget->setMaximumWidth(300);
-    layout->addWidget(sideWidget);
+    layout->addWidget(sidePanel(tr("The DAE paper's Figure 3 (bottom): X in R\u00b9\u2070 near a closed curve; P(X | X\u0303) is a "
+                                   "Parzen conditional over the training pairs. Dark dots: training data; blue: the chains' "
+                                   "current states, in four pairs of coordinates."),
+                                form, m_cFigures));
 
     m_cFigure = new QWidget;
     m_cFigure->setObjectName(QStringLiteral("toysContinuousFigure"));
