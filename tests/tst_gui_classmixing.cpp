@@ -4,7 +4,8 @@
 // and then scroll with hover text naming step, class and confidence, the metrics and timelines are the
 // engine's (ClassMixingChains with a full ClassTimeline and classMixingReport on the same chains), and
 // the PCA views project the chains with the engine's PCA and draw them, and the JSON and CSV exports
-// parse and carry the schema of `gsn mixing --out`. The Interpolation tab (issue 15 item 3) draws one
+// parse and carry the schema of `gsn mixing --out`; a panel runs a checkpoint file chosen for it, and a
+// file that does not fit is refused naming it. The Interpolation tab (issue 15 item 3) draws one
 // strip row per space of the chosen model (x, h1, h2 for the GSN-2), fits a 1366x768 screen, and
 // exports the strip as a PNG that decodes to the strip drawn.
 
@@ -24,6 +25,7 @@
 #include <QImageReader>
 #include <QLabel>
 #include <QScrollArea>
+#include <QSignalSpy>
 #include <QTabWidget>
 #include <QToolBar>
 #include <QMenu>
@@ -34,6 +36,7 @@
 #include <cmath>
 #include <fstream>
 #include <set>
+#include <tuple>
 #include <sstream>
 #include <QtTest>
 
@@ -540,6 +543,80 @@ private slots:
         QVERIFY(view->result()->rows[0].images.row(0) == test.pixels.row(2));
         QVERIFY(view->result()->rows[0].images.row(4) == test.pixels.row(3));
         w.close();
+    }
+
+    // Another checkpoint in a panel (the Model button's "Open a checkpoint..."): the panel runs the file
+    // with its own sampler from the same start and seed (a copy of the embedded DAE in the GSN-2's place
+    // runs exactly the embedded DAE panel's chains), the export names it by its path (the --model entry
+    // of gsn mixing), and a file that does not load or a non-RBM in the tempering panel is refused with a
+    // message naming the file while every panel keeps the model it had.
+    void panelRunsAChosenCheckpoint()
+    {
+        const QString dae = scratchDir() + "/dae-copy.safetensors";
+        const QString broken = scratchDir() + "/broken.safetensors";
+        QFile::remove(dae);
+        QVERIFY(QFile::copy(QStringLiteral(":/resources/baseline-dae.safetensors"), dae));
+        QFile::setPermissions(dae, QFile::ReadOwner | QFile::WriteOwner);
+        {
+            QFile f(broken);
+            QVERIFY(f.open(QIODevice::WriteOnly | QIODevice::Truncate));
+            f.write("\x10\x00\x00\x00\x00\x00\x00\x00{\"not\": \"a model\"}");
+        }
+        ClassMixingWindow w;
+        w.show();
+        w.setChains(3);
+        QVERIFY2(waitIdle(w), qPrintable(w.lastError()));
+        w.setPanelFile(0, dae);
+        QVERIFY2(waitIdle(w), qPrintable(w.lastError()));
+        w.step(6);
+        QVERIFY2(waitIdle(w), qPrintable(w.lastError()));
+        const ClassMixingSnapshotPtr s = w.snapshot();
+        QCOMPARE(s->panels[0].name, std::string("dae-copy.safetensors"));
+        QCOMPARE(s->panels[0].key, dae.toStdString());
+        QCOMPARE(s->panels[0].sampler, std::string("the model's own chain"));
+        QCOMPARE(s->panels[1].name, std::string("DAE"));
+        QCOMPARE(s->panels[0].steps, std::int64_t(6));
+        QVERIFY(s->panels[0].frame->cells == s->panels[1].frame->cells); // the same model, start and seed
+        QVERIFY(s->panels[0].recentClass == s->panels[1].recentClass);
+        QVERIFY(!(s->panels[0].frame->cells == s->panels[2].frame->cells)); // and not what the walkback DAE does
+        QVERIFY(w.panel(0)->findChild<QLabel*>(QStringLiteral("classPanelTitle1"))->text().contains(QStringLiteral("dae-copy.safetensors")));
+        const nlohmann::json j = classMixingJson(*s);
+        QCOMPARE(j["order"][0].get<std::string>(), dae.toStdString());
+        QCOMPARE(j["models"][dae.toStdString()]["kind"].get<std::string>(), std::string("dae"));
+
+        // The same file in two panels: both are exported (the second key names its panel).
+        w.setPanelFile(3, dae);
+        QVERIFY2(waitIdle(w), qPrintable(w.lastError()));
+        QCOMPARE(w.snapshot()->panels[3].key, dae.toStdString() + " (panel 4)");
+        QCOMPARE(classMixingJson(*w.snapshot())["models"].size(), std::size_t(5));
+
+        // Refused: a DAE for the tempering panel, and a file that is not a checkpoint.
+        QSignalSpy errors(&w, &ClassMixingWindow::errorShown);
+        for (const auto& [panel, file, expected] : {std::tuple{4, dae, QStringLiteral("expected an RBM")},
+                                                    std::tuple{2, broken, QStringLiteral("broken.safetensors")}}) {
+            const int before = errors.count();
+            w.setPanelFile(panel, file);
+            QTRY_VERIFY_WITH_TIMEOUT(errors.count() == before + 1, 120000);
+            const QString message = errors.last().at(0).toString();
+            QVERIFY2(message.contains(expected) && message.contains(QFileInfo(file).fileName()), qPrintable(message));
+            QVERIFY2(waitIdle(w), qPrintable(w.lastError()));
+            QCOMPARE(w.panelFiles(), (QStringList{dae, QString(), QString(), dae, QString()}));
+            QCOMPARE(w.snapshot()->panels[static_cast<std::size_t>(panel)].name, classMixingModels()[static_cast<std::size_t>(panel)].name);
+        }
+        for (QWidget* box : w.findChildren<QWidget*>(QStringLiteral("classErrorBox")))
+            box->close();
+
+        // The menu's "Embedded" puts the shipped models back.
+        for (int panel : {0, 3}) {
+            auto* embedded = w.panel(panel)->findChild<QAction*>(QStringLiteral("classPanelEmbeddedModel%1").arg(panel + 1));
+            QVERIFY(embedded && !embedded->isChecked());
+            embedded->trigger();
+            QVERIFY(embedded->isChecked());
+        }
+        QVERIFY2(waitIdle(w), qPrintable(w.lastError()));
+        QCOMPARE(w.panelFiles(), QStringList(5, QString()));
+        for (std::size_t m = 0; m < 5; ++m)
+            QCOMPARE(w.snapshot()->panels[m].key, classMixingModels()[m].key);
     }
 
     void exportsParse()

@@ -5,7 +5,11 @@
 #include "classtimelineview.h"
 #include "greyimage.h"
 
+#include <QAction>
+#include <QHBoxLayout>
 #include <QLabel>
+#include <QMenu>
+#include <QToolButton>
 #include <QMouseEvent>
 #include <QPainter>
 #include <QToolTip>
@@ -137,7 +141,26 @@ ClassMixingPanel::ClassMixingPanel(int index, QWidget* parent) : QFrame(parent),
     m_title = new QLabel;
     m_title->setObjectName(QStringLiteral("classPanelTitle%1").arg(index + 1));
     m_title->setWordWrap(true);
-    layout->addWidget(m_title);
+    auto* titleRow = new QHBoxLayout;
+    titleRow->setSpacing(2);
+    titleRow->addWidget(m_title, 1);
+    m_modelButton = new QToolButton;
+    m_modelButton->setObjectName(QStringLiteral("classPanelModel%1").arg(index + 1));
+    m_modelButton->setText(tr("Model"));
+    m_modelButton->setPopupMode(QToolButton::InstantPopup);
+    m_modelButton->setAutoRaise(true);
+    auto* menu = new QMenu(m_modelButton);
+    QAction* open = menu->addAction(tr("Open a checkpoint..."), this, [this] { emit openModelRequested(m_index); });
+    open->setObjectName(QStringLiteral("classPanelOpenModel%1").arg(index + 1));
+    const ClassMixingModelChoice embedded = classMixingChoice(index, "");
+    m_embeddedAction = menu->addAction(tr("Embedded: %1").arg(QString::fromStdString(embedded.name)), this,
+                                       [this] { emit embeddedModelRequested(m_index); });
+    m_embeddedAction->setObjectName(QStringLiteral("classPanelEmbeddedModel%1").arg(index + 1));
+    m_embeddedAction->setCheckable(true);
+    m_modelButton->setMenu(menu);
+    titleRow->addWidget(m_modelButton, 0, Qt::AlignTop);
+    layout->addLayout(titleRow);
+    setModelFile(QString());
     m_placeholder = new QLabel;
     m_placeholder->setWordWrap(true);
     m_placeholder->setAlignment(Qt::AlignCenter);
@@ -222,6 +245,17 @@ void ClassMixingPanel::setSnapshot(ClassMixingSnapshotPtr snapshot)
     m_timeline->setSnapshot(snapshot, m_index);
     m_pca->setSnapshot(snapshot, m_index);
     m_metrics->setText(metricLines(*p, snapshot->config.chains).join(QStringLiteral("<br>")));
+}
+
+void ClassMixingPanel::setModelFile(const QString& file)
+{
+    m_embeddedAction->setChecked(file.isEmpty());
+    const ClassMixingModelChoice embedded = classMixingChoice(m_index, "");
+    m_modelButton->setToolTip(
+        file.isEmpty()
+            ? tr("Runs the embedded %1. Open a checkpoint to run another model in this panel%2 (same start, seed and controller).")
+                  .arg(QString::fromStdString(embedded.name), embedded.tempering ? tr(" (an RBM: it keeps the ladder)") : QString())
+            : tr("Runs %1. Back to the embedded %2 from this menu.").arg(file, QString::fromStdString(embedded.name)));
 }
 
 QString ClassMixingPanel::metricsText() const

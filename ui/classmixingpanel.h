@@ -13,6 +13,7 @@
 #include <QImage>
 
 class QLabel;
+class QToolButton;
 
 namespace gsn {
 
@@ -61,9 +62,21 @@ public:
     // The metric lines for one panel of a snapshot (what the panel shows).
     static QStringList metricLines(const ClassPanelSnapshot& panel, int chains);
 
+    // The title's Model button: a menu of "Open a checkpoint..." and the embedded model.
+    QToolButton* modelButton() const { return m_modelButton; }
+    // Marks which model the panel runs (empty: the embedded one), for the menu's check mark and tooltip.
+    void setModelFile(const QString& file);
+
+signals:
+    // The user asked for another checkpoint file in this panel, or for the embedded model back.
+    void openModelRequested(int index);
+    void embeddedModelRequested(int index);
+
 private:
     int m_index;
     QLabel* m_title = nullptr;
+    QToolButton* m_modelButton = nullptr;
+    QAction* m_embeddedAction = nullptr;
     QLabel* m_placeholder = nullptr;
     ClassDigitGrid* m_digits = nullptr;
     ClassTimelineView* m_timeline = nullptr;

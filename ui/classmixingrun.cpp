@@ -9,6 +9,8 @@
 
 #include <chrono>
 #include <cmath>
+#include <filesystem>
+#include <set>
 #include <sstream>
 
 namespace gsn {
@@ -68,6 +70,27 @@ const std::vector<ClassMixingModelChoice>& classMixingModels()
          "tempering, 12 replicas, beta 1 to 0.7"},
     };
     return models;
+}
+
+ClassMixingModelChoice classMixingChoice(int panel, const std::string& file)
+{
+    const auto& models = classMixingModels();
+    if (panel < 0 || panel >= static_cast<int>(models.size()))
+        fail("class mixing", "panel", "expected a panel from 1 to " + std::to_string(models.size()) + ", got " + std::to_string(panel + 1));
+    ClassMixingModelChoice choice = models[static_cast<std::size_t>(panel)];
+    if (file.empty())
+        return choice;
+    choice.file = file;
+    choice.resource.clear();
+    choice.name = std::filesystem::path(file).filename().string();
+    if (choice.tempering) {
+        const std::size_t at = choice.key.find('@'); // the embedded key's ladder ("@pt:12:0.7")
+        choice.key = file + (at == std::string::npos ? std::string("@pt") : choice.key.substr(at));
+    } else {
+        choice.key = file;
+        choice.sampler = "the model's own chain";
+    }
+    return choice;
 }
 
 std::string ClassMixingConfig::initWord() const
@@ -157,19 +180,32 @@ ClassMixingRun::ClassMixingRun(const ClassMixingConfig& config, std::uint64_t ge
         inits = mixing::testDigitStarts(test.pixels, config.chains, config.testIndex);
     m_header = mixing::classMixingHeader(config.chains, 0, config.seed, config.initWord(), "embedded MNIST classifier", test.name,
                                          weights, mixing::dataSpread(travelDigits));
-    for (const ClassMixingModelChoice& choice : classMixingModels()) {
+    std::set<std::string> keys;
+    for (int i = 0; i < static_cast<int>(classMixingModels().size()); ++i) {
         if (stopped()) {
             m_cancelled = true;
             return;
         }
+        const std::string file = i < static_cast<int>(config.panelFiles.size()) ? config.panelFiles[static_cast<std::size_t>(i)] : "";
+        ClassMixingModelChoice choice = classMixingChoice(i, file);
         say("loading " + choice.name + " and the codes of " + std::to_string(travelDigits.rows()) + " test digits");
-        Checkpoint ck = loadCheckpointResource(QString::fromStdString(choice.resource));
+        Checkpoint ck = choice.file.empty() ? loadCheckpointResource(QString::fromStdString(choice.resource)) : loadCheckpoint(choice.file);
+        if (choice.tempering && ck.model->kind() != "rbm")
+            fail(choice.file, "kind", "expected an RBM for the tempering panel (parallel tempering runs RBMs only), got a " +
+                                          ck.model->kind() + " checkpoint");
+        // The same file in two panels: the exported JSON keeps both (the second key names its panel).
+        if (!keys.insert(choice.key).second)
+            choice.key += " (panel " + std::to_string(i + 1) + ")";
+        keys.insert(choice.key);
         auto panel = std::make_unique<Panel>();
         panel->choice = choice;
         mixing::ClassMixingChains::Options options;
         options.keepTimeline = false; // the monitor streams; the window keeps only kRecentSteps of labels
-        const mixing::ClassMixingEntry entry = mixing::parseClassMixingEntries(choice.key, "class mixing", "model").front();
-        options.replicas = entry.replicas; // the ladder, as `gsn mixing --model KEY` runs it
+        // The ladder, as `gsn mixing --model KEY` runs it (from the embedded panel's key: a file's path may
+        // hold a comma).
+        const mixing::ClassMixingEntry entry =
+            mixing::parseClassMixingEntries(classMixingModels()[static_cast<std::size_t>(i)].key, "class mixing", "model").front();
+        options.replicas = entry.replicas;
         options.betaMin = entry.betaMin;
         panel->chains = std::make_unique<mixing::ClassMixingChains>(std::shared_ptr<const Model>(std::move(ck.model)), choice.tempering,
                                                                     *m_classifier, inits, config.seed, travelDigits, weights,

@@ -29,12 +29,18 @@ namespace gsn {
 struct ClassMixingModelChoice {
     std::string name;     // as the panel's title says it ("GSN-2 (default)")
     std::string key;      // the key under "models" in the exported JSON (as gsn mixing names a --model entry)
-    std::string resource; // the Qt resource of the checkpoint
+    std::string resource; // the Qt resource of the checkpoint (empty: `file`)
     bool tempering = false;
     std::string sampler;  // what the chain is, for the panel ("block Gibbs", "parallel tempering, 4 replicas")
+    std::string file;     // a checkpoint on disk chosen for the panel instead of the embedded one (empty: none)
 };
 // The five panels, in order.
 const std::vector<ClassMixingModelChoice>& classMixingModels();
+// What panel `panel` (0..4) runs: the embedded checkpoint of classMixingModels() when `file` is empty,
+// else the checkpoint at `file` with the panel's sampler (the tempering panel keeps its ladder, so its
+// file must hold an RBM; the others run the model's own chain). The key is the --model entry of
+// `gsn mixing` that runs the same chains: the path, with the tempering panel's "@pt:R:BETA_MIN".
+ClassMixingModelChoice classMixingChoice(int panel, const std::string& file);
 
 struct ClassMixingConfig {
     int chains = 10;        // per panel, 1..100
@@ -42,6 +48,8 @@ struct ClassMixingConfig {
     bool noiseStart = false; // false: chain c starts at test digit testIndex + c
     int testIndex = 0;
     std::string data = "mnist-test"; // the labelled test set (start digits, class frequencies, travel)
+    // Per panel, a checkpoint file run instead of the embedded model (missing or empty: the embedded one).
+    std::vector<std::string> panelFiles;
     // The init word gsn mixing takes for the same start ("test:N" or "noise").
     std::string initWord() const;
 };
@@ -103,9 +111,11 @@ std::string classMixingCsv(const ClassMixingSnapshot& snapshot);
 class ClassMixingRun {
 public:
     using Progress = std::function<void(const std::string&)>;
-    // Loads the classifier, the test set and the five checkpoints, and starts every panel's chains at
-    // the same start with the same seed. gsn::Error for a bad config or a missing test set (its message
-    // says how to get it); returns early with cancelled() when *cancel turns true.
+    // Loads the classifier, the test set and the five checkpoints (classMixingChoice of each panel's
+    // file), and starts every panel's chains at the same start with the same seed. gsn::Error for a bad
+    // config, a missing test set (its message says how to get it), a checkpoint that does not load (its
+    // message names the file) or a tempering panel's file that is not an RBM; returns early with
+    // cancelled() when *cancel turns true.
     ClassMixingRun(const ClassMixingConfig& config, std::uint64_t generation, const std::atomic<bool>* cancel = nullptr,
                    const Progress& progress = {});
     ~ClassMixingRun();

@@ -10,6 +10,7 @@
 #include <QComboBox>
 #include <QDateTime>
 #include <QFileDialog>
+#include <QFileInfo>
 #include <QGuiApplication>
 #include <QHBoxLayout>
 #include <QLabel>
@@ -20,6 +21,7 @@
 #include <QPushButton>
 #include <QSaveFile>
 #include <QScreen>
+#include <QSettings>
 #include <QSpinBox>
 #include <QStatusBar>
 #include <QTabWidget>
@@ -147,7 +149,11 @@ void ClassMixingWindow::buildUi()
         auto* panel = new ClassMixingPanel(i);
         m_panels.push_back(panel);
         row->addWidget(panel, 1);
+        connect(panel, &ClassMixingPanel::openModelRequested, this, &ClassMixingWindow::openPanelModel);
+        connect(panel, &ClassMixingPanel::embeddedModelRequested, this, [this](int index) { setPanelFile(index, QString()); });
+        m_panelFiles << QString();
     }
+    m_goodPanelFiles = m_panelFiles;
     layout->addLayout(row, 1);
     m_tabs = new QTabWidget;
     m_tabs->setObjectName(QStringLiteral("classTabs"));
@@ -260,9 +266,34 @@ void ClassMixingWindow::setSpeed(double stepsPerSecond)
     m_speed->setCurrentIndex(best);
 }
 
+void ClassMixingWindow::setPanelFile(int panel, const QString& file)
+{
+    if (panel < 0 || panel >= m_panelFiles.size() || m_panelFiles[panel] == file)
+        return;
+    m_panelFiles[panel] = file;
+    m_panels[static_cast<std::size_t>(panel)]->setModelFile(file);
+    scheduleRebuild();
+}
+
+void ClassMixingWindow::openPanelModel(int panel)
+{
+    const ClassMixingModelChoice embedded = classMixingChoice(panel, "");
+    QSettings settings;
+    const QString folder = settings.value(QStringLiteral("files/lastModelFolder")).toString();
+    const QString file = QFileDialog::getOpenFileName(
+        this, embedded.tempering ? tr("An RBM checkpoint for panel %1 (parallel tempering)").arg(panel + 1) : tr("A checkpoint for panel %1").arg(panel + 1),
+        folder, tr("Checkpoints (*.safetensors);;All files (*)"));
+    if (file.isEmpty())
+        return;
+    settings.setValue(QStringLiteral("files/lastModelFolder"), QFileInfo(file).absolutePath());
+    setPanelFile(panel, file);
+}
+
 ClassMixingConfig ClassMixingWindow::config() const
 {
     ClassMixingConfig c;
+    for (const QString& f : m_panelFiles)
+        c.panelFiles.push_back(f.toStdString());
     c.chains = m_chains->value();
     c.seed = static_cast<std::uint64_t>(m_seed->value());
     c.noiseStart = m_start->currentData().toString() == QLatin1String("noise");
@@ -313,6 +344,7 @@ void ClassMixingWindow::scheduleRebuild()
 void ClassMixingWindow::rebuild()
 {
     m_rebuildPending = false;
+    m_lastError.clear(); // a new build: an earlier error no longer describes the window
     const ClassMixingConfig cfg = config();
     const std::uint64_t generation = ++m_generation;
     m_run.reset();
@@ -349,6 +381,7 @@ void ClassMixingWindow::rebuild()
             if (generation != m_generation || !built.run)
                 return;
             m_run = std::move(built.run);
+            m_goodPanelFiles = m_panelFiles;
             m_rateSteps = -1;
             fitPca(built.snapshot);
             applySnapshot(std::move(built.snapshot));
@@ -360,6 +393,15 @@ void ClassMixingWindow::rebuild()
             m_busy = false;
             m_pendingSteps = 0;
             pause();
+            if (m_panelFiles != m_goodPanelFiles) {
+                // A chosen checkpoint was refused: say why, and the panels go back to the models that ran.
+                m_panelFiles = m_goodPanelFiles;
+                for (int i = 0; i < panelCount(); ++i)
+                    m_panels[static_cast<std::size_t>(i)]->setModelFile(m_panelFiles[i]);
+                showError(error + tr("\n\nThe panels keep the models they had."));
+                scheduleRebuild();
+                return;
+            }
             for (ClassMixingPanel* p : m_panels)
                 p->setPlaceholder(error);
             showError(error);

@@ -4,7 +4,9 @@
 // and the same start (test digits N, N+1, ... or noise): the default GSN-2, the DAE without and with
 // walkback, the RBM with block Gibbs and with parallel tempering (the embedded resources), stepped
 // together by one controller (Run / Pause / Step / Reset, steps per second, chains per panel, seed,
-// start). Each panel shows its chains' digits, their class timelines and the live metrics; File exports
+// start). Each panel's Model button runs another checkpoint file in the panel's place (same sampler kind;
+// the tempering panel takes an RBM). Each panel shows its chains' digits, their class timelines and the
+// live metrics; File exports
 // the metrics as JSON (the schema of `gsn mixing --out`) or CSV. A second tab, Interpolation
 // (classinterpolationview.h), interpolates between two test digits in x, h1 and h2 (issue 15 item 3).
 //
@@ -45,6 +47,12 @@ public:
     void setStart(bool noise, int testIndex = 0);
     // Steps per second while running (<= 0: as fast as possible); picks the nearest speed offered.
     void setSpeed(double stepsPerSecond);
+    // Panel `panel` (0..4) runs the checkpoint at `file` instead of its embedded model (empty: the
+    // embedded one again); builds new chains. A file that does not load (or a non-RBM for the tempering
+    // panel) is refused when the chains are built: the error is shown and the panel keeps the model it
+    // had.
+    void setPanelFile(int panel, const QString& file);
+    QStringList panelFiles() const { return m_panelFiles; }
 
     void run();
     void pause();
@@ -89,6 +97,7 @@ private:
     void showError(const QString& message);
     void exportWithDialog(bool json);
     void fitPca(const ClassMixingSnapshotPtr& built);
+    void openPanelModel(int panel);
 
     QPushButton* m_runButton = nullptr;
     QPushButton* m_pauseButton = nullptr;
@@ -101,6 +110,8 @@ private:
     QSpinBox* m_testIndex = nullptr;
     QLabel* m_status = nullptr;
     std::vector<ClassMixingPanel*> m_panels;
+    QStringList m_panelFiles;     // per panel, the checkpoint file run instead of the embedded model
+    QStringList m_goodPanelFiles; // the files of the last run that built
     QTabWidget* m_tabs = nullptr;
     ClassInterpolationView* m_interpolation = nullptr;
     QTimer* m_tickTimer = nullptr;
