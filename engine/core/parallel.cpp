@@ -76,6 +76,11 @@ void parallelFor(std::size_t n, std::size_t grain, const std::function<void(std:
     });
 }
 
+void useEngineThreading()
+{
+    (void)arena();
+}
+
 int engineThreads()
 {
     arena();

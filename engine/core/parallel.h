@@ -13,6 +13,11 @@ namespace gsn {
 // in parallel inside the engine's own task arena.
 void parallelFor(std::size_t n, std::size_t grain, const std::function<void(std::size_t, std::size_t)>& body);
 
+// Sets up the engine's threading (its task arena, and BLAS pinned to one thread inside it) without
+// running anything. Work whose bits must not depend on what ran before it in the process (single-threaded
+// code that calls BLAS before any parallelFor) calls this first: OpenBLAS's own threads give other bits.
+void useEngineThreading();
+
 // Number of worker threads the engine uses (GSN_THREADS environment variable, default: all cores).
 int engineThreads();
 
