@@ -411,7 +411,11 @@ private:
         phase("model save");
         // Alternate between two files, so the one being opened next round is never the one written.
         const QString path = m_scratch + QStringLiteral("/soak-%1.safetensors").arg(m_round % 2);
+        QSignalSpy saved(m_window.session(), &StudioSession::modelSaveFinished);
         check(m_window.modelDock()->saveFile(path), "save " + path + ": " + m_window.lastError());
+        check(waitFor([&] { return !saved.isEmpty(); }, 60000), "the save of " + path + " never finished");
+        if (!saved.isEmpty())
+            check(saved.front().at(1).toBool(), "save " + path + ": " + m_window.lastError());
         m_saved = path;
     }
 
@@ -458,8 +462,12 @@ private:
             QTest::qWait(150);
         }
         phase("inpaint exports");
+        QSignalSpy sheetDone(window.data(), &InpaintWindow::sheetExported);
+        window->exportSheet(m_scratch + "/inpaint-sheet.png"); // rendered and encoded on a worker
+        check(waitFor([&] { return !sheetDone.isEmpty(); }, 60000), "the inpainting sheet export never finished");
+        if (!sheetDone.isEmpty())
+            check(sheetDone.front().at(1).toString().isEmpty(), "inpaint sheet: " + sheetDone.front().at(1).toString());
         try {
-            window->exportSheet(m_scratch + "/inpaint-sheet.png");
             window->exportMask(m_scratch + "/inpaint-mask.png");
             window->exportMean(m_scratch + "/inpaint-mean.png");
             window->exportSpread(m_scratch + "/inpaint-spread.png");

@@ -186,6 +186,16 @@ void TestInpaintWindow::maskEditWhileRunning()
 
 void TestInpaintWindow::exportsCarryMaskAndSource()
 {
+    {
+        // Nothing recorded: a message naming the file, at once, and no file.
+        InpaintWindow empty;
+        QSignalSpy refused(&empty, &InpaintWindow::sheetExported);
+        empty.exportSheet(tmpDir() + "/nothing-sheet.png");
+        QCOMPARE(refused.count(), 1);
+        const QString message = refused.front().at(1).toString();
+        QVERIFY2(message.contains("nothing-sheet.png") && message.contains("press Run first"), qPrintable(message));
+        QVERIFY(!QFile::exists(tmpDir() + "/nothing-sheet.png"));
+    }
     InpaintWindow window;
     window.setModel(makeModel("gsn2", 100), 10, 10, "gsn2");
     const SourceImage src = testSource(10, 10);
@@ -194,7 +204,11 @@ void TestInpaintWindow::exportsCarryMaskAndSource()
     window.setChainCount(3);
     QVERIFY(window.stepBlocking(5));
     const QString sheetPath = tmpDir() + "/window-sheet.png";
-    window.exportSheet(sheetPath);
+    QSignalSpy exported(&window, &InpaintWindow::sheetExported);
+    window.exportSheet(sheetPath); // written on a worker
+    QVERIFY(exported.wait(20000));
+    QCOMPARE(exported.front().at(0).toString(), sheetPath);
+    QCOMPARE(exported.front().at(1).toString(), QString());
     const QImage sheet(sheetPath);
     QVERIFY(!sheet.isNull());
     const SheetProvenance p = SheetProvenance::fromImage(sheet);

@@ -349,7 +349,10 @@ private slots:
 
         // Saving writes a checkpoint that loads back with the epoch count.
         const QString path = scratchDir() + "/trained.safetensors";
+        QSignalSpy saved(window.session(), &StudioSession::modelSaveFinished);
         QVERIFY(window.modelDock()->saveFile(path));
+        QVERIFY(saved.wait(10000));
+        QVERIFY(saved.front().at(1).toBool());
         const Checkpoint back = loadCheckpoint(path.toStdString());
         QVERIFY(back.hasState);
         QCOMPARE(back.state.epoch, 6);

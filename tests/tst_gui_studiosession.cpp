@@ -5,6 +5,7 @@
 #include "chaincontroller.h"
 #include "checkpoint.h"
 #include "model.h"
+#include "sheetwriter.h"
 #include "studiosession.h"
 #include "testsupport.h"
 
@@ -224,14 +225,47 @@ private slots:
         QCOMPARE(session.currentModel(), current);
         QCOMPARE(models.count(), 1);
 
-        // Saving renames the current model and says so once (Saved: same parameters).
+        // Saving is written on a worker: saveModel returns at once, the model changes only when the file
+        // is complete. Then it renames the current model and says so once (Saved: same parameters).
         const QString saved = m_dir + "/saved.safetensors";
+        QSignalSpy saves(&session, &StudioSession::modelSaveFinished);
         QVERIFY(session.saveModel(saved));
+        QVERIFY(session.isSaving());
+        QCOMPARE(models.count(), 1);
+        QCOMPARE(session.currentModel(), current);
+        QVERIFY(saves.wait(10000));
+        QCOMPARE(saves.front().at(0).toString(), saved);
+        QCOMPARE(saves.front().at(1).toBool(), true);
+        QVERIFY(!session.isSaving());
         QCOMPARE(models.count(), 2);
         QCOMPARE(models.back().at(1).value<StudioSession::ModelChange>(), StudioSession::ModelChange::Saved);
         QCOMPARE(session.currentModel()->path, saved);
         QCOMPARE(session.currentModel()->model, current->model);
         QVERIFY(QFile::exists(saved));
+        QCOMPARE(session.currentModel()->fileHash, fileSha256(saved)); // what sheets name as the model's file
+        QCOMPARE(session.currentModel()->fileHash.size(), 64);
+
+        // A save that cannot be written says which file and why, and keeps the model as it was.
+        const QString unwritable = m_dir + "/no-such-folder/x.safetensors";
+        const StudioModelPtr before = session.currentModel();
+        QVERIFY(session.saveModel(unwritable));
+        QVERIFY(saves.wait(10000));
+        QCOMPARE(saves.back().at(1).toBool(), false);
+        QVERIFY2(errors.back().at(0).toString().contains("x.safetensors"), qPrintable(errors.back().at(0).toString()));
+        QCOMPARE(session.currentModel(), before);
+        QCOMPARE(models.count(), 2);
+
+        // Two saves asked for at once are written one after the other, both complete.
+        const QString first = m_dir + "/first.safetensors", second = m_dir + "/second.safetensors";
+        QVERIFY(session.saveModel(first));
+        QVERIFY(session.saveModel(second));
+        QTRY_COMPARE_WITH_TIMEOUT(saves.count(), 4, 10000);
+        QCOMPARE(saves.at(2).at(0).toString(), first);
+        QCOMPARE(saves.at(3).at(0).toString(), second);
+        QCOMPARE(session.currentModel()->path, second);
+        QCOMPARE(fileSha256(first), fileSha256(second)); // the same parameters and state
+        QVERIFY(session.saveModelAndWait(saved)); // the wait returns the outcome
+        QCOMPARE(session.currentModel()->path, saved);
     }
 
     void trainingStartAndCancel()
@@ -313,7 +347,7 @@ private slots:
         QCOMPARE(session.currentModel(), trained);
 
         // Saved: clean, no question.
-        QVERIFY(session.saveModel(m_dir + "/guarded.safetensors"));
+        QVERIFY(session.saveModelAndWait(m_dir + "/guarded.safetensors"));
         QVERIFY(!session.hasUnsavedWork());
         QVERIFY(session.setModel(studioModel(dae(16), "third")));
         QCOMPARE(asked, 2);

@@ -231,7 +231,17 @@ void InpaintWindow::buildUi()
             }
         });
     };
-    exportAction(tr("Sheet of the chains..."), tr("Sheets (*.png *.pdf *.svg)"), "inpaint-sheet.png", &InpaintWindow::exportSheet);
+    exportMenu->addAction(tr("Sheet of the chains..."), this, [this] {
+        const QString path =
+            QFileDialog::getSaveFileName(this, tr("Export"), "inpaint-sheet.png", tr("Sheets (*.png *.pdf *.svg)"));
+        if (path.isEmpty())
+            return;
+        setMessage(tr("Writing %1...").arg(path));
+        exportSheet(path); // sheetExported tells the outcome
+    });
+    connect(this, &InpaintWindow::sheetExported, this, [this](const QString& path, const QString& error) {
+        setMessage(error.isEmpty() ? tr("Written %1").arg(path) : error);
+    });
     exportAction(tr("Mean completion..."), tr("PNG (*.png)"), "inpaint-mean.png", &InpaintWindow::exportMean);
     exportAction(tr("Spread map..."), tr("PNG (*.png)"), "inpaint-spread.png", &InpaintWindow::exportSpread);
     exportAction(tr("Mask..."), tr("PNG (*.png)"), "mask.png", &InpaintWindow::exportMask);
@@ -584,14 +594,15 @@ void InpaintWindow::exportMask(const QString& path) const
     saveMask(m_painter->mask(), path, MaskBits::Eight);
 }
 
-void InpaintWindow::exportSheet(const QString& path) const
+void InpaintWindow::exportSheet(const QString& path)
 {
     const std::vector<FramePtr> frames = recordedFrames();
-    if (frames.empty())
-        fail(path.toStdString(), "sheet", "expected recorded chain frames (press Run first)");
-    SheetOptions options;
-    options.scale = 2;
-    const Sheet sheet = renderSheet(sheetFramesOf(frames), options);
+    if (frames.empty()) {
+        m_sheetExport.cancel(); // an older export still running is superseded too
+        emit sheetExported(path, QString::fromStdString(errorMessage(path.toStdString(), "sheet",
+                                                                     "expected recorded chain frames (press Run first)")));
+        return;
+    }
     SheetProvenance p;
     p.modelFile = m_modelName;
     p.modelKind = m_model ? QString::fromStdString(m_model->kind()) : QString();
@@ -604,7 +615,15 @@ void InpaintWindow::exportSheet(const QString& path) const
     p.extra.push_back({"Free-Start", m_start->currentText()});
     p.extra.push_back({"Mask", imageToBase64Png(maskToImage(mask, MaskBits::One))});
     p.extra.push_back({"Source-Image", imageToBase64Png(greyImage(m_source.pixels.data(), m_width, m_height))});
-    saveSheet(sheet.image, p, path);
+    m_sheetExport.start(
+        [frames, p, path](const JobControl&) {
+            SheetOptions options;
+            options.scale = 2;
+            const Sheet sheet = renderSheet(sheetFramesOf(frames), options);
+            saveSheet(sheet.image, p, path);
+        },
+        [this, path] { emit sheetExported(path, QString()); },
+        [this, path](const QString& error) { emit sheetExported(path, error); });
 }
 
 void InpaintWindow::exportMean(const QString& path) const

@@ -79,16 +79,22 @@ public:
     std::vector<FramePtr> recordedFrames() const;
     QString lastMessage() const { return m_message; }
 
-    // Exports (throw gsn::Error on failure; the menu versions show it).
+    // Exports of a mask and of the 28 x 28 maps: written at once (throw gsn::Error on failure; the menu
+    // versions show it).
     void exportMask(const QString& path) const;
-    void exportSheet(const QString& path) const;
     void exportMean(const QString& path) const;
     void exportSpread(const QString& path) const;
+    // The sheet of the recorded frames (megapixels at scale 2): its frames and provenance are taken now,
+    // the rendering and encoding run on a worker; then sheetExported(path, error), error empty on success.
+    // A newer export supersedes one still being written (its file is still completed, unannounced).
+    void exportSheet(const QString& path);
 
 signals:
     void message(const QString& text);
     // The checkpoint read by openModel(path) is in use (ok) or its error is shown (not ok).
     void modelOpened(const QString& path, bool ok);
+    // An exportSheet finished: error is empty when the file was written, else says why.
+    void sheetExported(const QString& path, const QString& error);
 
 private:
     struct FrameGate;
@@ -125,6 +131,7 @@ private:
     std::unique_ptr<ChainRunner> m_runner;
     std::shared_ptr<FrameGate> m_gate;       // open while m_runner's callbacks may touch this window
     BackgroundJob m_load{this};              // checkpoint reads (openModel)
+    BackgroundJob m_sheetExport{this};       // exportSheet's rendering and encoding
     mutable std::mutex m_statsMutex;         // guards m_stats and m_frames (the worker adds to them)
     InpaintStats m_stats;
     std::vector<FramePtr> m_frames;

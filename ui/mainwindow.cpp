@@ -18,6 +18,7 @@
 #include <QCloseEvent>
 #include <QComboBox>
 #include <QDockWidget>
+#include <QEventLoop>
 #include <QFileDialog>
 #include <QMenuBar>
 #include <QMessageBox>
@@ -304,7 +305,7 @@ bool MainWindow::confirmDiscardUnsaved(const QString& action)
     const QString path = m_modelDock->askSavePath();
     if (path.isEmpty())
         return false; // no file chosen: nothing is lost, nothing happens
-    return m_session->saveModel(path); // a failed save says why (StudioSession::error) and keeps the model
+    return m_session->saveModelAndWait(path); // a failed save says why (StudioSession::error) and keeps the model
 }
 
 void MainWindow::restoreSettings()
@@ -335,6 +336,15 @@ void MainWindow::saveSettings() const
 
 void MainWindow::closeEvent(QCloseEvent* event)
 {
+    if (m_session->isSaving()) { // the file being written is finished first (the event loop runs meanwhile)
+        QEventLoop loop;
+        connect(m_session, &StudioSession::modelSaveFinished, &loop, [&] {
+            if (!m_session->isSaving())
+                loop.quit();
+        });
+        statusBar()->showMessage(tr("Finishing the save before quitting..."));
+        loop.exec();
+    }
     if (!confirmDiscardUnsaved(tr("quit"))) {
         event->ignore();
         return;

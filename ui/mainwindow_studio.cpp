@@ -253,7 +253,10 @@ bool MainWindow::loadDefaultModel()
     }
     try {
         Checkpoint checkpoint = gsn::loadDefaultModel();
-        return setModel(studioModelFromCheckpoint(std::move(checkpoint), tr("default GSN-2"), defaultModelResource()));
+        // The embedded file never changes while the program runs: hashed once.
+        static const QString hash = fileSha256(defaultModelResource());
+        return setModel(
+            studioModelFromCheckpoint(std::move(checkpoint), tr("default GSN-2"), defaultModelResource(), hash));
     } catch (const std::exception& e) {
         showError(QString::fromStdString(e.what()));
         return false;
@@ -290,8 +293,7 @@ void MainWindow::exportSheet()
         provenance.modelKind = QString::fromStdString(model->model->kind());
         provenance.epoch = QString::number(model->epoch);
         provenance.modelFile = model->name;
-        if (!model->path.isEmpty())
-            provenance.modelHash = fileSha256(model->path);
+        provenance.modelHash = model->fileHash; // hashed where the file was read or written (empty when trained since)
     }
     provenance.seed = QString::number(frames->back()->seed);
     provenance.clamp = QStringLiteral("none");

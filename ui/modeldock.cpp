@@ -41,9 +41,11 @@ QString hiddenText(const std::vector<int>& sizes)
 
 } // namespace
 
-StudioModelPtr studioModelFromCheckpoint(Checkpoint checkpoint, const QString& name, const QString& path)
+StudioModelPtr studioModelFromCheckpoint(Checkpoint checkpoint, const QString& name, const QString& path,
+                                         const QString& fileHash)
 {
     auto entry = std::make_shared<StudioModel>();
+    entry->fileHash = fileHash;
     entry->model = std::shared_ptr<const Model>(std::move(checkpoint.model));
     if (checkpoint.hasState)
         entry->state = std::make_shared<const TrainState>(std::move(checkpoint.state));

@@ -31,12 +31,14 @@ struct StudioModel {
     CheckpointInfo info;                      // dataset and run facts (empty for a new model)
     QString name;                             // file name or "new gsn2" (for titles and provenance)
     QString path;                             // file it was loaded from or saved to, or empty
+    QString fileHash;                         // SHA-256 (hex) of that file when the parameters are its own, else empty
     int epoch = 0;                            // epochs completed
 };
 using StudioModelPtr = std::shared_ptr<const StudioModel>;
 
-// Wraps a loaded checkpoint (`name`/`path` describe where it came from).
-StudioModelPtr studioModelFromCheckpoint(Checkpoint checkpoint, const QString& name, const QString& path);
+// Wraps a loaded checkpoint (`name`/`path` describe where it came from, `fileHash` is the file's SHA-256).
+StudioModelPtr studioModelFromCheckpoint(Checkpoint checkpoint, const QString& name, const QString& path,
+                                         const QString& fileHash = QString());
 
 class ModelDock : public QDockWidget {
     Q_OBJECT
@@ -62,7 +64,8 @@ public:
     void openFile(const QString& path);
     // A load started by openFile has not finished yet.
     bool isLoading() const;
-    // StudioSession::saveModel: the current model (and its training state, if any), atomically.
+    // StudioSession::saveModel: the current model (and its training state, if any), written atomically on
+    // a worker; the session emits modelSaveFinished. False (and a message) when there is nothing to save.
     bool saveFile(const QString& path);
     // One-line-per-fact description of a model (kind, sizes, epoch, dataset, hyper-parameters).
     static QString describe(const StudioModel& model);

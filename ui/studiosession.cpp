@@ -3,8 +3,10 @@
 #include "chaincontroller.h"
 #include "error.h"
 #include "filekind.h"
+#include "sheetwriter.h"
 #include "sourceimage.h"
 
+#include <QEventLoop>
 #include <QFileInfo>
 #include <QImageReader>
 
@@ -239,7 +241,9 @@ void StudioSession::openModel(const QString& path)
     m_load.start(
         [path](const JobControl&) {
             try {
-                return studioModelFromCheckpoint(loadCheckpoint(path.toStdString()), QFileInfo(path).fileName(), path);
+                Checkpoint checkpoint = loadCheckpoint(path.toStdString());
+                return studioModelFromCheckpoint(std::move(checkpoint), QFileInfo(path).fileName(), path,
+                                                 fileSha256(path));
             } catch (const std::exception& e) {
                 throw std::runtime_error(wrongFileMessage(path, e.what()).toStdString());
             }
@@ -260,19 +264,61 @@ bool StudioSession::saveModel(const QString& path)
         emit error(tr("Save: there is no model to save"));
         return false;
     }
-    try {
-        saveCheckpoint(path.toStdString(), *m_model->model, m_model->state.get(), m_model->info);
-    } catch (const std::exception& e) {
-        emit error(QString::fromStdString(e.what()));
-        return false;
-    }
-    auto saved = std::make_shared<StudioModel>(*m_model);
-    saved->path = path;
-    saved->name = QFileInfo(path).fileName();
-    m_model = std::move(saved);
-    m_trainedSinceSave = false;
-    emit modelChanged(m_model, ModelChange::Saved);
+    m_saveQueue.emplace_back(path, m_model);
+    startNextSave();
     return true;
+}
+
+void StudioSession::startNextSave()
+{
+    if (m_save.isRunning() || m_saveQueue.empty())
+        return;
+    auto [path, model] = std::move(m_saveQueue.front());
+    m_saveQueue.pop_front();
+    m_save.start(
+        [path, model](const JobControl&) {
+            // The snapshot is immutable, so it is written as it was when the save was asked for.
+            saveCheckpoint(path.toStdString(), *model->model, model->state.get(), model->info);
+            return fileSha256(path); // for sheets' provenance, without reading the file again later
+        },
+        [this, path, model](const QString& hash) {
+            // Still the parameters written (a save before this one may have renamed the entry): now that file's.
+            if (m_model && m_model->model == model->model && m_model->state == model->state) {
+                auto saved = std::make_shared<StudioModel>(*m_model);
+                saved->path = path;
+                saved->name = QFileInfo(path).fileName();
+                saved->fileHash = hash;
+                m_model = std::move(saved);
+                m_trainedSinceSave = false;
+                emit modelChanged(m_model, ModelChange::Saved);
+            }
+            emit modelSaveFinished(path, true);
+            startNextSave();
+        },
+        [this, path](const QString& message) {
+            emit error(message);
+            emit modelSaveFinished(path, false);
+            startNextSave();
+        });
+}
+
+bool StudioSession::saveModelAndWait(const QString& path)
+{
+    bool ok = false;
+    bool done = false;
+    QEventLoop loop;
+    const QMetaObject::Connection connection =
+        connect(this, &StudioSession::modelSaveFinished, &loop, [&](const QString& finished, bool success) {
+            if (finished != path || done)
+                return;
+            ok = success;
+            done = true;
+            loop.quit();
+        });
+    if (saveModel(path) && !done)
+        loop.exec();
+    disconnect(connection);
+    return ok;
 }
 
 void StudioSession::startChainsFromImage(const QString& path)

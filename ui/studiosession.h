@@ -16,6 +16,7 @@
 #include <QObject>
 #include <QString>
 
+#include <deque>
 #include <functional>
 #include <memory>
 
@@ -86,9 +87,17 @@ public:
     bool mayReplaceModel();
     // A read started by openModel has not finished yet.
     bool isLoading() const { return m_load.isRunning(); }
-    // Saves the current model (and its training state) atomically; then modelChanged(saved, Saved).
-    // error(message) and false on failure or without a model.
+    // Starts writing the current model (and its training state) atomically on a worker and returns at
+    // once (the GUI thread never waits on the disk); false and error(message) without a model. Then, on
+    // success, modelChanged(saved, Saved) if the current model is still the one written (a model trained
+    // or replaced meanwhile stays unsaved), and modelSaveFinished(path, true); on failure error(message)
+    // and modelSaveFinished(path, false), the model unchanged. Saves are written one after another.
     bool saveModel(const QString& path);
+    // saveModel, then runs the event loop (the chains keep running) until that save finished: whether it
+    // succeeded. For the unsaved-work question, whose caller must know before it goes on.
+    bool saveModelAndWait(const QString& path);
+    // A save started by saveModel has not finished yet.
+    bool isSaving() const { return m_save.isRunning() || !m_saveQueue.empty(); }
 
     // Starts every chain at an image file (PNG, JPEG, ...): decoded on a worker, converted to grey,
     // centre-cropped and scaled to the chains' image size, and inverted when its border is light while
@@ -115,6 +124,8 @@ signals:
     void modelChanged(gsn::StudioModelPtr model, gsn::StudioSession::ModelChange change);
     // An openModel finished: ok when the file's model became the current model.
     void modelLoadFinished(const QString& path, bool ok);
+    // A saveModel finished: ok when the file was written.
+    void modelSaveFinished(const QString& path, bool ok);
     // A startChainsFromImage finished: ok when the chains were reset to the image (`origin` names it).
     void imageStartFinished(const QString& path, bool ok, const QString& origin);
     // A one-line message for the user: a refused model, a failed read or save, a chain or training error.
@@ -123,6 +134,7 @@ signals:
 private:
     void acceptTrainedModel(StudioModelPtr model);
     bool installModel(StudioModelPtr model); // setModel without asking the guard
+    void startNextSave();                    // the front of m_saveQueue, if no save is being written
 
     std::function<bool()> m_replaceGuard;
     bool m_trainedSinceSave = false;            // Trained since the last Installed / Saved
@@ -134,6 +146,8 @@ private:
     EvaluateWorker* m_evaluation = nullptr;
     BackgroundJob m_load{this};                 // checkpoint reads; a newer openModel drops an older one
     BackgroundJob m_imageRead{this};            // image decodes; a newer request drops an older one
+    BackgroundJob m_save{this};                 // the save being written
+    std::deque<std::pair<QString, StudioModelPtr>> m_saveQueue; // saves asked for while one is written
 };
 
 } // namespace gsn
