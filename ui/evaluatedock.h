@@ -12,6 +12,7 @@
 
 #include <QDockWidget>
 #include <QJsonArray>
+#include <QJsonObject>
 
 #include <memory>
 
@@ -94,6 +95,7 @@ private:
     void loadHistory();
     void saveHistory() const;
     void refreshHistoryTable();
+    void fillHistoryRow(int tableRow, const QJsonObject& row); // the 9 cells of one history entry
     void updateModelLabel();
 
     QLabel* m_modelLabel = nullptr;

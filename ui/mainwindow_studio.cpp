@@ -86,6 +86,10 @@ void MainWindow::createStudio()
         }
         emit modelLoadFinished(path, installed);
     });
+    connect(m_session, &StudioSession::modelSaveFinished, this, [this](const QString& path, bool ok) {
+        if (ok) // a failure's message came through StudioSession::error
+            statusBar()->showMessage(tr("Saved %1").arg(QFileInfo(path).fileName()), 3000);
+    });
     connect(m_session, &StudioSession::imageStartFinished, this,
             [this](const QString& path, bool ok, const QString& origin) {
         if (ok)
