@@ -17,6 +17,7 @@
 #include "losscurve.h"
 #include "mainwindow.h"
 #include "modeldock.h"
+#include "sheetwriter.h"
 #include "guisupport.h"
 #include "testsupport.h"
 #include "trainer.h"
@@ -116,6 +117,12 @@ private slots:
         QVERIFY(!shipped.image.stored);
         QCOMPARE(shipped.image.width, 28);
         QCOMPARE(shipped.image.height, 28);
+        // Its provenance hash is the embedded file's, and switching back to it reuses the parsed model.
+        QCOMPARE(window.currentModel()->fileHash, fileSha256(defaultModelResource()));
+        const StudioModelPtr first = window.currentModel();
+        QVERIFY(window.setModel(freshModel(smallDae(), "another")));
+        QVERIFY2(window.loadDefaultModel(), qPrintable(window.lastError()));
+        QCOMPARE(window.currentModel()->model, first->model);
         // The Evaluate dock follows the current model.
         auto* evaluate = window.findChild<EvaluateDock*>();
         QVERIFY(evaluate);

@@ -127,6 +127,7 @@ private:
 
     ChainView* m_view = nullptr;
     StudioSession* m_session = nullptr;
+    StudioModelPtr m_defaultModel;             // the embedded default, once loadDefaultModel has parsed it
     DataDock* m_dataDock = nullptr;
     EvaluateDock* m_evaluateDock = nullptr;
     QByteArray m_defaultState;                 // saveState() of the first-start layout (Reset layout)
