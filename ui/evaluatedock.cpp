@@ -424,7 +424,7 @@ void EvaluateDock::saveHistory() const
 void EvaluateDock::refreshHistoryTable()
 {
     // Emptied first: replacing the items of a full table one by one makes the ResizeToContents header
-    // re-measure every column per item (48 s for 500 rows x 9 columns in the 30-minute soak).
+    // re-measure every column per item (41-50 s of GUI thread for 500 rows x 9 columns; docs/robustness.md).
     m_table->setRowCount(0);
     m_table->setRowCount(static_cast<int>(m_history.size()));
     for (int i = 0; i < m_history.size(); ++i)
