@@ -18,7 +18,6 @@
 #include <QCloseEvent>
 #include <QComboBox>
 #include <QDockWidget>
-#include <QEventLoop>
 #include <QFileDialog>
 #include <QMenuBar>
 #include <QMessageBox>
@@ -337,13 +336,8 @@ void MainWindow::saveSettings() const
 void MainWindow::closeEvent(QCloseEvent* event)
 {
     if (m_session->isSaving()) { // the file being written is finished first (the event loop runs meanwhile)
-        QEventLoop loop;
-        connect(m_session, &StudioSession::modelSaveFinished, &loop, [&] {
-            if (!m_session->isSaving())
-                loop.quit();
-        });
         statusBar()->showMessage(tr("Finishing the save before quitting..."));
-        loop.exec();
+        m_session->finishSaves();
     }
     if (!confirmDiscardUnsaved(tr("quit"))) {
         event->ignore();

@@ -302,6 +302,18 @@ void StudioSession::startNextSave()
         });
 }
 
+void StudioSession::finishSaves()
+{
+    if (!isSaving())
+        return;
+    QEventLoop loop;
+    connect(this, &StudioSession::modelSaveFinished, &loop, [&] {
+        if (!isSaving())
+            loop.quit();
+    });
+    loop.exec();
+}
+
 bool StudioSession::saveModelAndWait(const QString& path)
 {
     bool ok = false;

@@ -96,6 +96,8 @@ public:
     // saveModel, then runs the event loop (the chains keep running) until that save finished: whether it
     // succeeded. For the unsaved-work question, whose caller must know before it goes on.
     bool saveModelAndWait(const QString& path);
+    // Runs the event loop until every save asked for has finished (returns at once when none runs).
+    void finishSaves();
     // A save started by saveModel has not finished yet.
     bool isSaving() const { return m_save.isRunning() || !m_saveQueue.empty(); }
 

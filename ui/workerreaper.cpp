@@ -18,7 +18,8 @@ void WorkerReaper::retire(std::function<void()> finish)
 #if defined(__GLIBC__)
         // glibc keeps what a job freed in its arenas, so resident memory only grows: a 30-minute soak
         // ramped from 640 to 800 MB while the heap in use stayed near 100 MB (docs/robustness.md "Soak").
-        // Returning the free pages here costs the worker a few milliseconds, never the GUI thread.
+        // Returning the free pages here costs the worker a few milliseconds; it holds each arena's lock
+        // meanwhile, so a GUI-thread allocation may wait for it (a suspect for the soak's blocked stalls).
         malloc_trim(0);
 #endif
         done->store(true);
