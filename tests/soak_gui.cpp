@@ -52,6 +52,12 @@
 #include <QUndoStack>
 
 #include <algorithm>
+#include <atomic>
+#include <cctype>
+#include <cstdlib>
+#include <string>
+#include <chrono>
+#include <thread>
 #include <utility>
 #include <cstdio>
 #include <fcntl.h>
@@ -149,6 +155,103 @@ private:
     int m_fd = -1;
 };
 
+// What the GUI thread is doing while it is late: a watcher thread that, whenever the probe's last tick
+// is more than kLateMs old, samples every 2 ms the kernel's view of the GUI thread (/proc/.../syscall:
+// "running" in user space or the system call it is in; /proc/.../wchan: where in the kernel it sleeps).
+// The probe takes the samples of a stall when its late tick arrives, so every reported stall says, e.g.,
+// "fdatasync in jbd2_log_wait_commit x31" (a disk write) or "futex in futex_wait_queue x12" (a lock).
+class StallWitness {
+public:
+    static constexpr double kLateMs = 20.0;
+
+    StallWitness() : m_tid(int(::gettid())) // constructed on the GUI thread
+    {
+        const QByteArray task = "/proc/self/task/" + QByteArray::number(m_tid);
+        m_syscallFd = ::open(task + "/syscall", O_RDONLY | O_CLOEXEC);
+        m_wchanFd = ::open(task + "/wchan", O_RDONLY | O_CLOEXEC);
+        m_thread = std::thread([this] { watch(); });
+    }
+    ~StallWitness()
+    {
+        m_stop.store(true);
+        m_thread.join();
+        for (int fd : {m_syscallFd, m_wchanFd})
+            if (fd >= 0)
+                ::close(fd);
+    }
+    bool available() const { return m_syscallFd >= 0; }
+    // Called by the probe on every tick (GUI thread).
+    void beat() { m_beat.store(now()); }
+    // The samples gathered since the last take, most frequent first ("what xN, ..."); clears them.
+    QString take()
+    {
+        std::map<std::string, int> samples;
+        {
+            std::lock_guard lock(m_mutex);
+            samples.swap(m_samples);
+        }
+        std::vector<std::pair<int, std::string>> sorted;
+        for (const auto& [what, count] : samples)
+            sorted.push_back({count, what});
+        std::sort(sorted.begin(), sorted.end(), std::greater<>());
+        QStringList parts;
+        for (std::size_t i = 0; i < sorted.size() && i < 4; ++i)
+            parts << QStringLiteral("%1 x%2").arg(QString::fromStdString(sorted[i].second)).arg(sorted[i].first);
+        return parts.join(QStringLiteral(", "));
+    }
+
+private:
+    static double now() { return std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now().time_since_epoch()).count(); }
+    static std::string readFd(int fd)
+    {
+        if (fd < 0)
+            return {};
+        char buffer[256];
+        const ssize_t n = ::pread(fd, buffer, sizeof buffer - 1, 0);
+        return n > 0 ? std::string(buffer, std::size_t(n)) : std::string();
+    }
+    static std::string syscallName(const std::string& field)
+    {
+        // x86-64 numbers of the calls a GUI thread plausibly sits in; others are printed as numbers.
+        static const std::map<int, const char*> names = {
+            {0, "read"}, {1, "write"}, {3, "close"}, {7, "poll"}, {9, "mmap"}, {10, "mprotect"}, {11, "munmap"},
+            {16, "ioctl"}, {20, "writev"}, {23, "select"}, {28, "madvise"}, {46, "sendmsg"}, {47, "recvmsg"},
+            {74, "fsync"}, {75, "fdatasync"}, {76, "truncate"}, {82, "rename"}, {202, "futex"},
+            {230, "clock_nanosleep"}, {232, "epoll_wait"}, {257, "openat"}, {262, "newfstatat"}, {271, "ppoll"},
+            {316, "renameat2"}, {35, "nanosleep"}, {4, "stat"}, {5, "fstat"}, {8, "lseek"}, {17, "pread64"},
+            {18, "pwrite64"}, {87, "unlink"}, {263, "unlinkat"}, {285, "fallocate"}, {77, "ftruncate"}};
+        if (field.empty() || !std::isdigit(static_cast<unsigned char>(field[0])))
+            return field; // "running", or "-1" (in the kernel, not in a call)
+        const auto it = names.find(std::atoi(field.c_str()));
+        return it != names.end() ? it->second : "syscall " + field;
+    }
+    void watch()
+    {
+        while (!m_stop.load()) {
+            std::this_thread::sleep_for(std::chrono::milliseconds(2));
+            const double beat = m_beat.load();
+            if (beat == 0.0 || now() - beat < kLateMs)
+                continue;
+            std::string call = readFd(m_syscallFd);
+            call = syscallName(call.substr(0, call.find_first_of(" \n")));
+            std::string where = readFd(m_wchanFd);
+            if (!where.empty() && where != "0" && call != "running")
+                call += " in " + where;
+            std::lock_guard lock(m_mutex);
+            ++m_samples[call];
+        }
+    }
+
+    int m_tid;
+    int m_syscallFd = -1;
+    int m_wchanFd = -1;
+    std::atomic<double> m_beat{0.0};
+    std::atomic<bool> m_stop{false};
+    std::mutex m_mutex;
+    std::map<std::string, int> m_samples;
+    std::thread m_thread;
+};
+
 // The event-loop lateness probe (as bench_gui_chainview's), with the run-queue share taken out.
 class StallProbe {
 public:
@@ -158,6 +261,7 @@ public:
         double queuedMs;   // runnable, waiting for a CPU (other processes, our niced workers)
         double ranMs;      // the GUI thread running: our code (or Qt's) on the GUI thread
         QString phase;
+        QString witnessed; // what the GUI thread was in meanwhile (StallWitness), sampled every 2 ms
     };
 
     StallProbe()
@@ -205,6 +309,8 @@ private:
     {
         const double now = m_clock.nsecsElapsed() / 1e6;
         const auto [ran, waited] = m_queue.read();
+        m_witness.beat();
+        const QString witnessed = m_witness.take();
         if (m_due > 0.0) {
             const double late = std::max(0.0, now - m_due);
             const double queued = (waited >= 0 && m_waited >= 0) ? (waited - m_waited) / 1e6 : 0.0;
@@ -217,8 +323,8 @@ private:
                 ++count;
                 worst = std::max(worst, own);
             }
-            if (late > 50.0) {
-                m_worst.push_back({late, queued, running, m_phase});
+            if (late > 50.0 || own > 25.0) {
+                m_worst.push_back({late, queued, running, m_phase, witnessed});
                 std::sort(m_worst.begin(), m_worst.end(), [](const Stall& a, const Stall& b) {
                     return a.lateMs - a.queuedMs > b.lateMs - b.queuedMs;
                 });
@@ -234,6 +340,7 @@ private:
     QTimer m_timer;
     QElapsedTimer m_clock;
     RunQueueClock m_queue;
+    StallWitness m_witness;
     double m_due = 0.0;
     long long m_waited = -1;
     long long m_ran = -1;
@@ -477,13 +584,17 @@ private:
         check(waitFor([&] { return !sheetDone.isEmpty(); }, 60000), "the inpainting sheet export never finished");
         if (!sheetDone.isEmpty())
             check(sheetDone.front().at(1).toString().isEmpty(), "inpaint sheet: " + sheetDone.front().at(1).toString());
+        QSignalSpy exported(window.data(), &InpaintWindow::fileExported);
         try {
-            window->exportMask(m_scratch + "/inpaint-mask.png");
+            window->exportMask(m_scratch + "/inpaint-mask.png"); // encoded here, written on a worker
             window->exportMean(m_scratch + "/inpaint-mean.png");
             window->exportSpread(m_scratch + "/inpaint-spread.png");
         } catch (const std::exception& e) {
             fail(QStringLiteral("inpaint export: ") + e.what());
         }
+        check(waitFor([&] { return exported.size() >= 3; }, 60000), "the inpainting exports were never written");
+        for (const auto& args : exported)
+            check(args.at(1).toString().isEmpty(), "inpaint export: " + args.at(1).toString());
         phase("inpaint close");
         window->close(); // deletes itself
         check(waitFor([&] { return window.isNull(); }, 10000), "the inpainting window was not deleted");
@@ -664,9 +775,10 @@ int main(int argc, char** argv)
                 probe.countAbove(false, 100.0), probe.haveRunQueue() ? "" : ": NOT AVAILABLE, raw",
                 probe.percentile(true, 0.99), probe.percentile(true, 1.0), probe.countAbove(true, 100.0));
     for (const auto& stall : probe.worst())
-        std::printf("soak:   stall %.0f ms: %.0f ms in the run queue, %.0f ms running, %.0f ms blocked, during \"%s\"\n",
+        std::printf("soak:   stall %.0f ms: %.0f ms in the run queue, %.0f ms running, %.0f ms blocked, during \"%s\"; "
+                    "GUI thread seen in: %s\n",
                     stall.lateMs, stall.queuedMs, stall.ranMs, std::max(0.0, stall.lateMs - stall.queuedMs - stall.ranMs),
-                    qPrintable(stall.phase));
+                    qPrintable(stall.phase), stall.witnessed.isEmpty() ? "-" : qPrintable(stall.witnessed));
     for (const auto& [phase, figures] : probe.ownStallsByPhase())
         std::printf("soak:   own stalls over 100 ms during \"%s\": %d, worst %.0f ms\n", qPrintable(phase),
                     figures.first, figures.second);

@@ -9,6 +9,7 @@
 #include "datasets.h"
 #include "evaluatedock.h"
 #include "evaluateworker.h"
+#include "filewritequeue.h"
 #include "npy.h"
 #include "parzen.h"
 #include "parzencurveplot.h"
@@ -150,6 +151,7 @@ private slots:
         QCOMPARE(table->rowCount(), 1);
         QCOMPARE(table->item(0, 1)->text(), QString("tiny-dae"));
 
+        QVERIFY(dock.historyWrites()->waitForIdle()); // the file is written on a worker
         QFile file(m_dir + "/history-model.json");
         QVERIFY(file.open(QIODevice::ReadOnly));
         const QJsonDocument doc = QJsonDocument::fromJson(file.readAll());
@@ -205,10 +207,68 @@ private slots:
         QCOMPARE(table->item(0, 1)->text(), QString("tiny-dae"));
         QCOMPARE(table->item(1, 1)->text(), QString("old-499"));
         QCOMPARE(table->item(499, 1)->text(), QString("old-1"));
+        QVERIFY(dock.historyWrites()->waitForIdle());
         EvaluateDock again;
         again.setHistoryFile(path);
         QCOMPARE(again.history().size(), 500);
         QCOMPARE(again.findChild<QTableWidget*>("evaluateHistory")->item(499, 1)->text(), QString("old-1"));
+    }
+
+    // The history's writer (FileWriteQueue): writes land atomically and in order, a write still waiting
+    // for the same file is replaced by the newer one, a failure names the file, and what is still waiting
+    // when the queue goes away is written then.
+    void historyWritesOffTheGuiThread()
+    {
+        const QString a = m_dir + "/queue/a.json", b = m_dir + "/queue/b.json";
+        auto read = [](const QString& path) {
+            QFile f(path);
+            return f.open(QIODevice::ReadOnly) ? f.readAll() : QByteArray("<missing>");
+        };
+        {
+            FileWriteQueue queue;
+            QSignalSpy written(&queue, &FileWriteQueue::written);
+            queue.write(a, "1");
+            queue.write(b, "first");
+            queue.write(b, "second"); // replaces "first", which had not started
+            queue.write(a, "2");      // a's "1" may be running: "2" is queued after it
+            QVERIFY(queue.waitForIdle());
+            QCOMPARE(read(a), QByteArray("2"));
+            QCOMPARE(read(b), QByteArray("second"));
+            QCOMPARE(written.size(), 3); // a "1", b "second", a "2"
+            for (const auto& args : written)
+                QVERIFY2(args.at(1).toString().isEmpty(), qPrintable(args.at(1).toString()));
+            QVERIFY(QDir(m_dir + "/queue").entryList(QDir::Files).size() == 2); // no temp file left
+
+            // A folder that cannot exist (its parent is a file): the error says which file.
+            const QString bad = a + "/inside/history.json";
+            written.clear();
+            queue.write(bad, "x");
+            QVERIFY(queue.waitForIdle());
+            QCOMPARE(written.size(), 1);
+            QVERIFY2(written.front().at(1).toString().contains(bad), qPrintable(written.front().at(1).toString()));
+
+            // Waiting writes are done when the queue is destroyed (quitting keeps the newest history).
+            queue.write(a, "3");
+            queue.write(b, "third");
+        }
+        QTRY_COMPARE(read(a), QByteArray("3")); // the first may still be finishing on its worker
+        QCOMPARE(read(b), QByteArray("third"));
+
+        // The dock says so when its history cannot be written, and keeps the history it has.
+        EvaluateDock dock;
+        dock.setHistoryFile(a + "/inside/evaluations.json");
+        dock.setModel(m_model, "tiny-dae", 1);
+        dock.setSampleCount(100);
+        dock.setBurnin(0);
+        QSignalSpy finished(&dock, &EvaluateDock::evaluationFinished);
+        dock.evaluateModel();
+        QVERIFY(waitFinished(finished));
+        QVERIFY(dock.historyWrites()->waitForIdle());
+        QCOMPARE(dock.history().size(), 1);
+        bool shown = false;
+        for (QLabel* label : dock.findChildren<QLabel*>())
+            shown = shown || (label->text().startsWith("History not saved") && label->text().contains("evaluations.json"));
+        QVERIFY(shown);
     }
 
     // A checkpoint loaded by the worker gives exactly what `gsn eval --model` prints for it.

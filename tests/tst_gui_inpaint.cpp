@@ -222,10 +222,22 @@ void TestInpaintWindow::exportsCarryMaskAndSource()
     QVERIFY(maskFromImage(imageFromBase64Png(maskText), 10, 10, false) == window.painter()->mask());
     QCOMPARE(imageFromBase64Png(sourceText).convertToFormat(QImage::Format_Grayscale8),
              greyImage(src.pixels.data(), 10, 10));
+    // The three small exports are encoded at once and written on a worker, each announced.
+    QSignalSpy files(&window, &InpaintWindow::fileExported);
     window.exportMask(tmpDir() + "/window-mask.png");
-    QVERIFY(loadMask(tmpDir() + "/window-mask.png", 10, 10) == window.painter()->mask());
     window.exportMean(tmpDir() + "/window-mean.png");
     window.exportSpread(tmpDir() + "/window-spread.png");
+    QVERIFY(window.exports()->waitForIdle());
+    QCOMPARE(files.size(), 3);
+    for (const auto& args : files)
+        QVERIFY2(args.at(1).toString().isEmpty(), qPrintable(args.at(1).toString()));
+    QCOMPARE(window.lastMessage(), "Written " + tmpDir() + "/window-spread.png");
+    QVERIFY(loadMask(tmpDir() + "/window-mask.png", 10, 10) == window.painter()->mask());
+    // A file that cannot be written is named in the window's message; the export before it stays.
+    window.exportMean(tmpDir() + "/window-mask.png/mean.png");
+    QVERIFY(window.exports()->waitForIdle());
+    QVERIFY2(window.lastMessage().contains("window-mask.png/mean.png"), qPrintable(window.lastMessage()));
+    QVERIFY(loadMask(tmpDir() + "/window-mask.png", 10, 10) == window.painter()->mask());
     const QImage spread = QImage(tmpDir() + "/window-spread.png").convertToFormat(QImage::Format_Grayscale8);
     for (int i : window.painter()->mask().clampedIndices())
         QCOMPARE(int(spread.constScanLine(i / 10)[i % 10]), 0);
@@ -511,6 +523,7 @@ void TestInpaintWindow::screenshots()
     grabWithChainViews(&window).save(dir + "/inpaint-right-half.png");
     window.exportMean(dir + "/inpaint-mean.png");
     window.exportSpread(dir + "/inpaint-spread.png");
+    QVERIFY(window.exports()->waitForIdle());
 }
 
 QTEST_MAIN(TestInpaintWindow)

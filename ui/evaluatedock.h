@@ -8,6 +8,7 @@
 // seconds, when. Written atomically (QSaveFile) after every evaluation.
 
 #include "evaluateworker.h"
+#include "filewritequeue.h"
 #include "model.h"
 
 #include <QDockWidget>
@@ -52,6 +53,8 @@ public:
     void setHistoryFile(const QString& path);
     QString historyFile() const { return m_historyFile; }
     const QJsonArray& history() const { return m_history; }
+    // Writes the history file on a worker after every evaluation; tests wait on it (waitForIdle).
+    FileWriteQueue* historyWrites() const { return m_writes; }
 
     bool isRunning() const;
     QProgressBar* progressBar() const { return m_progress; }
@@ -93,7 +96,7 @@ private:
     void setRunning(bool running);
     void appendHistory(const EvaluationOutcome& outcome);
     void loadHistory();
-    void saveHistory() const;
+    void saveHistory();
     void refreshHistoryTable();
     void fillHistoryRow(int tableRow, const QJsonObject& row); // the 9 cells of one history entry
     void updateModelLabel();
@@ -124,6 +127,7 @@ private:
     std::shared_ptr<const EvaluationOutcome> m_last;
     QString m_historyFile;
     QJsonArray m_history;
+    FileWriteQueue* m_writes = nullptr;          // the history file's writes, off the GUI thread
     EvaluateWorker* m_worker = nullptr;          // the session's, or a child of this dock
 };
 

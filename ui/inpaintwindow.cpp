@@ -16,6 +16,7 @@
 
 #include <QAction>
 #include <QActionGroup>
+#include <QBuffer>
 #include <QColorDialog>
 #include <QComboBox>
 #include <QFileDialog>
@@ -25,7 +26,6 @@
 #include <QMenu>
 #include <QMessageBox>
 #include <QPushButton>
-#include <QSaveFile>
 #include <QShortcut>
 #include <QSlider>
 #include <QSpinBox>
@@ -43,14 +43,20 @@ namespace {
 
 constexpr int kMaxRecorded = 64;
 
-void saveGrey(const std::vector<float>& pixels, int width, int height, const QString& path)
+QByteArray pngBytes(const QImage& image, const QString& path)
+{
+    QByteArray bytes;
+    QBuffer buffer(&bytes);
+    if (!buffer.open(QIODevice::WriteOnly) || !image.save(&buffer, "PNG"))
+        fail(path.toStdString(), "output", "cannot encode PNG");
+    return bytes;
+}
+
+QByteArray greyPng(const std::vector<float>& pixels, int width, int height, const QString& path)
 {
     if (pixels.size() != std::size_t(width) * height || width < 1)
         fail(path.toStdString(), "map", "expected statistics of a run (press Run first)");
-    QSaveFile file(path);
-    if (!file.open(QIODevice::WriteOnly) || !greyImage(pixels.data(), width, height).save(&file, "PNG") ||
-        !file.commit())
-        fail(path.toStdString(), "output", "cannot write: " + file.errorString().toStdString());
+    return pngBytes(greyImage(pixels.data(), width, height), path);
 }
 
 } // namespace
@@ -58,6 +64,7 @@ void saveGrey(const std::vector<float>& pixels, int width, int height, const QSt
 InpaintWindow::InpaintWindow(QWidget* parent) : QWidget(parent)
 {
     setWindowTitle(tr("Inpainting - GSN Studio"));
+    m_exports = new FileWriteQueue(this);
     buildUi();
     // Esc and Ctrl+W close the window, as they close a dialog or a document window.
     for (const QKeySequence& keys : {QKeySequence(Qt::Key_Escape), QKeySequence(QKeySequence::Close)}) {
@@ -193,8 +200,8 @@ void InpaintWindow::buildUi()
         if (path.isEmpty())
             return;
         try {
-            exportMask(path);
-            setMessage(tr("Mask saved to %1").arg(path));
+            exportMask(path); // fileExported says when it is written
+            setMessage(tr("Writing %1...").arg(path));
         } catch (const std::exception& e) {
             setMessage(QString::fromStdString(e.what()));
         }
@@ -218,14 +225,14 @@ void InpaintWindow::buildUi()
     exportButton->setPopupMode(QToolButton::InstantPopup);
     auto* exportMenu = new QMenu(exportButton);
     auto exportAction = [&](const QString& name, const QString& filter, const QString& file,
-                            void (InpaintWindow::*fn)(const QString&) const) {
+                            void (InpaintWindow::*fn)(const QString&)) {
         exportMenu->addAction(name, this, [this, filter, file, fn] {
             const QString path = QFileDialog::getSaveFileName(this, tr("Export"), file, filter);
             if (path.isEmpty())
                 return;
             try {
                 (this->*fn)(path);
-                setMessage(tr("Written %1").arg(path));
+                setMessage(tr("Writing %1...").arg(path)); // fileExported says when it is written
             } catch (const std::exception& e) {
                 setMessage(QString::fromStdString(e.what()));
             }
@@ -240,6 +247,10 @@ void InpaintWindow::buildUi()
         exportSheet(path); // sheetExported tells the outcome
     });
     connect(this, &InpaintWindow::sheetExported, this, [this](const QString& path, const QString& error) {
+        setMessage(error.isEmpty() ? tr("Written %1").arg(path) : error);
+    });
+    connect(m_exports, &FileWriteQueue::written, this, &InpaintWindow::fileExported);
+    connect(this, &InpaintWindow::fileExported, this, [this](const QString& path, const QString& error) {
         setMessage(error.isEmpty() ? tr("Written %1").arg(path) : error);
     });
     exportAction(tr("Mean completion..."), tr("PNG (*.png)"), "inpaint-mean.png", &InpaintWindow::exportMean);
@@ -589,9 +600,12 @@ std::vector<FramePtr> InpaintWindow::recordedFrames() const
     return m_frames;
 }
 
-void InpaintWindow::exportMask(const QString& path) const
+void InpaintWindow::exportMask(const QString& path)
 {
-    saveMask(m_painter->mask(), path, MaskBits::Eight);
+    const ClampMask& mask = m_painter->mask();
+    if (mask.size() < 1)
+        fail(path.toStdString(), "mask", "expected a mask with pixels, got an empty one");
+    m_exports->write(path, pngBytes(maskToImage(mask, MaskBits::Eight), path));
 }
 
 void InpaintWindow::exportSheet(const QString& path)
@@ -626,14 +640,14 @@ void InpaintWindow::exportSheet(const QString& path)
         [this, path](const QString& error) { emit sheetExported(path, error); });
 }
 
-void InpaintWindow::exportMean(const QString& path) const
+void InpaintWindow::exportMean(const QString& path)
 {
-    saveGrey(stats().mean(), m_width, m_height, path);
+    m_exports->write(path, greyPng(stats().mean(), m_width, m_height, path));
 }
 
-void InpaintWindow::exportSpread(const QString& path) const
+void InpaintWindow::exportSpread(const QString& path)
 {
-    saveGrey(stats().spreadImage(), m_width, m_height, path);
+    m_exports->write(path, greyPng(stats().spreadImage(), m_width, m_height, path));
 }
 
 void InpaintWindow::pickSource()

@@ -13,6 +13,7 @@
 #include "chainframe.h"
 #include "clampmask.h"
 #include "dataset.h"
+#include "filewritequeue.h"
 #include "inpaintstats.h"
 #include "model.h"
 #include "sourceimage.h"
@@ -79,11 +80,13 @@ public:
     std::vector<FramePtr> recordedFrames() const;
     QString lastMessage() const { return m_message; }
 
-    // Exports of a mask and of the 28 x 28 maps: written at once (throw gsn::Error on failure; the menu
-    // versions show it).
-    void exportMask(const QString& path) const;
-    void exportMean(const QString& path) const;
-    void exportSpread(const QString& path) const;
+    // Exports of a mask and of the 28 x 28 maps: encoded at once (throw gsn::Error when there is nothing
+    // to export), written atomically on a worker (fileExported tells the outcome; the menu versions show
+    // it). exports() is the writer, for waiting on it.
+    void exportMask(const QString& path);
+    void exportMean(const QString& path);
+    void exportSpread(const QString& path);
+    FileWriteQueue* exports() const { return m_exports; }
     // The sheet of the recorded frames (megapixels at scale 2): its frames and provenance are taken now,
     // the rendering and encoding run on a worker; then sheetExported(path, error), error empty on success.
     // A newer export supersedes one still being written (its file is still completed, unannounced).
@@ -95,6 +98,8 @@ signals:
     void modelOpened(const QString& path, bool ok);
     // An exportSheet finished: error is empty when the file was written, else says why.
     void sheetExported(const QString& path, const QString& error);
+    // An exportMask/Mean/Spread's file was written (error empty) or not (error says why).
+    void fileExported(const QString& path, const QString& error);
 
 private:
     struct FrameGate;
@@ -132,6 +137,7 @@ private:
     std::shared_ptr<FrameGate> m_gate;       // open while m_runner's callbacks may touch this window
     BackgroundJob m_load{this};              // checkpoint reads (openModel)
     BackgroundJob m_sheetExport{this};       // exportSheet's rendering and encoding
+    FileWriteQueue* m_exports = nullptr;     // exportMask/Mean/Spread's writes
     mutable std::mutex m_statsMutex;         // guards m_stats and m_frames (the worker adds to them)
     InpaintStats m_stats;
     std::vector<FramePtr> m_frames;
