@@ -18,6 +18,7 @@
 #include "mainwindow.h"
 #include "modeldock.h"
 #include "sheetwriter.h"
+#include "studiosettings.h"
 #include "guisupport.h"
 #include "testsupport.h"
 #include "trainer.h"
@@ -45,6 +46,8 @@
 #include <QSpinBox>
 #include <QSignalSpy>
 #include <QTest>
+
+#include <sys/stat.h>
 
 using namespace gsn;
 
@@ -383,6 +386,21 @@ private slots:
 
         // It is remembered: a new window lists it first under File > Open recent, and the entry opens it.
         QCOMPARE(window.recentModels().value(0), QFileInfo(path).absoluteFilePath());
+        // Remembering what is already remembered writes nothing (every settings write fdatasyncs on the GUI
+        // thread): the settings file is the same file (QSaveFile would have replaced it) until a change.
+        {
+            storeSetting(QStringLiteral("files/lastModelFolder"), QFileInfo(path).absolutePath());
+            const QString conf = QSettings().fileName();
+            const auto inode = [&] { struct stat st{}; return ::stat(conf.toLocal8Bit().constData(), &st) == 0 ? st.st_ino : 0; };
+            const auto before = inode();
+            QVERIFY(before != 0);
+            QVERIFY(!storeSetting(QStringLiteral("files/recentModels"), window.recentModels()));
+            QVERIFY(!storeSetting(QStringLiteral("files/lastModelFolder"), QFileInfo(path).absolutePath()));
+            QCOMPARE(inode(), before);
+            QVERIFY(storeSetting(QStringLiteral("files/lastModelFolder"), QDir::tempPath()));
+            QVERIFY(inode() != before);
+            QCOMPARE(QSettings().value(QStringLiteral("files/lastModelFolder")).toString(), QDir::tempPath());
+        }
         MainWindow next;
         QVERIFY(next.loadDataset("mnist-test"));
         auto* recent = next.findChild<QMenu*>("menuRecent");

@@ -12,6 +12,7 @@
 #include "evaluatedock.h"
 #include "sheetdialog.h"
 #include "sheetwriter.h"
+#include "studiosettings.h"
 #include "trainingcontroller.h"
 #include "trainingdock.h"
 
@@ -223,7 +224,7 @@ void MainWindow::rememberModel(const QString& path)
     list.prepend(absolute);
     while (list.size() > kMaxRecent)
         list.removeLast();
-    QSettings().setValue(QStringLiteral("files/recentModels"), list);
+    storeSetting(QStringLiteral("files/recentModels"), list);
     rebuildRecentMenu();
 }
 

@@ -2,6 +2,7 @@
 
 #include "error.h"
 #include "modelregistry.h"
+#include "studiosettings.h"
 #include "studiosession.h"
 
 #include <QComboBox>
@@ -275,7 +276,7 @@ QString ModelDock::modelFolder()
 
 void ModelDock::rememberModelFolder(const QString& path)
 {
-    QSettings().setValue(QStringLiteral("files/lastModelFolder"), QFileInfo(path).absolutePath());
+    storeSetting(QStringLiteral("files/lastModelFolder"), QFileInfo(path).absolutePath());
 }
 
 void ModelDock::openDialog()

@@ -1,6 +1,7 @@
 #include "sheetdialog.h"
 
 #include "error.h"
+#include "studiosettings.h"
 
 #include <QComboBox>
 #include <QDialogButtonBox>
@@ -271,7 +272,7 @@ void SheetDialog::chooseFileAndSave()
                                                       tr("PNG image (*.png);;PDF document (*.pdf);;SVG drawing (*.svg)"));
     if (path.isEmpty())
         return;
-    QSettings().setValue(QStringLiteral("files/lastExportFolder"), QFileInfo(path).absolutePath());
+    storeSetting(QStringLiteral("files/lastExportFolder"), QFileInfo(path).absolutePath());
     // One message box per failed save of this dialog (the connection lives as long as the dialog).
     if (!m_saveReported) {
         m_saveReported = true;
