@@ -5,7 +5,8 @@
 //   on a worker); a training run of the current model (Training dock) that goes on while the rest
 //   happens, then saved; the inpainting window with mask edits while its chains run (presets, brush
 //   strokes, rectangles, invert, undo) and its exports; a Parzen evaluation (Evaluate dock); a sheet
-//   export (File > Export sheet...); chains started from an image file.
+//   export (File > Export sheet...); chains started from an image file. The Evaluate dock's history starts
+//   at its cap (500 rows), so every evaluation replaces its oldest row instead of adding one.
 // Measured:
 //   - resident memory (VmRSS) at the end of every round; the mean of the last quarter of the rounds after
 //     the warm-up may exceed the mean of the first quarter by less than --max-growth percent (one round's
@@ -14,7 +15,8 @@
 //     the GUI thread sat in the run queue waiting for a CPU (the kernel's schedstat; on a shared
 //     2-core machine other processes cause that) and the rest ("own": the GUI thread running or
 //     blocked, i.e. our code). The worst own stall must stay below --max-stall-ms; raw lateness is
-//     reported too;
+//     reported too. Each reported stall says where a witness thread saw the GUI thread meanwhile (its
+//     system call and kernel wait channel, sampled every 2 ms: a disk wait, a lock, the X server);
 //   - every qWarning/qCritical/qFatal (ours and Qt's) and every error the studio shows the user fails
 //     the run, except the few environment messages in kAllowed below.
 // Prints a summary line per round and a final report; exit code 0 when every threshold holds.
@@ -44,6 +46,9 @@
 #include <QElapsedTimer>
 #include <QFile>
 #include <QImage>
+#include <QJsonArray>
+#include <QJsonDocument>
+#include <QJsonObject>
 #include <QPointer>
 #include <QSignalSpy>
 #include <QSpinBox>
@@ -59,8 +64,13 @@
 #include <chrono>
 #include <thread>
 #include <utility>
+#include <csignal>
 #include <cstdio>
+#include <cstring>
+#include <dlfcn.h>
+#include <execinfo.h>
 #include <fcntl.h>
+#include <sys/syscall.h>
 #include <malloc.h>
 #include <map>
 #include <mutex>
@@ -116,6 +126,48 @@ double residentMiB()
     return 0.0;
 }
 
+// Resident memory by kind of mapping (/proc/self/smaps), in MiB: brk = the main malloc arena ([heap]);
+// anon = anonymous mappings (the threads' malloc arenas, large mmapped blocks, Mesa's JIT code); shm =
+// shared memory (the X server's MIT-SHM images, memfd); file = libraries and mapped files.
+// exec = anonymous executable mappings (JIT code: Mesa llvmpipe's compiled shaders); freeHeld = the bytes
+// malloc holds free in its arenas (mallinfo2 fordblks), resident or not.
+struct RssKinds {
+    double brk = 0, anon = 0, shm = 0, file = 0, exec = 0, freeHeld = 0;
+};
+
+RssKinds rssKinds()
+{
+    RssKinds kinds;
+    QFile smaps("/proc/self/smaps");
+    if (!smaps.open(QIODevice::ReadOnly))
+        return kinds;
+    double* current = nullptr;
+    for (const QByteArray& line : smaps.readAll().split('\n')) {
+        if (line.isEmpty())
+            continue;
+        const QByteArray first = line.left(line.indexOf(' ')); // "start-end" of a mapping, or "Field:"
+        if (first.contains('-') && !first.endsWith(':')) {
+            const QList<QByteArray> fields = line.simplified().split(' ');
+            const QByteArray path = fields.size() > 5 ? fields.mid(5).join(' ') : QByteArray();
+            if (path == "[heap]")
+                current = &kinds.brk;
+            else if ((path.isEmpty() || path.startsWith("[anon")) && fields.size() > 1 && fields[1].contains('x'))
+                current = &kinds.exec;
+            else if (path.isEmpty() || path.startsWith("[anon") || path.startsWith("[stack"))
+                current = &kinds.anon;
+            else if (path.startsWith("/SYSV") || path.startsWith("/dev/shm") || path.startsWith("/memfd:") ||
+                     path.startsWith("/drm") || path.contains("(deleted)"))
+                current = &kinds.shm;
+            else
+                current = &kinds.file;
+        } else if (current && line.startsWith("Rss:")) {
+            *current += line.mid(4).trimmed().split(' ').front().toDouble() / 1024.0;
+        }
+    }
+    kinds.freeHeld = double(mallinfo2().fordblks) / (1024.0 * 1024.0);
+    return kinds;
+}
+
 // Bytes malloc has handed out and not had back (glibc's mallinfo2 over every arena, plus its mmapped
 // blocks), in MiB: what the program holds, without the freed memory the allocator keeps. Resident memory
 // growing while this stays flat is the allocator's retention (fragmentation, per-thread arenas), not a leak.
@@ -160,15 +212,34 @@ private:
 // "running" in user space or the system call it is in; /proc/.../wchan: where in the kernel it sleeps).
 // The probe takes the samples of a stall when its late tick arrives, so every reported stall says, e.g.,
 // "fdatasync in jbd2_log_wait_commit x31" (a disk write) or "futex in futex_wait_queue x12" (a lock).
+// The GUI thread's stack, taken once per stall when the witness sees it waiting on a futex (a lock or a
+// condition variable: which one is the question): the witness sends it kStackSignal, whose handler
+// records backtrace() into these; the wait resumes after the handler (glibc restarts futex waits).
+const int kStackSignal = SIGRTMIN + 3;
+void* g_stackFrames[48];
+std::atomic<int> g_stackDepth{-1}; // -1: nothing captured since the last request
+void stackSignalHandler(int)
+{
+    g_stackDepth.store(::backtrace(g_stackFrames, 48));
+}
+
 class StallWitness {
 public:
     static constexpr double kLateMs = 20.0;
+    static constexpr double kStackAfterMs = 30.0; // a futex wait this old gets its stack taken
 
     StallWitness() : m_tid(int(::gettid())) // constructed on the GUI thread
     {
         const QByteArray task = "/proc/self/task/" + QByteArray::number(m_tid);
         m_syscallFd = ::open(task + "/syscall", O_RDONLY | O_CLOEXEC);
         m_wchanFd = ::open(task + "/wchan", O_RDONLY | O_CLOEXEC);
+        void* warm[4];
+        ::backtrace(warm, 4); // loads libgcc's unwinder now, not inside the signal handler
+        struct sigaction action{};
+        action.sa_handler = stackSignalHandler;
+        action.sa_flags = SA_RESTART;
+        sigemptyset(&action.sa_mask);
+        ::sigaction(kStackSignal, &action, nullptr);
         m_thread = std::thread([this] { watch(); });
     }
     ~StallWitness()
@@ -186,9 +257,11 @@ public:
     QString take()
     {
         std::map<std::string, int> samples;
+        std::string stack;
         {
             std::lock_guard lock(m_mutex);
             samples.swap(m_samples);
+            stack.swap(m_stack);
         }
         std::vector<std::pair<int, std::string>> sorted;
         for (const auto& [what, count] : samples)
@@ -197,7 +270,10 @@ public:
         QStringList parts;
         for (std::size_t i = 0; i < sorted.size() && i < 4; ++i)
             parts << QStringLiteral("%1 x%2").arg(QString::fromStdString(sorted[i].second)).arg(sorted[i].first);
-        return parts.join(QStringLiteral(", "));
+        QString text = parts.join(QStringLiteral(", "));
+        if (!stack.empty())
+            text += QStringLiteral("; futex wait from: ") + QString::fromStdString(stack);
+        return text;
     }
 
 private:
@@ -225,15 +301,48 @@ private:
         const auto it = names.find(std::atoi(field.c_str()));
         return it != names.end() ? it->second : "syscall " + field;
     }
+    // "library!symbol+0xoffset" per frame (dladdr; our code, linked into this binary without exported
+    // symbols, shows as soak_gui+0xoffset: `addr2line -f -C -e soak_gui 0xoffset` names it).
+    static std::string describe(void* const* frames, int depth)
+    {
+        std::string out;
+        for (int i = 2; i < depth && i < 26; ++i) { // 0-1: the handler and the signal trampoline
+            Dl_info info{};
+            char text[256];
+            if (::dladdr(frames[i], &info) && info.dli_fname) {
+                const char* file = std::strrchr(info.dli_fname, '/');
+                file = file ? file + 1 : info.dli_fname;
+                if (info.dli_sname)
+                    std::snprintf(text, sizeof text, "%s!%s", file, info.dli_sname);
+                else
+                    std::snprintf(text, sizeof text, "%s+0x%lx", file,
+                                  (unsigned long)((char*)frames[i] - (char*)info.dli_fbase));
+            } else {
+                std::snprintf(text, sizeof text, "%p", frames[i]);
+            }
+            out += (out.empty() ? "" : " < ") + std::string(text);
+        }
+        return out;
+    }
     void watch()
     {
+        double stackedBeat = -1.0; // the stall whose stack was asked for
         while (!m_stop.load()) {
             std::this_thread::sleep_for(std::chrono::milliseconds(2));
             const double beat = m_beat.load();
+            if (const int depth = g_stackDepth.exchange(-1); depth > 0) {
+                std::string stack = describe(g_stackFrames, depth);
+                std::lock_guard lock(m_mutex);
+                m_stack = std::move(stack);
+            }
             if (beat == 0.0 || now() - beat < kLateMs)
                 continue;
             std::string call = readFd(m_syscallFd);
             call = syscallName(call.substr(0, call.find_first_of(" \n")));
+            if (call == "futex" && stackedBeat != beat && now() - beat >= kStackAfterMs) {
+                stackedBeat = beat;
+                ::syscall(SYS_tgkill, ::getpid(), m_tid, kStackSignal);
+            }
             std::string where = readFd(m_wchanFd);
             if (!where.empty() && where != "0" && call != "running")
                 call += " in " + where;
@@ -249,6 +358,7 @@ private:
     std::atomic<bool> m_stop{false};
     std::mutex m_mutex;
     std::map<std::string, int> m_samples;
+    std::string m_stack;
     std::thread m_thread;
 };
 
@@ -434,8 +544,21 @@ public:
         phase("set-up");
         check(m_evaluate != nullptr, "no Evaluate dock");
         if (m_evaluate) {
-            QFile::remove(m_scratch + "/evaluations.json");
+            // The history starts full (its cap, 500 rows: every new evaluation drops the oldest), so its
+            // growth to the cap is not counted as the studio's memory growth after the warm-up.
+            QJsonArray rows;
+            for (int i = 0; i < 500; ++i)
+                rows.append(QJsonObject{{"when", "2026-12-01T00:00:00Z"}, {"model", QString("earlier run %1").arg(i)},
+                                        {"hash", "0123456789abcdef"}, {"epoch", i}, {"kind", "gsn2"},
+                                        {"samples", 300}, {"burnin", 20}, {"thin", 1}, {"seed", 1},
+                                        {"start", "test:0"}, {"sigma", 0.2}, {"mean", 17.0}, {"stderr", 2.0},
+                                        {"seconds", 0.6}});
+            QFile history(m_scratch + "/evaluations.json");
+            check(history.open(QIODevice::WriteOnly) && history.write(QJsonDocument(rows).toJson()) > 0,
+                  "cannot write " + history.fileName());
+            history.close();
             m_evaluate->setHistoryFile(m_scratch + "/evaluations.json");
+            check(m_evaluate->history().size() == 500, "the full history was not read");
             m_evaluate->setSampleCount(300);
             m_evaluate->setBurnin(20);
         }
@@ -694,6 +817,7 @@ int main(int argc, char** argv)
     QStringList failures;
     std::vector<double> roundRss;
     std::vector<double> roundHeap;
+    std::vector<RssKinds> roundKinds;
     {
         MainWindow window;
         window.resize(1300, 740);
@@ -711,12 +835,15 @@ int main(int argc, char** argv)
             soak.runRound();
             const double rss = residentMiB();
             const double heap = heapInUseMiB();
+            const RssKinds kinds = rssKinds();
             roundRss.push_back(rss);
             roundHeap.push_back(heap);
-            std::printf("soak: round %d done at %.0f s, RSS %.1f MiB (heap in use %.1f), worst stall %.0f ms (own %.0f ms), "
-                        "%zu warnings\n",
-                        soak.round(), clock.elapsed() / 1000.0, rss, heap, probe.percentile(false, 1.0),
-                        probe.percentile(true, 1.0), g_warnings.size());
+            roundKinds.push_back(kinds);
+            std::printf("soak: round %d done at %.0f s, RSS %.1f MiB (heap in use %.1f, free in malloc %.0f; brk %.0f, "
+                        "anon %.0f, exec %.0f, shm %.0f, file %.0f), worst stall %.0f ms (own %.0f ms), %zu warnings\n",
+                        soak.round(), clock.elapsed() / 1000.0, rss, heap, kinds.freeHeld, kinds.brk, kinds.anon,
+                        kinds.exec, kinds.shm, kinds.file,
+                        probe.percentile(false, 1.0), probe.percentile(true, 1.0), g_warnings.size());
             std::fflush(stdout);
             if (!measuring && clock.elapsed() >= warmup * 1000.0) {
                 measuring = true;
@@ -768,6 +895,17 @@ int main(int argc, char** argv)
         }
         std::printf("soak: heap in use (malloc), same rule: %.1f -> %.1f MiB, %+.2f %%\n", first, last,
                     first > 0 ? 100.0 * (last - first) / first : 0.0);
+        RssKinds a, b;
+        for (std::size_t i = 0; i < q && i < n; ++i) {
+            const RssKinds& x = roundKinds[from + i];
+            const RssKinds& y = roundKinds[roundKinds.size() - 1 - i];
+            a.brk += x.brk / q, a.anon += x.anon / q, a.shm += x.shm / q, a.file += x.file / q;
+            b.brk += y.brk / q, b.anon += y.anon / q, b.shm += y.shm / q, b.file += y.file / q;
+            a.exec += x.exec / q, a.freeHeld += x.freeHeld / q, b.exec += y.exec / q, b.freeHeld += y.freeHeld / q;
+        }
+        std::printf("soak: resident memory by kind, same rule (MiB): brk %.1f -> %.1f, anon %.1f -> %.1f, "
+                    "exec %.1f -> %.1f, shm %.1f -> %.1f, file %.1f -> %.1f; free in malloc %.1f -> %.1f\n",
+                    a.brk, b.brk, a.anon, b.anon, a.exec, b.exec, a.shm, b.shm, a.file, b.file, a.freeHeld, b.freeHeld);
     }
     std::printf("soak: event loop over %zu probes after warm-up: lateness p99 %.1f ms, worst %.1f ms, %d over 100 ms; "
                 "own (without run-queue wait%s) p99 %.1f ms, worst %.1f ms, %d over 100 ms\n",

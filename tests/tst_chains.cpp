@@ -16,11 +16,16 @@
 
 #include <algorithm>
 #include <atomic>
+#include <cerrno>
 #include <chrono>
 #include <cmath>
 #include <map>
 #include <mutex>
 #include <thread>
+
+#include <sys/resource.h>
+#include <sys/syscall.h>
+#include <unistd.h>
 
 using namespace gsn;
 
@@ -161,6 +166,7 @@ private slots:
     void runnerSwitchesModelWhileRunning();
     void runnerDestroyWhileRunningJoins();
     void runnerReportsErrors();
+    void workerNiceReachesComputeThreads(); // last: it lowers this process's compute threads for good
 };
 
 void TestChains::presetsAreExactPixelSets_data()
@@ -1048,4 +1054,59 @@ void TestChains::runnerReportsErrors()
 }
 
 QTEST_GUILESS_MAIN(TestChains)
+// setWorkerNice (the studio's +5): TBB's workers and a ChainRunner's thread run at that nice, the thread
+// that calls parallelFor keeps its own, and nothing is lowered without it (the command-line tools).
+void TestChains::workerNiceReachesComputeThreads()
+{
+    const auto tid = [] { return static_cast<id_t>(::syscall(SYS_gettid)); };
+    const auto niceOf = [](id_t t) { errno = 0; return ::getpriority(PRIO_PROCESS, t); };
+    const id_t caller = tid();
+    const int callerNice = niceOf(caller);
+    QCOMPARE(workerNice(), 0);
+    auto nicesSeen = [&] {
+        std::mutex mutex;
+        std::map<id_t, int> seen;
+        parallelFor(64, 1, [&](std::size_t, std::size_t) {
+            std::this_thread::sleep_for(std::chrono::milliseconds(2)); // long enough for a worker to take some
+            const id_t t = static_cast<id_t>(::syscall(SYS_gettid));
+            std::lock_guard lock(mutex);
+            seen[t] = ::getpriority(PRIO_PROCESS, t);
+        });
+        return seen;
+    };
+    setEngineThreads(2);
+    for (const auto& [t, nice] : nicesSeen())
+        QCOMPARE(nice, callerNice); // untouched without setWorkerNice
+
+    setWorkerNice(5);
+    setEngineThreads(2); // new arenas: the workers join them again
+    bool workerSeen = false;
+    // On a loaded machine a loop may run wholly on the caller before a worker wakes: try a few.
+    for (int attempt = 0; attempt < 40 && !workerSeen; ++attempt) {
+        for (const auto& [t, nice] : nicesSeen()) {
+            if (t == caller) {
+                QCOMPARE(nice, callerNice);
+            } else {
+                workerSeen = true;
+                QCOMPARE(nice, std::max(callerNice, 5));
+            }
+        }
+    }
+    QVERIFY(workerSeen);
+    QCOMPARE(niceOf(caller), callerNice);
+
+    ChainSet set(makeModel("toy", 4, 4), 4, 4);
+    set.reset(noiseInits(2), 5);
+    std::atomic<int> runnerNice{-100};
+    {
+        ChainRunner runner(std::move(set), [&](FramePtr) {
+            runnerNice.store(::getpriority(PRIO_PROCESS, static_cast<id_t>(::syscall(SYS_gettid))));
+        });
+        runner.start();
+        QTRY_VERIFY(runnerNice.load() != -100);
+    }
+    QCOMPARE(runnerNice.load(), std::max(callerNice, 5));
+    setWorkerNice(0);
+}
+
 #include "tst_chains.moc"

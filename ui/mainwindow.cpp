@@ -11,6 +11,7 @@
 #include "trainingdock.h"
 #include "inpaintwindow.h"
 #include "mixinglab.h"
+#include "parallel.h"
 
 #include <QAction>
 #include <QActionGroup>
@@ -66,6 +67,10 @@ MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent)
 {
     setObjectName(QStringLiteral("MainWindow"));
     setWindowTitle(tr("GSN Studio"));
+    // Chains, evaluations and jobs at nice +5 (training +10): the event loop, the OpenGL driver's threads
+    // and the X server get a core at once. Under Xvfb + llvmpipe the soak's blocked stalls were the GUI
+    // thread waiting for the rasterizer threads and the X server (docs/robustness.md "Soak").
+    setWorkerNice(5);
 
     m_view = new ChainView(this);
     m_view->setObjectName(QStringLiteral("chainView"));

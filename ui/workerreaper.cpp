@@ -1,5 +1,7 @@
 #include "workerreaper.h"
 
+#include "parallel.h"
+
 #include <algorithm>
 
 #if defined(__GLIBC__)
@@ -13,6 +15,7 @@ void WorkerReaper::retire(std::function<void()> finish)
     joinFinished();
     auto done = std::make_shared<std::atomic<bool>>(false);
     std::thread thread([finish = std::move(finish), done]() mutable {
+        applyWorkerNice(); // jobs (loads, evaluations, saves) yield to the display threads (parallel.h)
         finish();
         finish = nullptr; // destroy captured owners (e.g. a ChainRunner) before reporting done
 #if defined(__GLIBC__)

@@ -31,4 +31,15 @@ void setEngineThreads(int threads);
 // Call it at the start of the thread; it lasts for the thread's lifetime.
 void markBackgroundThread();
 
+// Lowers the OS priority of the engine's compute threads to nice `nice` (0 leaves them as they are): the
+// TBB workers of parallelFor, and every thread that calls applyWorkerNice() (a ChainRunner's thread, the
+// studio's job threads). The studio sets it (nice +5), so the threads a display needs at once (the GUI
+// thread, the OpenGL driver's rasterizer threads, the X server) win a core over chains and evaluations;
+// training, at +10 (markBackgroundThread), stays below both. The command-line tools leave it at 0.
+// Results are unchanged. A thread's nice is only ever raised (lowering it needs privileges).
+void setWorkerNice(int nice);
+int workerNice();
+// Gives the calling thread the nice set by setWorkerNice (at the start of a compute thread).
+void applyWorkerNice();
+
 } // namespace gsn

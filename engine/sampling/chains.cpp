@@ -1,6 +1,7 @@
 #include "chains.h"
 
 #include "error.h"
+#include "parallel.h"
 #include "random.h"
 #include "randomstreams.h"
 
@@ -444,7 +445,10 @@ ChainRunner::ChainRunner(ChainSet chains, FrameCallback onFrame, ErrorCallback o
     : m_chains(std::move(chains)), m_onFrame(std::move(onFrame)), m_onError(std::move(onError))
 {
     m_steps = m_chains.steps();
-    m_thread = std::thread([this] { run(); });
+    m_thread = std::thread([this] {
+        applyWorkerNice(); // the studio's chains yield to its display threads (parallel.h)
+        run();
+    });
 }
 
 ChainRunner::~ChainRunner()
