@@ -51,6 +51,7 @@ private slots:
     void saltAndPepperStatistics();
     void maskingAndGaussianStatistics();
     void bernoulliAndNormalStatistics();
+    void philoxWordsMatchNext32();
     void corruptionIsKeyedByStream();
     void corruptionConfigErrors();
 
@@ -128,6 +129,48 @@ void TestModels::maskingAndGaussianStatistics()
     const double mean = sum / n, var = sq / n;
     QVERIFY2(std::abs(mean - 1.0) < 5 * 0.5 / std::sqrt(n), qPrintable(QString::number(mean)));
     QVERIFY2(std::abs(var - 0.25) < 5 * 0.25 * std::sqrt(2.0 / n), qPrintable(QString::number(var)));
+}
+
+void TestModels::philoxWordsMatchNext32()
+{
+    // Philox::words computes whole counter blocks 16 lanes at a time with the rounds written out: it
+    // must give exactly the words of next32() (Random123's philox4x32-10), from any position in a
+    // block, for any count, and leave the stream where next32() would have.
+    const std::size_t counts[] = {0, 1, 3, 4, 5, 63, 64, 65, 67, 255, 256, 257, 1000};
+    int checked = 0;
+    for (std::uint64_t seed : {std::uint64_t{0}, std::uint64_t{42}, std::uint64_t{0xFFFFFFFFFFFFFFFFull}})
+        for (std::size_t skip = 0; skip < 5; ++skip)
+            for (std::size_t n : counts) {
+                Philox a(seed, 7 + skip, 0x123456789ull * (n + 1));
+                Philox b(seed, 7 + skip, 0x123456789ull * (n + 1));
+                for (std::size_t k = 0; k < skip; ++k)
+                    QCOMPARE(a.next32(), b.next32());
+                std::vector<std::uint32_t> got(n + 1, 0xDEADBEEFu);
+                a.words(got.data(), n);
+                for (std::size_t k = 0; k < n; ++k) {
+                    const std::uint32_t want = b.next32();
+                    if (got[k] != want)
+                        QFAIL(qPrintable(QString("seed %1, skip %2, n %3: word %4 is %5, next32 gives %6")
+                                             .arg(seed).arg(skip).arg(n).arg(k).arg(got[k]).arg(want)));
+                }
+                QCOMPARE(got[n], 0xDEADBEEFu); // nothing written past n
+                for (int k = 0; k < 9; ++k)
+                    QCOMPARE(a.next32(), b.next32());
+                ++checked;
+            }
+    QCOMPARE(checked, 3 * 5 * 13);
+    // And next32 itself is Random123's Philox4x32-10 (its known-answer vector: counter 0, key 0).
+    const r123::Philox4x32 engine;
+    const auto out = engine(r123::Philox4x32::ctr_type{{0, 0, 0, 0}}, r123::Philox4x32::key_type{{0, 0}});
+    QCOMPARE(out[0], 0x6627e8d5u);
+    QCOMPARE(out[3], 0x9b00dbd8u);
+    Philox zero(0, 0, 0);
+    std::uint32_t w[4];
+    zero.words(w, 4);
+    QCOMPARE(w[0], 0x6627e8d5u);
+    QCOMPARE(w[1], 0xe169c58du);
+    QCOMPARE(w[2], 0xbc57ac4cu);
+    QCOMPARE(w[3], 0x9b00dbd8u);
 }
 
 void TestModels::bernoulliAndNormalStatistics()

@@ -18,6 +18,9 @@ inline float toUniform(std::uint32_t w)
     return (static_cast<float>(w >> 8) + 0.5f) * (1.0f / 16777216.0f);
 }
 
+// Words drawn per Philox::words call: a row of up to 256 pixels at a time, from the stack.
+constexpr std::size_t kWordChunk = 256;
+
 } // namespace
 
 Corruption Corruption::fromJson(const nlohmann::json& j, const std::string& where)
@@ -98,25 +101,35 @@ void corruptRow(const Corruption& c, float* row, std::size_t n, Philox& rng, flo
 
 void saltAndPepperRow(float* row, std::size_t n, float p, Philox& rng, float* keep)
 {
-    for (std::size_t i = 0; i < n; ++i) {
-        const std::uint32_t w = rng.next32();
-        // Bits 8..31 decide whether to replace, bit 0 picks salt or pepper: independent bits of one word.
-        const bool replace = toUniform(w) < p;
-        if (replace)
-            row[i] = static_cast<float>(w & 1u);
-        if (keep)
-            keep[i] = replace ? 0.0f : 1.0f;
+    std::uint32_t w[kWordChunk];
+    for (std::size_t start = 0; start < n; start += kWordChunk) {
+        const std::size_t m = std::min(kWordChunk, n - start);
+        rng.words(w, m);
+        for (std::size_t k = 0; k < m; ++k) {
+            // Bits 8..31 decide whether to replace, bit 0 picks salt or pepper: independent bits of one word.
+            const bool replace = toUniform(w[k]) < p;
+            float& v = row[start + k];
+            if (replace)
+                v = static_cast<float>(w[k] & 1u);
+            if (keep)
+                keep[start + k] = replace ? 0.0f : 1.0f;
+        }
     }
 }
 
 void maskingRow(float* row, std::size_t n, float p, Philox& rng, float* keep)
 {
-    for (std::size_t i = 0; i < n; ++i) {
-        const bool replace = toUniform(rng.next32()) < p;
-        if (replace)
-            row[i] = 0.0f;
-        if (keep)
-            keep[i] = replace ? 0.0f : 1.0f;
+    std::uint32_t w[kWordChunk];
+    for (std::size_t start = 0; start < n; start += kWordChunk) {
+        const std::size_t m = std::min(kWordChunk, n - start);
+        rng.words(w, m);
+        for (std::size_t k = 0; k < m; ++k) {
+            const bool replace = toUniform(w[k]) < p;
+            if (replace)
+                row[start + k] = 0.0f;
+            if (keep)
+                keep[start + k] = replace ? 0.0f : 1.0f;
+        }
     }
 }
 
@@ -134,8 +147,13 @@ void gaussianRow(float* row, std::size_t n, float s, Philox& rng)
 
 void bernoulliRow(const float* prob, float* out, std::size_t n, Philox& rng)
 {
-    for (std::size_t i = 0; i < n; ++i)
-        out[i] = toUniform(rng.next32()) < prob[i] ? 1.0f : 0.0f;
+    std::uint32_t w[kWordChunk];
+    for (std::size_t start = 0; start < n; start += kWordChunk) {
+        const std::size_t m = std::min(kWordChunk, n - start);
+        rng.words(w, m);
+        for (std::size_t k = 0; k < m; ++k)
+            out[start + k] = toUniform(w[k]) < prob[start + k] ? 1.0f : 0.0f;
+    }
 }
 
 void normalFill(float* out, std::size_t n, Philox& rng)
@@ -147,12 +165,14 @@ void normalFill(float* out, std::size_t n, Philox& rng)
     // Lanes past `pairs` in the last chunk are computed and discarded; keep them finite.
     u1.setConstant(0.5f);
     u2.setConstant(0.5f);
+    std::uint32_t w[2 * half];
     std::size_t done = 0;
     while (done < n) {
         const std::size_t pairs = std::min<std::size_t>(half, (n - done + 1) / 2);
+        rng.words(w, 2 * pairs);
         for (std::size_t k = 0; k < pairs; ++k) {
-            u1[k] = toUniform(rng.next32());
-            u2[k] = toUniform(rng.next32());
+            u1[k] = toUniform(w[2 * k]);
+            u2[k] = toUniform(w[2 * k + 1]);
         }
         r = (-2.0f * u1.log()).sqrt();
         t = (2.0f * std::numbers::pi_v<float>) * u2;
