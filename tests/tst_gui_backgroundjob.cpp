@@ -5,6 +5,7 @@
 
 #include "backgroundjob.h"
 #include "error.h"
+#include "workerreaper.h"
 
 #include <QCoreApplication>
 #include <QElapsedTimer>
@@ -19,6 +20,10 @@
 #include <memory>
 #include <stdexcept>
 #include <thread>
+
+#if defined(__GLIBC__)
+#include <malloc.h>
+#endif
 
 using namespace gsn;
 using namespace std::chrono_literals;
@@ -58,6 +63,7 @@ private slots:
     void guiThreadIsNeverBlocked();
     void retireRunsOffTheGuiThread();
     void threadsAreJoinedOnceDone();
+    void largeBlocksGoBackToTheSystem();
 };
 
 void TestBackgroundJob::resultArrivesOnTheGuiThread()
@@ -362,4 +368,30 @@ void TestBackgroundJob::threadsAreJoinedOnceDone()
 }
 
 QTEST_GUILESS_MAIN(TestBackgroundJob)
+void TestBackgroundJob::largeBlocksGoBackToTheSystem()
+{
+#if !defined(__GLIBC__)
+    QSKIP("glibc's malloc only");
+#else
+    // glibc's default: freeing a 20 MB mmapped block raises the mmap threshold to 20 MB, so the next
+    // 5 MiB block comes from an arena and stays resident after it is freed. After
+    // configureAllocatorForLongRuns every block of 4 MiB and more is mmapped (counted in hblkhd) and
+    // unmapped when freed, whatever was freed before it.
+    configureAllocatorForLongRuns();
+    void* big = std::malloc(20 * 1000 * 1000);
+    QVERIFY(big);
+    static_cast<volatile char*>(big)[0] = 1;
+    std::free(big);
+    const std::size_t before = mallinfo2().hblkhd;
+    void* block = std::malloc(5 * 1024 * 1024);
+    QVERIFY(block);
+    const std::size_t during = mallinfo2().hblkhd;
+    std::free(block);
+    const std::size_t after = mallinfo2().hblkhd;
+    QVERIFY2(during >= before + 5 * 1024 * 1024,
+             qPrintable(QString("a 5 MiB block was not mmapped: mmapped bytes %1 -> %2").arg(before).arg(during)));
+    QCOMPARE(after, before);
+#endif
+}
+
 #include "tst_gui_backgroundjob.moc"

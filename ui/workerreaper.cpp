@@ -10,6 +10,14 @@
 
 namespace gsn {
 
+void configureAllocatorForLongRuns()
+{
+#if defined(__GLIBC__)
+    mallopt(M_MMAP_THRESHOLD, 4 * 1024 * 1024);
+    mallopt(M_TRIM_THRESHOLD, 8 * 1024 * 1024);
+#endif
+}
+
 void WorkerReaper::retire(std::function<void()> finish)
 {
     joinFinished();
