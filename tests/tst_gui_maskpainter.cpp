@@ -57,6 +57,7 @@ class TestMaskPainter : public QObject {
 private slots:
     void undoRedoRandomEdits_data();
     void undoRedoRandomEdits();
+    void undoHistoryIsBounded();
     void mouseStrokeIsOneCommand();
     void mouseToolsMatchProgrammaticEdits();
     void presetsExact_data();
@@ -80,6 +81,30 @@ void TestMaskPainter::undoRedoRandomEdits_data()
     QTest::addColumn<int>("height");
     for (int seed = 1; seed <= 6; ++seed)
         QTest::addRow("seed %d", seed) << seed << (seed % 2 ? 28 : 13) << (seed % 3 ? 28 : 9);
+}
+
+void TestMaskPainter::undoHistoryIsBounded()
+{
+    // A long session: 300 edits keep the last kUndoLimit; undoing them all reaches the mask as it was
+    // after edit 300 - kUndoLimit, and no further.
+    const int w = 28, h = 28, edits = 300;
+    MaskPainter painter;
+    painter.setSource(ramp(w, h), w, h);
+    std::vector<ClampMask> after;
+    for (int k = 0; k < edits; ++k) {
+        const ClampMask next = randomMask(w, h, std::uint64_t(1000 + k));
+        QVERIFY(next != painter.mask()); // so every edit is one command
+        painter.setMask(next, "Load mask");
+        after.push_back(next);
+    }
+    QCOMPARE(painter.undoStack()->count(), MaskPainter::kUndoLimit);
+    int undone = 0;
+    while (painter.undoStack()->canUndo()) {
+        painter.undoStack()->undo();
+        ++undone;
+    }
+    QCOMPARE(undone, MaskPainter::kUndoLimit);
+    QCOMPARE(painter.mask(), after[static_cast<std::size_t>(edits - MaskPainter::kUndoLimit - 1)]);
 }
 
 void TestMaskPainter::undoRedoRandomEdits()

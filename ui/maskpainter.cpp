@@ -33,6 +33,7 @@ private:
 
 MaskPainter::MaskPainter(QWidget* parent) : QWidget(parent), m_undo(new QUndoStack(this))
 {
+    m_undo->setUndoLimit(kUndoLimit); // before any command: QUndoStack accepts a limit only when empty
     setMouseTracking(true);
     setMinimumSize(160, 160);
     setCursor(Qt::CrossCursor);
