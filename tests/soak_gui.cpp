@@ -57,6 +57,7 @@
 #include <QUndoStack>
 
 #include <algorithm>
+#include <array>
 #include <atomic>
 #include <cctype>
 #include <cstdlib>
@@ -363,6 +364,58 @@ private:
 };
 
 // The event-loop lateness probe (as bench_gui_chainview's), with the run-queue share taken out.
+// Lateness samples in 0.1 ms bins up to 1 s (larger ones in the last bin), the maximum kept exactly. A
+// fixed array: the probe's own memory must not grow with the run, or the soak would measure itself
+// (two vectors of every sample grew by ~3 MB, and were copied and sorted every round, in 30 minutes).
+class LatencyHistogram {
+public:
+    void add(double ms)
+    {
+        const auto bin = static_cast<std::size_t>(std::clamp(ms * kPerMs, 0.0, double(kBins - 1)));
+        ++m_bins[bin];
+        ++m_count;
+        m_max = std::max(m_max, ms);
+    }
+    void clear()
+    {
+        m_bins.fill(0);
+        m_count = 0;
+        m_max = 0.0;
+    }
+    std::size_t count() const { return m_count; }
+    // The p-quantile to the bin's upper edge (0.1 ms); p = 1 is the exact maximum.
+    double percentile(double p) const
+    {
+        if (m_count == 0)
+            return 0.0;
+        if (p >= 1.0)
+            return m_max;
+        const auto rank = static_cast<std::size_t>(p * double(m_count - 1));
+        std::size_t seen = 0;
+        for (std::size_t b = 0; b < kBins; ++b) {
+            seen += m_bins[b];
+            if (seen > rank)
+                return std::min(m_max, double(b + 1) / kPerMs);
+        }
+        return m_max;
+    }
+    // Samples of at least ms (to the bin: 0.1 ms).
+    int countAbove(double ms) const
+    {
+        std::size_t n = 0;
+        for (auto b = static_cast<std::size_t>(std::clamp(ms * kPerMs, 0.0, double(kBins - 1))); b < kBins; ++b)
+            n += m_bins[b];
+        return int(n);
+    }
+
+private:
+    static constexpr double kPerMs = 10.0;
+    static constexpr std::size_t kBins = 10001;
+    std::array<std::size_t, kBins> m_bins{};
+    std::size_t m_count = 0;
+    double m_max = 0.0;
+};
+
 class StallProbe {
 public:
     static constexpr double kPeriodMs = 5.0;
@@ -397,20 +450,9 @@ public:
         m_byPhase.clear();
     }
     bool haveRunQueue() const { return m_queue.read().second >= 0; }
-    std::size_t probes() const { return m_late.size(); }
-    double percentile(bool own, double p) const
-    {
-        std::vector<double> v = own ? m_own : m_late;
-        if (v.empty())
-            return 0.0;
-        std::sort(v.begin(), v.end());
-        return v[std::size_t(p * double(v.size() - 1))];
-    }
-    int countAbove(bool own, double ms) const
-    {
-        const auto& v = own ? m_own : m_late;
-        return int(std::count_if(v.begin(), v.end(), [ms](double x) { return x > ms; }));
-    }
+    std::size_t probes() const { return m_late.count(); }
+    double percentile(bool own, double p) const { return (own ? m_own : m_late).percentile(p); }
+    int countAbove(bool own, double ms) const { return (own ? m_own : m_late).countAbove(ms); }
     // The worst stalls (by own lateness), worst first, with the soak phase they happened in.
     std::vector<Stall> worst() const { return m_worst; }
 
@@ -426,8 +468,8 @@ private:
             const double queued = (waited >= 0 && m_waited >= 0) ? (waited - m_waited) / 1e6 : 0.0;
             const double running = (ran >= 0 && m_ran >= 0) ? (ran - m_ran) / 1e6 : 0.0;
             const double own = std::max(0.0, late - queued);
-            m_late.push_back(late);
-            m_own.push_back(own);
+            m_late.add(late);
+            m_own.add(own);
             if (own > 100.0) {
                 auto& [count, worst] = m_byPhase[m_phase];
                 ++count;
@@ -455,8 +497,8 @@ private:
     long long m_waited = -1;
     long long m_ran = -1;
     QString m_phase;
-    std::vector<double> m_late;
-    std::vector<double> m_own;
+    LatencyHistogram m_late;
+    LatencyHistogram m_own;
     std::vector<Stall> m_worst;
     std::map<QString, std::pair<int, double>> m_byPhase; // own stalls over 100 ms: count, worst
 public:
