@@ -72,7 +72,7 @@ MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent)
     // and the X server get a core at once. Under Xvfb + llvmpipe the soak's blocked stalls were the GUI
     // thread waiting for the rasterizer threads and the X server (docs/robustness.md "Soak").
     setWorkerNice(5);
-    configureAllocatorForLongRuns(); // resident memory stays flat over hours (workerreaper.h)
+    configureAllocatorForLongRuns(); // glibc's mmap/trim thresholds fixed, not adaptive (workerreaper.h)
 
     m_view = new ChainView(this);
     m_view->setObjectName(QStringLiteral("chainView"));
