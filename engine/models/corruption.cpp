@@ -21,6 +21,19 @@ inline float toUniform(std::uint32_t w)
 // Words drawn per Philox::words call: a row of up to 256 pixels at a time, from the stack.
 constexpr std::size_t kWordChunk = 256;
 
+// f(i, w) for i in [0, n) with w the stream's next word: one word per pixel, drawn in chunks.
+template <typename F>
+void forEachWord(std::size_t n, Philox& rng, F f)
+{
+    std::uint32_t w[kWordChunk];
+    for (std::size_t start = 0; start < n; start += kWordChunk) {
+        const std::size_t m = std::min(kWordChunk, n - start);
+        rng.words(w, m);
+        for (std::size_t k = 0; k < m; ++k)
+            f(start + k, w[k]);
+    }
+}
+
 } // namespace
 
 Corruption Corruption::fromJson(const nlohmann::json& j, const std::string& where)
@@ -101,36 +114,25 @@ void corruptRow(const Corruption& c, float* row, std::size_t n, Philox& rng, flo
 
 void saltAndPepperRow(float* row, std::size_t n, float p, Philox& rng, float* keep)
 {
-    std::uint32_t w[kWordChunk];
-    for (std::size_t start = 0; start < n; start += kWordChunk) {
-        const std::size_t m = std::min(kWordChunk, n - start);
-        rng.words(w, m);
-        for (std::size_t k = 0; k < m; ++k) {
-            // Bits 8..31 decide whether to replace, bit 0 picks salt or pepper: independent bits of one word.
-            const bool replace = toUniform(w[k]) < p;
-            float& v = row[start + k];
-            if (replace)
-                v = static_cast<float>(w[k] & 1u);
-            if (keep)
-                keep[start + k] = replace ? 0.0f : 1.0f;
-        }
-    }
+    forEachWord(n, rng, [&](std::size_t i, std::uint32_t w) {
+        // Bits 8..31 decide whether to replace, bit 0 picks salt or pepper: independent bits of one word.
+        const bool replace = toUniform(w) < p;
+        if (replace)
+            row[i] = static_cast<float>(w & 1u);
+        if (keep)
+            keep[i] = replace ? 0.0f : 1.0f;
+    });
 }
 
 void maskingRow(float* row, std::size_t n, float p, Philox& rng, float* keep)
 {
-    std::uint32_t w[kWordChunk];
-    for (std::size_t start = 0; start < n; start += kWordChunk) {
-        const std::size_t m = std::min(kWordChunk, n - start);
-        rng.words(w, m);
-        for (std::size_t k = 0; k < m; ++k) {
-            const bool replace = toUniform(w[k]) < p;
-            if (replace)
-                row[start + k] = 0.0f;
-            if (keep)
-                keep[start + k] = replace ? 0.0f : 1.0f;
-        }
-    }
+    forEachWord(n, rng, [&](std::size_t i, std::uint32_t w) {
+        const bool replace = toUniform(w) < p;
+        if (replace)
+            row[i] = 0.0f;
+        if (keep)
+            keep[i] = replace ? 0.0f : 1.0f;
+    });
 }
 
 void gaussianRow(float* row, std::size_t n, float s, Philox& rng)
@@ -147,13 +149,7 @@ void gaussianRow(float* row, std::size_t n, float s, Philox& rng)
 
 void bernoulliRow(const float* prob, float* out, std::size_t n, Philox& rng)
 {
-    std::uint32_t w[kWordChunk];
-    for (std::size_t start = 0; start < n; start += kWordChunk) {
-        const std::size_t m = std::min(kWordChunk, n - start);
-        rng.words(w, m);
-        for (std::size_t k = 0; k < m; ++k)
-            out[start + k] = toUniform(w[k]) < prob[start + k] ? 1.0f : 0.0f;
-    }
+    forEachWord(n, rng, [&](std::size_t i, std::uint32_t w) { out[i] = toUniform(w) < prob[i] ? 1.0f : 0.0f; });
 }
 
 void normalFill(float* out, std::size_t n, Philox& rng)
