@@ -15,11 +15,14 @@
 #include <QThread>
 #include <QTimer>
 
+#include <algorithm>
 #include <atomic>
+#include <cstdio>
 #include <chrono>
 #include <memory>
 #include <stdexcept>
 #include <thread>
+#include <vector>
 
 #if defined(__GLIBC__)
 #include <malloc.h>
@@ -64,6 +67,7 @@ private slots:
     void retireRunsOffTheGuiThread();
     void threadsAreJoinedOnceDone();
     void largeBlocksGoBackToTheSystem();
+    void threadArenasAreCapped();
 };
 
 void TestBackgroundJob::resultArrivesOnTheGuiThread()
@@ -370,8 +374,8 @@ void TestBackgroundJob::threadsAreJoinedOnceDone()
 QTEST_GUILESS_MAIN(TestBackgroundJob)
 void TestBackgroundJob::largeBlocksGoBackToTheSystem()
 {
-#if !defined(__GLIBC__)
-    QSKIP("glibc's malloc only");
+#if !defined(__GLIBC__) || defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__)
+    QSKIP("glibc's malloc only (sanitizers bring their own allocator; mallinfo2 reports zeros under them)");
 #else
     // glibc's default: freeing a 20 MB mmapped block raises the mmap threshold to 20 MB, so the next
     // 5 MiB block comes from an arena and stays resident after it is freed. After
@@ -391,6 +395,64 @@ void TestBackgroundJob::largeBlocksGoBackToTheSystem()
     QVERIFY2(during >= before + 5 * 1024 * 1024,
              qPrintable(QString("a 5 MiB block was not mmapped: mmapped bytes %1 -> %2").arg(before).arg(during)));
     QCOMPARE(after, before);
+#endif
+}
+
+#if defined(__GLIBC__)
+// glibc's arenas: malloc_info writes one <heap nr="..."> element per arena.
+static int mallocArenaCount()
+{
+    char* text = nullptr;
+    std::size_t size = 0;
+    FILE* out = open_memstream(&text, &size);
+    if (!out)
+        return -1;
+    malloc_info(0, out);
+    std::fclose(out);
+    const QByteArray xml(text, static_cast<qsizetype>(size));
+    std::free(text);
+    return static_cast<int>(xml.count("<heap nr="));
+}
+#endif
+
+void TestBackgroundJob::threadArenasAreCapped()
+{
+#if !defined(__GLIBC__) || defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__)
+    QSKIP("glibc's malloc only (sanitizers bring their own allocator)");
+#else
+    // glibc gives each new thread an arena of its own until there are 8 x cores of them; each keeps a
+    // free top resident (docs/robustness.md "The memory limit"). After configureAllocatorForLongRuns
+    // no thread arena beyond the second is created, however many threads allocate at once.
+    configureAllocatorForLongRuns();
+    const int before = mallocArenaCount();
+    QVERIFY(before >= 1);
+    // As many threads as glibc's default limit allows arenas: without the cap, every thread that finds
+    // no free arena (those left by earlier tests' threads are reused first) creates one.
+    const int kThreads = 8 * static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+    if (before >= kThreads)
+        QSKIP("earlier tests already created glibc's maximum of arenas: the cap cannot be seen");
+    std::atomic<int> ready{0};
+    std::atomic<bool> go{false};
+    std::vector<std::thread> threads;
+    for (int i = 0; i < kThreads; ++i) {
+        threads.emplace_back([&] {
+            ready.fetch_add(1);
+            while (!go.load())
+                std::this_thread::yield();
+            void* p = std::malloc(1000); // the thread's first allocation picks (or creates) its arena
+            static_cast<volatile char*>(p)[0] = 1;
+            std::this_thread::sleep_for(50ms); // all threads hold their blocks at once
+            std::free(p);
+        });
+    }
+    while (ready.load() < kThreads)
+        std::this_thread::yield();
+    go.store(true);
+    for (std::thread& t : threads)
+        t.join();
+    const int after = mallocArenaCount();
+    QVERIFY2(after <= std::max(before, 2),
+             qPrintable(QString("glibc arenas %1 -> %2 after %3 threads allocated").arg(before).arg(after).arg(kThreads)));
 #endif
 }
 
