@@ -13,8 +13,9 @@
 //     end against another swings by +-15 %: see the rule at the end of main);
 //   - event-loop stalls: a 5 ms precise timer records how late it fires. Lateness is split into the time
 //     the GUI thread sat in the run queue waiting for a CPU (the kernel's schedstat; on a shared
-//     2-core machine other processes cause that) and the rest ("own": the GUI thread running or
-//     blocked, i.e. our code). The worst own stall must stay below --max-stall-ms; raw lateness is
+//     2-core machine other processes cause that), the time the hypervisor took every virtual CPU
+//     away at once (steal time in /proc/stat, the least of any CPU: the whole machine paused, no
+//     thread of ours could run) and the rest ("own": the GUI thread running or blocked, i.e. our code). The worst own stall must stay below --max-stall-ms; raw lateness is
 //     reported too. Each reported stall says where a witness thread saw the GUI thread meanwhile (its
 //     system call and kernel wait channel, sampled every 2 ms: a disk wait, a lock, the X server);
 //   - every qWarning/qCritical/qFatal (ours and Qt's) and every error the studio shows the user fails
@@ -57,6 +58,7 @@
 #include <QUndoStack>
 
 #include <algorithm>
+#include <dirent.h>
 #include <array>
 #include <atomic>
 #include <cctype>
@@ -208,6 +210,47 @@ private:
     int m_fd = -1;
 };
 
+// Milliseconds of steal time (the hypervisor running something else on this machine's virtual CPU) that
+// every CPU has accumulated so far: the least of the per-CPU counters of /proc/stat (USER_HZ ticks, 10 ms
+// each). Time stolen from all CPUs at once is time no thread of this process could run. -1 when unknown.
+class StealClock {
+public:
+    StealClock() : m_msPerTick(1000.0 / double(::sysconf(_SC_CLK_TCK))) { m_fd = ::open("/proc/stat", O_RDONLY | O_CLOEXEC); }
+    ~StealClock()
+    {
+        if (m_fd >= 0)
+            ::close(m_fd);
+    }
+    double read() const
+    {
+        if (m_fd < 0)
+            return -1.0;
+        char buffer[8192];
+        const ssize_t n = ::pread(m_fd, buffer, sizeof buffer - 1, 0);
+        if (n <= 0)
+            return -1.0;
+        buffer[n] = 0;
+        unsigned long long least = ~0ull;
+        for (const char* line = buffer; *line; ) {
+            const char* end = std::strchr(line, '\n');
+            unsigned cpu = 0;
+            unsigned long long f[8] = {};
+            // "cpuN user nice system idle iowait irq softirq steal ..."
+            if (std::sscanf(line, "cpu%u %llu %llu %llu %llu %llu %llu %llu %llu", &cpu, &f[0], &f[1], &f[2], &f[3], &f[4],
+                            &f[5], &f[6], &f[7]) == 9)
+                least = std::min(least, f[7]);
+            if (!end)
+                break;
+            line = end + 1;
+        }
+        return least == ~0ull ? -1.0 : double(least) * m_msPerTick;
+    }
+
+private:
+    int m_fd = -1;
+    double m_msPerTick;
+};
+
 // What the GUI thread is doing while it is late: a watcher thread that, whenever the probe's last tick
 // is more than kLateMs old, samples every 2 ms the kernel's view of the GUI thread (/proc/.../syscall:
 // "running" in user space or the system call it is in; /proc/.../wchan: where in the kernel it sleeps).
@@ -228,6 +271,7 @@ class StallWitness {
 public:
     static constexpr double kLateMs = 20.0;
     static constexpr double kStackAfterMs = 30.0; // a futex wait this old gets its stack taken
+    static constexpr double kOthersAfterMs = 50.0; // a stall this old gets the other threads listed
 
     StallWitness() : m_tid(int(::gettid())) // constructed on the GUI thread
     {
@@ -258,11 +302,14 @@ public:
     QString take()
     {
         std::map<std::string, int> samples;
-        std::string stack;
+        std::string stack, others;
+        double maxGap = 0.0;
         {
             std::lock_guard lock(m_mutex);
             samples.swap(m_samples);
             stack.swap(m_stack);
+            others.swap(m_others);
+            std::swap(maxGap, m_maxGap);
         }
         std::vector<std::pair<int, std::string>> sorted;
         for (const auto& [what, count] : samples)
@@ -272,8 +319,12 @@ public:
         for (std::size_t i = 0; i < sorted.size() && i < 4; ++i)
             parts << QStringLiteral("%1 x%2").arg(QString::fromStdString(sorted[i].second)).arg(sorted[i].first);
         QString text = parts.join(QStringLiteral(", "));
+        if (maxGap > 10.0)
+            text += QStringLiteral("; the witness itself slept up to %1 ms between samples (2 ms asked)").arg(maxGap, 0, 'f', 0);
         if (!stack.empty())
             text += QStringLiteral("; futex wait from: ") + QString::fromStdString(stack);
+        if (!others.empty())
+            text += QStringLiteral("; other threads: ") + QString::fromStdString(others);
         return text;
     }
 
@@ -328,9 +379,17 @@ private:
     void watch()
     {
         double stackedBeat = -1.0; // the stall whose stack was asked for
+        double stackedOthers = -1.0; // the stall whose other threads were listed
+        double lastWake = now();
         while (!m_stop.load()) {
             std::this_thread::sleep_for(std::chrono::milliseconds(2));
             const double beat = m_beat.load();
+            const double woke = now();
+            struct Wake {
+                double& last;
+                double at;
+                ~Wake() { last = at; }
+            } wake{lastWake, woke};
             if (const int depth = g_stackDepth.exchange(-1); depth > 0) {
                 std::string stack = describe(g_stackFrames, depth);
                 std::lock_guard lock(m_mutex);
@@ -347,9 +406,55 @@ private:
             std::string where = readFd(m_wchanFd);
             if (!where.empty() && where != "0" && call != "running")
                 call += " in " + where;
+            // The witness's own sleep: far beyond 2 ms means it did not run either (the machine or the
+            // whole process paused: a lock every thread needs, memory management, the hypervisor).
+            const double gap = now() - lastWake;
+            std::string others;
+            if (stackedOthers != beat && now() - beat >= kOthersAfterMs) {
+                stackedOthers = beat;
+                others = otherThreads();
+            }
             std::lock_guard lock(m_mutex);
             ++m_samples[call];
+            m_maxGap = std::max(m_maxGap, gap);
+            if (!others.empty())
+                m_others = std::move(others);
         }
+    }
+    // Every other thread of the process as "name: call [in wchan]" (those not sleeping in a wait
+    // of their own, i.e. running or in another call), to see who holds what the GUI thread waits for.
+    std::string otherThreads() const
+    {
+        std::map<std::string, int> seen;
+        DIR* dir = ::opendir("/proc/self/task");
+        if (!dir)
+            return {};
+        while (const dirent* entry = ::readdir(dir)) {
+            if (entry->d_name[0] == '.' || std::atoi(entry->d_name) == m_tid || std::atoi(entry->d_name) == int(::gettid()))
+                continue;
+            const std::string base = std::string("/proc/self/task/") + entry->d_name;
+            auto slurp = [](const std::string& path) {
+                const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+                std::string text = readFd(fd);
+                if (fd >= 0)
+                    ::close(fd);
+                while (!text.empty() && (text.back() == '\n' || text.back() == ' '))
+                    text.pop_back();
+                return text;
+            };
+            std::string call = slurp(base + "/syscall");
+            call = syscallName(call.substr(0, call.find_first_of(" \n")));
+            const std::string where = slurp(base + "/wchan");
+            std::string what = slurp(base + "/comm") + ": " + call;
+            if (!where.empty() && where != "0" && call != "running")
+                what += " in " + where;
+            ++seen[what];
+        }
+        ::closedir(dir);
+        std::string out;
+        for (const auto& [what, count] : seen)
+            out += (out.empty() ? "" : ", ") + what + (count > 1 ? " x" + std::to_string(count) : "");
+        return out;
     }
 
     int m_tid;
@@ -360,6 +465,8 @@ private:
     std::mutex m_mutex;
     std::map<std::string, int> m_samples;
     std::string m_stack;
+    std::string m_others;
+    double m_maxGap = 0.0;
     std::thread m_thread;
 };
 
@@ -422,6 +529,7 @@ public:
     struct Stall {
         double lateMs;
         double queuedMs;   // runnable, waiting for a CPU (other processes, our niced workers)
+        double stolenMs;   // every virtual CPU taken away by the hypervisor (steal time, 10 ms ticks)
         double ranMs;      // the GUI thread running: our code (or Qt's) on the GUI thread
         QString phase;
         QString witnessed; // what the GUI thread was in meanwhile (StallWitness), sampled every 2 ms
@@ -446,10 +554,14 @@ public:
     {
         m_late.clear();
         m_own.clear();
+        m_stolenTotal = 0.0;
         m_worst.clear();
         m_byPhase.clear();
     }
     bool haveRunQueue() const { return m_queue.read().second >= 0; }
+    bool haveSteal() const { return m_steal.read() >= 0.0; }
+    // Steal time (every CPU at once) over the probes since the last reset, milliseconds.
+    double stolenMs() const { return m_stolenTotal; }
     std::size_t probes() const { return m_late.count(); }
     double percentile(bool own, double p) const { return (own ? m_own : m_late).percentile(p); }
     int countAbove(bool own, double ms) const { return (own ? m_own : m_late).countAbove(ms); }
@@ -461,13 +573,20 @@ private:
     {
         const double now = m_clock.nsecsElapsed() / 1e6;
         const auto [ran, waited] = m_queue.read();
+        const double steal = m_steal.read();
         m_witness.beat();
         const QString witnessed = m_witness.take();
         if (m_due > 0.0) {
             const double late = std::max(0.0, now - m_due);
             const double queued = (waited >= 0 && m_waited >= 0) ? (waited - m_waited) / 1e6 : 0.0;
             const double running = (ran >= 0 && m_ran >= 0) ? (ran - m_ran) / 1e6 : 0.0;
-            const double own = std::max(0.0, late - queued);
+            const double stolen = (steal >= 0.0 && m_stolen >= 0.0) ? steal - m_stolen : 0.0;
+            // Time in the run queue may include steal time (the queue's clock runs on while the
+            // hypervisor has the CPU), so only the larger of the two is subtracted: an own stall is
+            // never made smaller by counting one pause twice.
+            const double own = std::max(0.0, late - std::max(queued, stolen));
+            m_stolenTotal += stolen;
+
             m_late.add(late);
             m_own.add(own);
             if (own > 100.0) {
@@ -476,9 +595,9 @@ private:
                 worst = std::max(worst, own);
             }
             if (late > 50.0 || own > 25.0) {
-                m_worst.push_back({late, queued, running, m_phase, witnessed});
+                m_worst.push_back({late, queued, stolen, running, m_phase, witnessed});
                 std::sort(m_worst.begin(), m_worst.end(), [](const Stall& a, const Stall& b) {
-                    return a.lateMs - a.queuedMs > b.lateMs - b.queuedMs;
+                    return a.lateMs - std::max(a.queuedMs, a.stolenMs) > b.lateMs - std::max(b.queuedMs, b.stolenMs);
                 });
                 if (m_worst.size() > 10)
                     m_worst.pop_back();
@@ -487,15 +606,19 @@ private:
         m_due = now + kPeriodMs;
         m_waited = waited;
         m_ran = ran;
+        m_stolen = steal;
     }
 
     QTimer m_timer;
     QElapsedTimer m_clock;
     RunQueueClock m_queue;
+    StealClock m_steal;
     StallWitness m_witness;
     double m_due = 0.0;
     long long m_waited = -1;
     long long m_ran = -1;
+    double m_stolen = -1.0;
+    double m_stolenTotal = 0.0;
     QString m_phase;
     LatencyHistogram m_late;
     LatencyHistogram m_own;
@@ -950,14 +1073,17 @@ int main(int argc, char** argv)
                     a.brk, b.brk, a.anon, b.anon, a.exec, b.exec, a.shm, b.shm, a.file, b.file, a.freeHeld, b.freeHeld);
     }
     std::printf("soak: event loop over %zu probes after warm-up: lateness p99 %.1f ms, worst %.1f ms, %d over 100 ms; "
-                "own (without run-queue wait%s) p99 %.1f ms, worst %.1f ms, %d over 100 ms\n",
+                "own (without run-queue wait%s and steal time%s) p99 %.1f ms, worst %.1f ms, %d over 100 ms; "
+                "steal time of every CPU at once meanwhile %.0f ms\n",
                 probe.probes(), probe.percentile(false, 0.99), probe.percentile(false, 1.0),
                 probe.countAbove(false, 100.0), probe.haveRunQueue() ? "" : ": NOT AVAILABLE, raw",
-                probe.percentile(true, 0.99), probe.percentile(true, 1.0), probe.countAbove(true, 100.0));
+                probe.haveSteal() ? "" : ": NOT AVAILABLE", probe.percentile(true, 0.99), probe.percentile(true, 1.0),
+                probe.countAbove(true, 100.0), probe.stolenMs());
     for (const auto& stall : probe.worst())
-        std::printf("soak:   stall %.0f ms: %.0f ms in the run queue, %.0f ms running, %.0f ms blocked, during \"%s\"; "
-                    "GUI thread seen in: %s\n",
-                    stall.lateMs, stall.queuedMs, stall.ranMs, std::max(0.0, stall.lateMs - stall.queuedMs - stall.ranMs),
+        std::printf("soak:   stall %.0f ms: %.0f ms in the run queue, %.0f ms stolen from every CPU, %.0f ms running, "
+                    "%.0f ms blocked, during \"%s\"; GUI thread seen in: %s\n",
+                    stall.lateMs, stall.queuedMs, stall.stolenMs, stall.ranMs,
+                    std::max(0.0, stall.lateMs - std::max(stall.queuedMs, stall.stolenMs) - stall.ranMs),
                     qPrintable(stall.phase), stall.witnessed.isEmpty() ? "-" : qPrintable(stall.witnessed));
     for (const auto& [phase, figures] : probe.ownStallsByPhase())
         std::printf("soak:   own stalls over 100 ms during \"%s\": %d, worst %.0f ms\n", qPrintable(phase),
