@@ -39,6 +39,7 @@ const std::map<std::string, Command>& table()
                     "  --init test:INDEX starts chain c at test image INDEX + c (and --clamp clamps each chain to its image)"}},
         {"bench", {gsn::commands::bench, "gsn bench [--seconds 5] [--threads N] [--only all|sgemm|train|chains|mix] [--out RUN.json] [--compare RUN.json]\n"
                    "          [--model GSN.safetensors (default: an initialised gsn2)] [--chain-input auto|sparse|dense (default auto)] [--chains 1,100] [--half-weights]\n"
+                   "          [--chain-products auto|blas (default auto: packed weights from 4 chains, AVX-512 or AVX2)]\n"
                    "  training and chain throughput of GSN-2 784-1500-1500 (JSON lines); --out saves the run's figures,\n"
                    "  --compare prints each figure's ratio (now / saved) to a run saved with --out"}},
         {"classify", {gsn::commands::classify, "gsn classify --out FILE.safetensors [--train mnist-train] [--test mnist-test] [--hidden 256] [--epochs 10] [--lr 0.1] [--momentum 0.9] [--seed 1] | --classifier FILE [--test DATASET]  digit classifier (names a chain's class in the studio)"}},

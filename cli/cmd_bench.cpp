@@ -10,6 +10,7 @@
 #include "commandsupport.h"
 #include "datasets.h"
 #include "error.h"
+#include "gemmkernel.h"
 #include "gsnk.h"
 #include "jsonlimits.h"
 #include "modelmath.h"
@@ -223,7 +224,8 @@ int benchMix(double seconds, int threads)
 
 int bench(const Args& args)
 {
-    const CliArgs cli(args, {"seconds", "threads", "data", "only", "out", "compare", "model", "chain-input", "chains"},
+    const CliArgs cli(args, {"seconds", "threads", "data", "only", "out", "compare", "model", "chain-input", "chains",
+                                  "chain-products"},
                       {"half-weights"});
     const std::string only = cli.get("only", "all"); // sgemm | train | chains | all (for profiling) | mix
     if (only != "all" && only != "sgemm" && only != "train" && only != "chains" && only != "mix")
@@ -253,7 +255,8 @@ int bench(const Args& args)
     modelmath::ensureFastBlas();
     const nlohmann::json context = {{"only", only}, {"threads", threads}, {"seconds_per_measurement", seconds},
                                     {"blas_kernel", modelmath::blasKernelName()}, {"model", cli.get("model", "gsn2 (initialised, seed 1234)")},
-                                    {"chain_input", cli.get("chain-input", "auto")}, {"half_weights", cli.has("half-weights")}};
+                                    {"chain_input", cli.get("chain-input", "auto")}, {"half_weights", cli.has("half-weights")},
+                                    {"chain_products", cli.get("chain-products", "auto")}};
     double sgemmOne = 0.0, sgemmAll = 0.0, sgemmCpu = 0.0, trainGflops = 0.0;
 
     // The machine's sgemm: a plain Eigen 1500 x 1500 product (OpenBLAS, one thread), alone and
@@ -327,6 +330,12 @@ int bench(const Args& args)
     model.setChainInput(chainInput == "auto" ? GsnK::ChainInput::Auto
                         : chainInput == "sparse" ? GsnK::ChainInput::Sparse
                                                  : GsnK::ChainInput::Dense);
+    const std::string chainProducts = cli.get("chain-products", "auto");
+    if (chainProducts != "auto" && chainProducts != "blas")
+        fail(kCommandLine, "--chain-products",
+             "expected auto (packed weights from " + std::to_string(GsnK::kPackedChains) +
+                 " chains up where the CPU has AVX-512) or blas, got " + quoteValue(chainProducts));
+    model.setPackedProducts(chainProducts == "auto");
     const int batch = 100;
     const int usable = std::min(data.count(), 6000) / batch * batch;
     if (usable < batch)
@@ -394,6 +403,8 @@ int bench(const Args& args)
             emitFigures({{"bench", "chains"}, {"chains", chains}, {"threads", threads}, {"chain_steps_per_s" + c, r.perSecond},
                          {"chain_steps_per_cpu_s" + c, r.perCpuSecond},
                          {"gflops", r.perSecond * model.chainMacsPerStep() * 2.0 / 1e9}, {"chain_input", chainInput},
+                         {"chain_products", chainProducts == "auto" && gemm::kAvailable && chains >= GsnK::kPackedChains
+                                                ? "packed" : "blas"},
                          {"x_active_fraction", activeFraction},
                          {"weights", model.halfPrecisionSampling() && chains <= GsnK::kHalfChains ? "half" : "float32"}},
                         {("chain_steps_per_s" + c).c_str(), ("chain_steps_per_cpu_s" + c).c_str()});

@@ -5,7 +5,9 @@
 #include "clampmask.h"
 #include "datasets.h"
 #include "error.h"
+#include "gemmkernel.h"
 #include "gsnk.h"
+#include "modelmath.h"
 #include "parallel.h"
 #include "parzen.h"
 #include "random.h"
@@ -156,6 +158,8 @@ private slots:
     void badInputIsRefused();
     void gsnSparseInputMatchesDense();
     void gsnSparseInputKeepsStatistics();
+    void packedProductMatchesReference();
+    void gsnPackedProductsMatchBlas();
     void gsnStepKeepsItsBuffers();
     void gsnHalfWeightsStayCloseToFloat();
     void gsnHalfWeightsKeepParzenAndClamps();
@@ -683,10 +687,10 @@ void TestChains::gsnSparseInputMatchesDense()
 // and dense. Once a Bernoulli draw falls within rounding of its probability the two runs' paths part, so
 // they are compared as samples: the displayed mean of every pixel averaged over chains and steps 11-40
 // must agree within 4 standard errors (over chains) plus 1e-4, and the overall mean within 1e-3.
-void TestChains::gsnSparseInputKeepsStatistics()
+// Two ways of computing the same chain (a and b) as samples: 100 chains, 40 steps from the same binary
+// states and seed; see gsnSparseInputKeepsStatistics.
+static void expectSameStatistics(const GsnK& first, const GsnK& second, const char* what)
 {
-    SKIP_NUMERICS_UNDER_TSAN();
-    auto [sparse, dense] = sparseAndDense();
     const int chains = 100, steps = 40, burn = 10;
     const Matrix x0 = startStates(chains, true, 8);
     auto run = [&](const GsnK& model, Matrix& perChain) {
@@ -701,8 +705,8 @@ void TestChains::gsnSparseInputKeepsStatistics()
         return s.x;
     };
     Matrix ma, mb;
-    const Matrix xa = run(sparse, ma);
-    const Matrix xb = run(dense, mb);
+    const Matrix xa = run(first, ma);
+    const Matrix xb = run(second, mb);
     const Eigen::ArrayXXd a = ma.cast<double>().array(), b = mb.cast<double>().array();
     const Eigen::ArrayXd meanA = a.colwise().mean().transpose(), meanB = b.colwise().mean().transpose();
     const auto se = [&](const Eigen::ArrayXXd& v, const Eigen::ArrayXd& m) {
@@ -712,14 +716,104 @@ void TestChains::gsnSparseInputKeepsStatistics()
     const Eigen::ArrayXd diff = (meanA - meanB).abs();
     Eigen::Index worst = 0;
     (diff / bound).maxCoeff(&worst);
-    qInfo("sparse vs dense over %d chains x %d steps: pixels of x that differ at the end %lld of %lld; overall mean "
+    qInfo("%s over %d chains x %d steps: pixels of x that differ at the end %lld of %lld; overall mean "
           "%.5f vs %.5f; worst pixel %lld: |diff| %.2g, bound %.2g",
-          chains, steps - burn, static_cast<long long>((xa.array() != xb.array()).count()),
+          what, chains, steps - burn, static_cast<long long>((xa.array() != xb.array()).count()),
           static_cast<long long>(xa.size()), meanA.mean(), meanB.mean(), static_cast<long long>(worst), diff[worst],
           bound[worst]);
     QVERIFY((diff <= bound).all());
     QVERIFY(std::abs(meanA.mean() - meanB.mean()) < 1e-3);
     QVERIFY(meanA.mean() > 0.05 && meanA.mean() < 0.95); // a chain that is not stuck at 0 or 1
+}
+
+void TestChains::gsnSparseInputKeepsStatistics()
+{
+    SKIP_NUMERICS_UNDER_TSAN();
+    auto [sparse, dense] = sparseAndDense();
+    expectSameStatistics(sparse, dense, "sparse vs dense");
+}
+
+// modelmath::packedProduct (our AVX-512 kernel on weights packed once) against a double-precision
+// reference, on shapes with partial panels (rows not a multiple of 8, columns not of 48), plain and
+// transposed B, writing and accumulating.
+void TestChains::packedProductMatchesReference()
+{
+    if (!gemm::kAvailable)
+        QSKIP("the packed kernel needs AVX-512 (chains use OpenBLAS here)");
+    struct Shape {
+        Eigen::Index rows, depth, cols;
+    };
+    for (const Shape shape : {Shape{1, 1, 1}, Shape{8, 48, 48}, Shape{13, 37, 101}, Shape{100, 300, 200}, Shape{9, 784, 47}}) {
+        for (const bool transposeB : {false, true}) {
+            for (const bool accumulate : {false, true}) {
+                Philox rng(shape.rows * 1000 + shape.cols, transposeB, accumulate);
+                auto randomMatrix = [&](Eigen::Index r, Eigen::Index c) {
+                    Matrix m(r, c);
+                    for (Eigen::Index i = 0; i < m.size(); ++i)
+                        m.data()[i] = 2.0f * rng.uniform() - 1.0f;
+                    return m;
+                };
+                const Matrix A = randomMatrix(shape.rows, shape.depth);
+                const Matrix B = transposeB ? randomMatrix(shape.cols, shape.depth) : randomMatrix(shape.depth, shape.cols);
+                const Matrix C0 = randomMatrix(shape.rows, shape.cols);
+                const modelmath::PackedMatrix packed = modelmath::packForProduct(B, transposeB);
+                QCOMPARE(packed.depth, shape.depth);
+                QCOMPARE(packed.cols, shape.cols);
+                Matrix C = accumulate ? C0 : Matrix();
+                modelmath::packedProduct(C, A, packed, accumulate);
+                const Eigen::MatrixXd opB = transposeB ? B.cast<double>().transpose().eval() : B.cast<double>();
+                Eigen::MatrixXd expected = A.cast<double>() * opB;
+                if (accumulate)
+                    expected += C0.cast<double>();
+                QCOMPARE(C.rows(), shape.rows);
+                QCOMPARE(C.cols(), shape.cols);
+                // float rounding of a depth-long sum of products in [-1, 1]
+                const double tolerance = 1e-6 * static_cast<double>(shape.depth + 1);
+                const double error = (C.cast<double>() - expected).cwiseAbs().maxCoeff();
+                QVERIFY2(error <= tolerance, qPrintable(QString("%1 x %2 x %3, transposed %4, accumulate %5: error %6")
+                                                            .arg(shape.rows).arg(shape.depth).arg(shape.cols)
+                                                            .arg(transposeB).arg(accumulate).arg(error)));
+            }
+        }
+    }
+    // The comparison can fail: one wrong entry of B is seen.
+    const Matrix A = Matrix::Ones(9, 50), B = Matrix::Ones(50, 49);
+    modelmath::PackedMatrix packed = modelmath::packForProduct(B, false);
+    packed.panels[48 * 50 + 5 * 48] = 2.0f; // column 48 (second panel), depth 5
+    Matrix C;
+    modelmath::packedProduct(C, A, packed, false);
+    QCOMPARE(C(8, 48), 51.0f);
+    QCOMPARE(C(8, 47), 50.0f);
+}
+
+// Chains with the packed weight products (the default from GsnK::kPackedChains chains up, AVX-512)
+// against OpenBLAS's products: one step from the same state agrees to float rounding, and the chain's
+// statistics are unchanged.
+void TestChains::gsnPackedProductsMatchBlas()
+{
+    SKIP_NUMERICS_UNDER_TSAN();
+    if (!gemm::kAvailable)
+        QSKIP("the packed kernel needs AVX-512 (chains use OpenBLAS here)");
+    auto [packed, blas] = sparseAndDense(); // dense: x W0 as a product too
+    packed.setChainInput(GsnK::ChainInput::Dense);
+    blas.setPackedProducts(false);
+    for (int chains : {GsnK::kPackedChains, 33, 100}) {
+        const Matrix x0 = startStates(chains, true, static_cast<std::uint64_t>(chains) + 40);
+        ChainState a = packed.startChains(x0), b = blas.startChains(x0);
+        packed.stepChains(a, 5);
+        blas.stepChains(b, 5);
+        const float dh1 = maxAbsDiff(a.h[0], b.h[0]), dh2 = maxAbsDiff(a.h[1], b.h[1]), dm = maxAbsDiff(a.mean, b.mean);
+        qInfo("%d chains: max |packed - OpenBLAS|: h1 %.2g, h2 %.2g, mean %.2g", chains, dh1, dh2, dm);
+        QVERIFY2(dh1 < 1e-5f && dh2 < 1e-5f && dm < 1e-5f, qPrintable(QString("%1 %2 %3").arg(dh1).arg(dh2).arg(dm)));
+        QVERIFY(dh1 > 0.0f || dh2 > 0.0f || dm > 0.0f || chains < GsnK::kPackedChains); // the two paths really differ
+    }
+    // Below kPackedChains both take OpenBLAS: identical.
+    const Matrix x0 = startStates(GsnK::kPackedChains - 1, true, 3);
+    ChainState a = packed.startChains(x0), b = blas.startChains(x0);
+    packed.stepChains(a, 5);
+    blas.stepChains(b, 5);
+    QVERIFY(a.h[0] == b.h[0] && a.h[1] == b.h[1] && a.mean == b.mean);
+    expectSameStatistics(packed, blas, "packed vs OpenBLAS");
 }
 
 // A step allocates nothing once the state's buffers have their size: the matrices the state holds

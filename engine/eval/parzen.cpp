@@ -1,13 +1,11 @@
 #include "parzen.h"
 
 #include "error.h"
+#include "gemmkernel.h"
 #include "parallel.h"
 
 #include <algorithm>
 #include <chrono>
-#if defined(__AVX512F__)
-#include <immintrin.h>
-#endif
 #include <cmath>
 #include <limits>
 #include <mutex>
@@ -57,8 +55,8 @@ void checkInputs(const Matrix& samples, const Matrix& points, const std::vector<
 
 // The products x.mu of a block of points with every sample, one tile of samples at a time.
 //
-// With AVX-512 this is our own kernel: 8 points x 48 samples of accumulators (24 zmm registers) over
-// the whole depth, on operands packed into panels once (samples) or once per block (points). It runs
+// With AVX-512 this is our own kernel (gemmkernel.h): 8 points x 48 samples of accumulators (24 zmm
+// registers) over the whole depth, on operands packed into panels once (samples) or once per block (points). It runs
 // at OpenBLAS's AVX-512 speed, which matters because the OpenBLAS in Debian 12 (0.3.21) does not
 // recognise Zen 4/5 CPUs and falls back to its AVX2 kernels, half as fast. Without AVX-512 the tile
 // is one Eigen product (OpenBLAS's sgemm when the engine is built with it).
@@ -118,49 +116,17 @@ public:
 
 private:
 #if defined(__AVX512F__)
-    static constexpr Eigen::Index kRows = 8;   // points per kernel panel
-    static constexpr Eigen::Index kCols = 48;  // samples per kernel panel (3 zmm registers)
+    static constexpr Eigen::Index kRows = gemm::kRows; // points per kernel panel
+    static constexpr Eigen::Index kCols = gemm::kCols; // samples per kernel panel (3 zmm registers)
     static_assert(kSampleBlock % kCols == 0);
 
-    // Panels of `width` rows of a, each stored depth-major ([d][width]), the last padded with zeros.
-    static std::vector<float> pack(const Matrix& a, Eigen::Index width)
-    {
-        const Eigen::Index d = a.cols();
-        const Eigen::Index panels = (a.rows() + width - 1) / width;
-        std::vector<float> out(static_cast<std::size_t>(panels * width * d), 0.0f);
-        for (Eigen::Index r = 0; r < a.rows(); ++r) {
-            float* dst = out.data() + (r / width) * width * d + r % width;
-            for (Eigen::Index k = 0; k < d; ++k)
-                dst[k * width] = a(r, k);
-        }
-        return out;
-    }
+    static std::vector<float> pack(const Matrix& a, Eigen::Index width) { return gemm::packRows(a, width); }
 
     // g[i][j] = sum_k xp[k][i] * mp[k][j] for an 8 x 48 block; g has row stride ldg.
     static void kernel(const float* xp, const float* mp, Eigen::Index depth, float* g, Eigen::Index ldg)
     {
-        __m512 acc[kRows][3];
-#pragma GCC unroll 8
-        for (int i = 0; i < kRows; ++i)
-            acc[i][0] = acc[i][1] = acc[i][2] = _mm512_setzero_ps();
-        for (Eigen::Index k = 0; k < depth; ++k) {
-            const __m512 b0 = _mm512_loadu_ps(mp + k * kCols);
-            const __m512 b1 = _mm512_loadu_ps(mp + k * kCols + 16);
-            const __m512 b2 = _mm512_loadu_ps(mp + k * kCols + 32);
-#pragma GCC unroll 8
-            for (int i = 0; i < kRows; ++i) {
-                const __m512 a = _mm512_set1_ps(xp[k * kRows + i]);
-                acc[i][0] = _mm512_fmadd_ps(a, b0, acc[i][0]);
-                acc[i][1] = _mm512_fmadd_ps(a, b1, acc[i][1]);
-                acc[i][2] = _mm512_fmadd_ps(a, b2, acc[i][2]);
-            }
-        }
-#pragma GCC unroll 8
-        for (int i = 0; i < kRows; ++i) {
-            _mm512_storeu_ps(g + i * ldg, acc[i][0]);
-            _mm512_storeu_ps(g + i * ldg + 16, acc[i][1]);
-            _mm512_storeu_ps(g + i * ldg + 32, acc[i][2]);
-        }
+        const float* const rows[kRows] = {xp, xp + 1, xp + 2, xp + 3, xp + 4, xp + 5, xp + 6, xp + 7};
+        gemm::kernel<kRows>(rows, mp, depth, g, ldg, false);
     }
 
     std::vector<float> m_packedMu;

@@ -1,6 +1,7 @@
 #include "gsnk.h"
 
 #include "error.h"
+#include "gemmkernel.h"
 #include "modelmath.h"
 #include "parallel.h"
 #include "randomstreams.h"
@@ -401,9 +402,34 @@ bool GsnK::setHalfPrecisionSampling(bool on)
     return true;
 }
 
+struct GsnK::PackedWeights {
+    std::vector<modelmath::PackedMatrix> plain;      // plain[i]: op(B) = W_i (for h_i W_i)
+    std::vector<modelmath::PackedMatrix> transposed; // transposed[i]: op(B) = W_i^T (for h_{i+1} W_i^T)
+};
+
+std::shared_ptr<const GsnK::PackedWeights> GsnK::packedWeights(Eigen::Index rows) const
+{
+    if (!gemm::kAvailable || !m_packedOn || rows < kPackedChains)
+        return nullptr;
+    std::lock_guard lock(m_packed.mutex);
+    if (!m_packed.weights) {
+        auto packed = std::make_shared<PackedWeights>();
+        for (const Matrix& w : m_W) {
+            packed->plain.push_back(modelmath::packForProduct(w, false));
+            packed->transposed.push_back(modelmath::packForProduct(w, true));
+        }
+        m_packed.weights = std::move(packed);
+    }
+    return m_packed.weights;
+}
+
 std::vector<ParamRef> GsnK::parameters()
 {
-    m_half.reset(); // the caller may change the weights: the half copies would be stale
+    m_half.reset(); // the caller may change the weights: the half and packed copies would be stale
+    {
+        std::lock_guard lock(m_packed.mutex);
+        m_packed.weights.reset();
+    }
     std::vector<ParamRef> out;
     for (int i = 0; i < m_K; ++i)
         out.push_back({"W" + std::to_string(i), &m_W[i]});
@@ -413,7 +439,7 @@ std::vector<ParamRef> GsnK::parameters()
 }
 
 void GsnK::hiddenLayer(int i, const Matrix* below, const Matrix* above, std::vector<Philox>& rng, Matrix& T,
-                       Matrix& L, ChainScratch* scratch, bool noiseOff) const
+                       Matrix& L, ChainScratch* scratch, bool noiseOff, const PackedWeights* packed) const
 {
     const auto R = static_cast<Eigen::Index>(rng.size());
     const Eigen::Index n = m_sizes[i];
@@ -442,12 +468,16 @@ void GsnK::hiddenLayer(int i, const Matrix* below, const Matrix* above, std::vec
             for (Eigen::Index k = 0; k < below->cols(); ++k)
                 if (const float v = (*below)(r, k); v != 0.0f)
                     L.row(r) += v * m_W[0].row(k);
+    } else if (below && packed) {
+        modelmath::packedProduct(L, *below, packed->plain[static_cast<std::size_t>(i - 1)], false);
     } else if (below) {
         modelmath::product(L, *below, false, m_W[i - 1], false, false);
     } else {
         L.setZero(R, n);
     }
-    if (above && !half)
+    if (above && !half && packed)
+        modelmath::packedProduct(L, *above, packed->transposed[static_cast<std::size_t>(i)], true);
+    else if (above && !half)
         modelmath::product(L, *above, false, m_W[i], true, true);
     T.resize(R, n);
     const bool withNoise = noisy(i) && !noiseOff;
@@ -478,8 +508,12 @@ void GsnK::hiddenLayer(int i, const Matrix* below, const Matrix* above, std::vec
     });
 }
 
-void GsnK::visibleLogits(const Matrix& h1, Matrix& logits, bool sampling) const
+void GsnK::visibleLogits(const Matrix& h1, Matrix& logits, bool sampling, const PackedWeights* packed) const
 {
+    if (packed) {
+        modelmath::packedProduct(logits, h1, packed->transposed[0], false);
+        return;
+    }
 #if defined(__F16C__) && defined(__FMA__) && defined(__AVX2__)
     if (sampling && useHalf(h1.rows())) {
         halfTimesTransposed(h1, m_half->front().data(), m_sizes[0], logits, false);
@@ -688,12 +722,14 @@ void GsnK::stepChains(ChainState& state, std::uint64_t seed) const
     Matrix& logits = scratch.matrices[0];
     const auto T = [&](int i) -> Matrix& { return scratch.matrices[2 * static_cast<std::size_t>(i)]; };
     const auto next = [&](int i) -> Matrix& { return scratch.matrices[2 * static_cast<std::size_t>(i) + 1]; };
+    const std::shared_ptr<const PackedWeights> packed = packedWeights(C);
     // Odd layers read only even layers and vice versa, so updating in place is exact.
     for (int i = 1; i <= m_K; i += 2) {
-        hiddenLayer(i, i == 1 ? &state.x : &state.h[i - 2], i < m_K ? &state.h[i] : nullptr, rng, T(i), next(i), &scratch);
+        hiddenLayer(i, i == 1 ? &state.x : &state.h[i - 2], i < m_K ? &state.h[i] : nullptr, rng, T(i), next(i), &scratch,
+                    false, packed.get());
         state.h[i - 1].swap(next(i));
     }
-    visibleLogits(state.h[0], logits, true);
+    visibleLogits(state.h[0], logits, true, packed.get());
     parallelFor(rows, modelmath::kRowBlock, [&](std::size_t begin, std::size_t end) {
         const auto b = static_cast<Eigen::Index>(begin);
         const auto n = static_cast<Eigen::Index>(end - begin);
@@ -704,7 +740,8 @@ void GsnK::stepChains(ChainState& state, std::uint64_t seed) const
     });
     state.mean.swap(logits);
     for (int i = 2; i <= m_K; i += 2) {
-        hiddenLayer(i, &state.h[i - 2], i < m_K ? &state.h[i] : nullptr, rng, T(i), next(i), &scratch);
+        hiddenLayer(i, &state.h[i - 2], i < m_K ? &state.h[i] : nullptr, rng, T(i), next(i), &scratch, false,
+                    packed.get());
         state.h[i - 1].swap(next(i));
     }
     ++state.step;

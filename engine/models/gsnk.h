@@ -22,6 +22,7 @@
 
 #include <deque>
 #include <memory>
+#include <mutex>
 
 namespace gsn {
 
@@ -88,6 +89,14 @@ public:
     // in the trained graph. Returns the last p (shape = [N, n_visible]). Layers 0 and 1: decodeDeterministic.
     Matrix decodeClamped(const Matrix& code, int layer, int updates) const;
 
+    // Products of chains with the weights (issue 16 item 3): from kPackedChains chains up, stepChains
+    // multiplies by copies of the weights packed once into our AVX-512 kernel's panels
+    // (modelmath::packedProduct) instead of OpenBLAS, which re-packs the weights at every call. Made at
+    // the first such step (W0 and W1 both ways: twice the weights' size), shared by clones, dropped by
+    // parameters(). Results differ from OpenBLAS's in the last bits only (tst_chains). Without AVX-512,
+    // and with setPackedProducts(false) (tests and benchmarks), chains use OpenBLAS as before.
+    static constexpr int kPackedChains = 4;
+    void setPackedProducts(bool on) { m_packedOn = on; }
     int depth() const { return m_K; }
     int walkback() const { return m_walkback; }
     // Multiply-adds per example of one lossAndGradient and per chain of one stepChains (for GFLOP/s).
@@ -102,10 +111,15 @@ private:
     // (0/1, as after Bernoulli sampling and salt-and-pepper) x W0 is the sum of W0's rows where x is 1,
     // for any number of rows (sparseBinaryProduct).
     // With `noiseOff` no noise is added on any layer (the deterministic passes).
+    // With `packed`: the weight products read the packed copies (see kPackedChains).
+    struct PackedWeights;
     void hiddenLayer(int i, const Matrix* below, const Matrix* above, std::vector<Philox>& rng, Matrix& T,
-                     Matrix& L, ChainScratch* scratch = nullptr, bool noiseOff = false) const;
+                     Matrix& L, ChainScratch* scratch = nullptr, bool noiseOff = false,
+                     const PackedWeights* packed = nullptr) const;
     // Visible layer without its bias: logits = h1 W0^T (shape = [R, n_visible]); callers add b0 per row block.
-    void visibleLogits(const Matrix& h1, Matrix& logits, bool sampling = false) const;
+    void visibleLogits(const Matrix& h1, Matrix& logits, bool sampling = false, const PackedWeights* packed = nullptr) const;
+    // The packed copies for a step of `rows` chains (made now if need be), or null where they are not used.
+    std::shared_ptr<const PackedWeights> packedWeights(Eigen::Index rows) const;
     // Rows [begin, end): x row r <- C(Bernoulli(p row r)) (or C(p) without input sampling), noise from
     // rng[r]. x (and keep) already have p's shape; keep (optional) receives d x / d C's input.
     void resampleRows(const Matrix& p, Matrix& x, std::vector<Philox>& rng, Matrix* keep, std::size_t begin,
@@ -125,6 +139,28 @@ private:
     // Half copies of m_W (same shapes, row-major), shared by clones; null: float32 sampling.
     std::shared_ptr<const std::vector<std::vector<std::uint16_t>>> m_half;
     bool useHalf(Eigen::Index rows) const { return m_half && rows <= kHalfChains; }
+    // The packed copies, made on the first step that needs them (stepChains is const and may run on
+    // several threads with the same model); a clone shares them (same weights), parameters() drops them.
+    struct PackedCache {
+        mutable std::mutex mutex;
+        std::shared_ptr<const PackedWeights> weights;
+        PackedCache() = default;
+        PackedCache(const PackedCache& other)
+        {
+            std::lock_guard lock(other.mutex);
+            weights = other.weights;
+        }
+        PackedCache& operator=(const PackedCache& other)
+        {
+            if (this != &other) {
+                std::scoped_lock lock(mutex, other.mutex);
+                weights = other.weights;
+            }
+            return *this;
+        }
+    };
+    mutable PackedCache m_packed;
+    bool m_packedOn = true;
 };
 
 } // namespace gsn

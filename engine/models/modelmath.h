@@ -9,6 +9,7 @@
 #include <cmath>
 #include <cstdint>
 #include <string>
+#include <vector>
 
 namespace gsn::modelmath {
 
@@ -21,6 +22,22 @@ constexpr std::size_t kRowBlock = 50;
 // parallel: every thread keeps the full row count of A, so each BLAS call sees all the rows and
 // each thread packs only its share of B. Small products run as one block.
 void product(Matrix& C, const Matrix& A, bool transposeA, const Matrix& B, bool transposeB, bool accumulate);
+
+// op(B) of products C = A op(B) that reuse the same B many times (a chain's weights at every step),
+// packed once into the column panels of our kernel (gemmkernel.h: AVX-512, or AVX2 with FMA). OpenBLAS re-packs B at
+// every call, about a fifth of a 100-chain step (docs/benchmarks.md); a packed copy is read as it is.
+struct PackedMatrix {
+    Eigen::Index depth = 0; // rows of op(B)
+    Eigen::Index cols = 0;  // columns of op(B)
+    std::vector<float> panels;
+};
+// Empty (no panels) where the kernel is not compiled (gemm::kAvailable false).
+PackedMatrix packForProduct(const Matrix& B, bool transposeB);
+// C = A op(B), or C += A op(B) with `accumulate` (C then already has its shape). B.depth == A.cols().
+// Column panels run in parallel; each entry is one multiply-add chain in k order (then added to C), so
+// the result does not depend on the thread count. It differs from product()'s (OpenBLAS blocks k) in
+// the last bits. Requires gemm::kAvailable and a packed B.
+void packedProduct(Matrix& C, const Matrix& A, const PackedMatrix& B, bool accumulate);
 
 // Fills w (shape = [n_in, n_out]) uniformly in +-sqrt(6 / (n_in + n_out)) from Philox(seed, stream,
 // streams::kModelInitStep); stream = streams::kModelInitStream + i for weight matrix i (randomstreams.h).
