@@ -68,7 +68,7 @@ PackedMatrix packForProduct(const Matrix& B, bool transposeB)
     out.depth = transposeB ? B.cols() : B.rows();
     out.cols = transposeB ? B.rows() : B.cols();
     if constexpr (gemm::kAvailable) {
-        // Panel q holds columns [48q, 48q + 48) of op(B), i.e. rows of B^T (transposeB: rows of B).
+        // Panel q holds columns [q kCols, (q + 1) kCols) of op(B), i.e. rows of B^T (transposeB: rows of B).
         if (transposeB)
             out.panels = gemm::packRows(B, gemm::kCols);
         else
