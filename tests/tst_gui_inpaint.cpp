@@ -16,6 +16,7 @@
 #include "sheetwriter.h"
 #include "testsupport.h"
 
+#include <QLabel>
 #include <QProcess>
 #include <QtTest>
 
@@ -84,6 +85,7 @@ private slots:
     void liveChainsHoldClampedPixels();
     void emptyAndFullMask();
     void maskEditWhileRunning();
+    void chainViewKeepsItsPlaceAsTheStatusChanges();
     void exportsCarryMaskAndSource();
     void cliSheetClampedHalfEqualsSource_data();
     void cliSheetClampedHalfEqualsSource();
@@ -182,6 +184,40 @@ void TestInpaintWindow::maskEditWhileRunning()
     for (int c = 0; c < 4; ++c)
         for (int i : makeMask(MaskPreset::TopHalf, 8, 8).clampedIndices())
             QCOMPARE(last->cells(c, i), src.pixels[std::size_t(i)]);
+}
+
+// The status line changes at every frame; where its text wraps onto a second line (or back) the chain
+// view above it must not move or resize (a layout change resizes the view's GL window: an X round trip).
+void TestInpaintWindow::chainViewKeepsItsPlaceAsTheStatusChanges()
+{
+    int widthsWhereTheTextWraps = 0;
+    for (int width = 700; width <= 1400; width += 100) {
+        InpaintWindow window;
+        window.resize(width, 640);
+        // 100 chains of 40 x 40 images: "step 2 | 100 chains | 800 of 1600 pixels clamped | ..." is
+        // longer than one line of the right-hand pane at its narrowest.
+        window.setModel(makeModel("gsn2", 1600), 40, 40, "gsn2");
+        QVERIFY(window.setSource(testSource(40, 40)));
+        window.painter()->applyPreset(MaskPreset::RightHalf);
+        window.setChainCount(100);
+        window.show();
+        QVERIFY(QTest::qWaitForWindowExposed(&window));
+        QCoreApplication::processEvents();
+        const QRect before = window.chainView()->geometry();
+        QVERIFY(window.stepBlocking(2)); // the status becomes "step 2 | 100 chains | ... | mean spread ..."
+        QCoreApplication::processEvents();
+        QCOMPARE(window.chainView()->geometry(), before);
+        window.painter()->applyPreset(MaskPreset::TopHalf); // another status text, from the mask change
+        QVERIFY(window.stepBlocking(9));                     // and a two-digit step
+        QCoreApplication::processEvents();
+        QCOMPARE(window.chainView()->geometry(), before);
+        // Count the widths where the status text needs two lines, so the check above means something.
+        for (QLabel* label : window.findChildren<QLabel*>())
+            if (label->wordWrap() && label->text().startsWith("step")
+                && label->fontMetrics().horizontalAdvance(label->text()) > label->contentsRect().width())
+                ++widthsWhereTheTextWraps;
+    }
+    QVERIFY2(widthsWhereTheTextWraps > 0, "no window width made the status wrap: the test checks nothing");
 }
 
 void TestInpaintWindow::exportsCarryMaskAndSource()

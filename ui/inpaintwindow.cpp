@@ -284,6 +284,12 @@ void InpaintWindow::buildUi()
     rightLayout->addLayout(maps);
     m_status = new QLabel(tr("Open a model and pick a source image, draw a mask, press Run."));
     m_status->setWordWrap(true);
+    // Room for two lines from the start: the status changes at every frame (step, spread), and a
+    // label that wraps onto a second line and back would move the chain view up and down each time;
+    // each such resize of the view's GL window is a round trip to the X server (the worst event-loop
+    // stall of a 30-minute soak, 111 ms, was one; docs/robustness.md).
+    m_status->setMinimumHeight(2 * m_status->fontMetrics().lineSpacing() + 2 * m_status->margin());
+    m_status->setAlignment(Qt::AlignLeft | Qt::AlignTop);
     rightLayout->addWidget(m_status);
     splitter->addWidget(right);
     splitter->setStretchFactor(1, 1);
