@@ -334,7 +334,7 @@ int bench(const Args& args)
     if (chainProducts != "auto" && chainProducts != "blas")
         fail(kCommandLine, "--chain-products",
              "expected auto (packed weights from " + std::to_string(GsnK::kPackedChains) +
-                 " chains up where the CPU has AVX-512) or blas, got " + quoteValue(chainProducts));
+                 " chains up, with AVX-512 or AVX2 + FMA) or blas, got " + quoteValue(chainProducts));
     model.setPackedProducts(chainProducts == "auto");
     const int batch = 100;
     const int usable = std::min(data.count(), 6000) / batch * batch;

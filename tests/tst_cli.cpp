@@ -92,6 +92,9 @@ private slots:
             << QStringList{"eval", "--samples", "/nonexistent/s.npy", "--valid", "/nonexistent/v.npy"} << 1 << "/nonexistent/s.npy";
         QTest::newRow("bench bad --chain-input") << QStringList{"bench", "--only", "chains", "--chain-input", "fast"} << 2
                                                  << "--chain-input: expected auto, sparse";
+        QTest::newRow("bench bad --chain-products")
+            << QStringList{"bench", "--only", "chains", "--chain-products", "openblas"} << 2
+            << "--chain-products: expected auto (packed weights from 4 chains up";
         QTest::newRow("bench bad --chains") << QStringList{"bench", "--only", "chains", "--chains", "1,x"} << 2
                                             << "--chains: expected a comma-separated list of chain counts";
         QTest::newRow("help of unknown") << QStringList{"help", "nosuch"} << 2 << "gsn help: unknown command 'nosuch'";
