@@ -409,8 +409,8 @@ struct GsnK::PackedWeights {
 
 std::shared_ptr<const GsnK::PackedWeights> GsnK::packedWeights(Eigen::Index rows) const
 {
-    if (!gemm::kAvailable || !m_packedOn || rows < kPackedChains)
-        return nullptr;
+    if (!gemm::kAvailable || !m_packedOn || rows < kPackedChains || useHalf(rows))
+        return nullptr; // the half-precision copies, where switched on, keep their chains (up to kHalfChains)
     std::lock_guard lock(m_packed.mutex);
     if (!m_packed.weights) {
         auto packed = std::make_shared<PackedWeights>();

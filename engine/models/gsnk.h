@@ -90,11 +90,12 @@ public:
     Matrix decodeClamped(const Matrix& code, int layer, int updates) const;
 
     // Products of chains with the weights (issue 16 item 3): from kPackedChains chains up, stepChains
-    // multiplies by copies of the weights packed once into our AVX-512 kernel's panels
-    // (modelmath::packedProduct) instead of OpenBLAS, which re-packs the weights at every call. Made at
-    // the first such step (W0 and W1 both ways: twice the weights' size), shared by clones, dropped by
-    // parameters(). Results differ from OpenBLAS's in the last bits only (tst_chains). Without AVX-512,
-    // and with setPackedProducts(false) (tests and benchmarks), chains use OpenBLAS as before.
+    // multiplies by copies of the weights packed once into our kernel's panels (gemmkernel.h: AVX-512,
+    // or AVX2 with FMA; modelmath::packedProduct) instead of OpenBLAS, which re-packs the weights at
+    // every call. Made at the first such step (W0 and W1 both ways: twice the weights' size), shared by
+    // clones, dropped by parameters(). Results differ from OpenBLAS's in the last bits only (tst_chains).
+    // Where the kernel is not compiled, with setPackedProducts(false) (tests and benchmarks), and for
+    // chains on the half-precision copies (setHalfPrecisionSampling), chains use the paths before.
     static constexpr int kPackedChains = 4;
     void setPackedProducts(bool on) { m_packedOn = on; }
     int depth() const { return m_K; }
